@@ -1,0 +1,27 @@
+# Two entry points, each self-contained on a fresh machine:
+#   make maps   builds the coverage report and maps from the shipped data into maps/
+#   make test   runs the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+
+.PHONY: maps test lint clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+maps: $(VENV)/.installed
+	$(VENV)/bin/tianhe-geo build --out maps
+
+test: $(VENV)/.installed
+	$(PY) -m pytest -q
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check src tests scripts bench
+	$(VENV)/bin/ruff format --check src tests scripts bench
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache
