@@ -256,6 +256,7 @@ def summarise(
     population: pd.Series,
     thresholds: Sequence[float],
     groups: pd.Series | None = None,
+    valid: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Population-weighted coverage per group, plus a ``district`` row.
 
@@ -269,18 +270,26 @@ def summarise(
         Thresholds in metres (as in ``per_resident``).
     groups : pandas.Series, optional
         Group label per resident row (e.g. subdistrict code).
+    valid : pandas.Series, optional
+        False for residents whose distance is unknown (not snapped to the
+        network): they are left out of the shares and counted in
+        ``unknown_pop`` instead of being called covered or uncovered.
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by group: ``population`` (persons), ``covered_pop_<t>``,
+        Indexed by group: ``population`` (persons with a known distance),
+        ``unknown_pop``, ``covered_pop_<t>``,
         ``uncovered_pop_<t>`` (persons) and ``share_<t>`` (0-1, NaN for a
         group without population).
     """
     ts = check_thresholds(thresholds)
-    frame = pd.DataFrame({"population": population.astype(float)})
+    ok = np.ones(len(population), dtype=bool) if valid is None else valid.to_numpy(dtype=bool)
+    pop = population.astype(float)
+    frame = pd.DataFrame({"population": pop.where(ok, 0.0), "unknown_pop": pop.where(~ok, 0.0)})
     for t in ts:
-        frame[f"covered_pop_{t:g}"] = frame["population"] * per_resident[f"covered_{t:g}"]
+        covered = per_resident[f"covered_{t:g}"].to_numpy(dtype=bool) & ok
+        frame[f"covered_pop_{t:g}"] = frame["population"] * covered
     key = groups if groups is not None else pd.Series("district", index=frame.index)
     table = frame.groupby(key.rename("group")).sum()
     if groups is not None:
@@ -331,6 +340,7 @@ def coverage(  # noqa: PLR0913 - a query has this many knobs
     group: str | None = None,
     detour_factor: float = 1.0,
     table: pd.DataFrame | None = None,
+    valid: pd.Series | None = None,
 ) -> CoverageResult:
     """Who lives within reach of a facility: per resident, per group, uncovered areas.
 
@@ -353,6 +363,9 @@ def coverage(  # noqa: PLR0913 - a query has this many knobs
         A precomputed long cost table (e.g. from
         :func:`tianhe_geo.network.network_table`) cut at least at the largest
         threshold; straight-line distance is used when omitted.
+    valid : pandas.Series, optional
+        False for residents with unknown distance (e.g. the ``snapped``
+        series of :func:`tianhe_geo.network.network_table`).
 
     Returns
     -------
@@ -371,7 +384,7 @@ def coverage(  # noqa: PLR0913 - a query has this many knobs
         method = "street network"
     per_res = coverage_from_table(residents, table, ts, nearest=nearest)
     groups = residents[group] if group else None
-    summary = summarise(per_res, pop, ts, groups)
+    summary = summarise(per_res, pop, ts, groups, valid)
     logger.info(
         "coverage: %d residents, %d facilities, %s, thresholds %s",
         len(residents),

@@ -214,3 +214,36 @@ def _shapefile_names(columns) -> dict[str, str]:
         used.add(name)
         out[col] = name
     return out
+
+
+def read_osm_graph(path: str | os.PathLike[str]):
+    """Read a street graph from an OpenStreetMap XML file (.osm) with osmnx.
+
+    Parameters
+    ----------
+    path : path-like
+        ``.osm`` XML file (export from openstreetmap.org, or a .pbf converted
+        with ``osmium cat in.osm.pbf -o out.osm``).
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        Unsimplified graph in EPSG:4326 (every way kept, all components).
+    """
+    p = Path(path)
+    if not p.exists():
+        msg = f"{p}: OSM file not found"
+        raise DataSourceError(msg)
+    if p.suffix.lower() == ".pbf":
+        msg = f"{p}: .osm.pbf is not read directly; convert it with `osmium cat {p.name} -o x.osm`"
+        raise DataSourceError(msg)
+    try:
+        import osmnx as ox
+    except ImportError as exc:
+        msg = "network distance needs osmnx: pip install 'tianhe-geo[network]'"
+        raise DataSourceError(msg) from exc
+    try:
+        return ox.graph_from_xml(p, simplify=False, retain_all=True, bidirectional=True)
+    except Exception as exc:
+        msg = f"{p}: cannot be read as OpenStreetMap XML: {exc}"
+        raise DataSourceError(msg) from exc

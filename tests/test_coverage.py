@@ -1,0 +1,142 @@
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tianhe_geo import AnalysisInputError, CrsError
+from tianhe_geo.coverage import coverage, euclidean_table, nearest_facility
+
+CRS = "EPSG:4547"
+
+
+def _pts(xy, prefix, **cols):
+    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+    idx = [f"{prefix}{i}" for i in range(len(xy))]
+    return gpd.GeoDataFrame(cols, geometry=shapely.points(xy), crs=CRS, index=idx)
+
+
+def _random_case(seed, n_res=200, n_fac=15, span=3000.0):
+    rng = np.random.default_rng(seed)
+    res = _pts(
+        rng.uniform(0, span, (n_res, 2)) + 500_000,
+        "r",
+        population=rng.integers(0, 50, n_res),
+        zone=rng.choice(["a", "b", "c"], n_res),
+    )
+    fac = _pts(rng.uniform(0, span, (n_fac, 2)) + 500_000, "f")
+    return res, fac
+
+
+def _brute(res, fac, t):
+    r = shapely.get_coordinates(res.geometry.values)
+    f = shapely.get_coordinates(fac.geometry.values)
+    d = np.hypot(r[:, None, 0] - f[None, :, 0], r[:, None, 1] - f[None, :, 1])
+    return d, (d <= t).sum(axis=1)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_points_match_brute_force(seed):
+    res, fac = _random_case(seed)
+    out = coverage(res, fac, [300, 800], group="zone")
+    d, n800 = _brute(res, fac, 800)
+    _, n300 = _brute(res, fac, 300)
+    assert np.allclose(out.residents["nearest_m"], d.min(axis=1))
+    assert (out.residents["nearest_id"] == fac.index[d.argmin(axis=1)]).all()
+    assert (out.residents["n_within_800"] == n800).all()
+    assert (out.residents["n_within_300"] == n300).all()
+    pop = res["population"].to_numpy()
+    for zone in "abc":
+        m = (res["zone"] == zone).to_numpy()
+        expect = pop[m & (n800 > 0)].sum() / pop[m].sum()
+        assert out.summary.loc[zone, "share_800"] == pytest.approx(expect)
+    assert out.summary.loc["district", "covered_pop_300"] == pop[n300 > 0].sum()
+    assert out.summary.loc["district", "population"] == pop.sum()
+
+
+def test_table_is_cut_and_sorted():
+    res, fac = _random_case(5)
+    table = euclidean_table(res, fac, 500)
+    d, _ = _brute(res, fac, 500)
+    assert len(table) == int((d <= 500).sum())
+    assert table["cost_m"].max() <= 500
+    assert list(table.columns) == ["origin_id", "destination_id", "cost_m"]
+
+
+def test_polygon_facilities_measure_to_edge():
+    park = gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 100, 100)], crs=CRS, index=["p"])
+    res = _pts([[150, 50], [50, 50], [400, 400]], "r", population=[1, 2, 3])
+    out = coverage(res, park, [60])
+    assert out.residents["nearest_m"].tolist() == pytest.approx([50, 0, np.hypot(300, 300)])
+    assert out.residents["covered_60"].tolist() == [True, True, False]
+    assert out.summary.loc["district", "share_60"] == pytest.approx(3 / 6)
+
+
+def test_hand_computed_grid_and_uncovered_layer():
+    # 4x4 cells of 100 m, one facility at the centre (200, 200).
+    cells = [shapely.box(x, y, x + 100, y + 100) for x in range(0, 400, 100) for y in range(0, 400, 100)]
+    res = gpd.GeoDataFrame({"population": [10.0] * 16}, geometry=cells, crs=CRS)
+    fac = _pts([[200, 200]], "f")
+    out = coverage(res, fac, [100])
+    # Centroids at 50,150,250,350: within 100 m only the four at (150|250, 150|250) (~70.7 m).
+    assert int(out.residents["covered_100"].sum()) == 4
+    unc = out.uncovered.set_index("threshold_m").loc[100.0]
+    assert unc["n_cells"] == 12
+    assert unc.geometry.area == pytest.approx(12 * 100 * 100)
+
+
+def test_detour_factor_scales_distances():
+    res, fac = _random_case(3)
+    a = nearest_facility(res, fac)
+    b = nearest_facility(res, fac, detour_factor=1.3)
+    assert np.allclose(b["nearest_m"], 1.3 * a["nearest_m"])
+    assert coverage(res, fac, 500, detour_factor=1.3).method == "straight line x 1.3"
+
+
+def test_empty_facilities_well_defined():
+    res, fac = _random_case(4)
+    out = coverage(res, fac.iloc[:0], [500])
+    assert np.isinf(out.residents["nearest_m"]).all()
+    assert not out.residents["covered_500"].any()
+    assert out.summary.loc["district", "share_500"] == 0
+
+
+def test_bad_input_messages():
+    res, fac = _random_case(6)
+    with pytest.raises(CrsError, match="geographic"):
+        coverage(res.to_crs(4326), fac.to_crs(4326), 500)
+    with pytest.raises(CrsError, match="facilities is in"):
+        coverage(res, fac.to_crs(32649), 500)
+    for bad in (-1, np.nan, [], [100, np.inf]):
+        with pytest.raises(AnalysisInputError, match="threshold"):
+            coverage(res, fac, bad)
+    res2 = res.copy()
+    res2.loc["r0", "population"] = np.nan
+    with pytest.raises(AnalysisInputError, match="'population'.*r0"):
+        coverage(res2, fac, 500)
+    zero = res.assign(population=0)
+    assert np.isnan(coverage(zero, fac, 500).summary.loc["district", "share_500"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), t1=st.floats(0, 2000), t2=st.floats(0, 2000))
+def test_coverage_never_falls_when_threshold_rises(seed, t1, t2):
+    res, fac = _random_case(seed, n_res=60, n_fac=5)
+    lo, hi = sorted([t1, t2])
+    out = coverage(res, fac, [lo, hi])
+    s = out.summary.loc["district"]
+    assert s[f"covered_pop_{hi:g}"] >= s[f"covered_pop_{lo:g}"]
+    assert s["population"] == res["population"].sum()  # population conserved
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_row_order_does_not_matter(seed):
+    res, fac = _random_case(seed, n_res=80, n_fac=6)
+    rng = np.random.default_rng(seed)
+    a = coverage(res, fac, [400])
+    b = coverage(res.iloc[rng.permutation(len(res))], fac.iloc[rng.permutation(len(fac))], [400])
+    pd.testing.assert_frame_equal(a.residents, b.residents.loc[a.residents.index])
+    assert a.summary.loc["district", "share_400"] == pytest.approx(b.summary.loc["district", "share_400"])

@@ -1,0 +1,122 @@
+from pathlib import Path
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tianhe_geo import DataSourceError, NetworkError
+from tianhe_geo.coverage import coverage, euclidean_table
+from tianhe_geo.crs import ANALYSIS_CRS
+from tianhe_geo.io import read_osm_graph
+from tianhe_geo.network import from_edges, from_graph, nearest_node_distance, network_table
+
+OSM = Path(__file__).parent / "data" / "grid.osm"
+
+
+@pytest.fixture(scope="module")
+def net():
+    return from_graph(read_osm_graph(OSM), ANALYSIS_CRS)
+
+
+def _oracle(net):
+    """networkx graph on the same straight edges, lengths measured independently."""
+    g = nx.Graph()
+    coo = net.matrix.tocoo()
+    for a, b in zip(coo.row, coo.col, strict=True):
+        d = float(np.hypot(*(net.xy[a] - net.xy[b])))
+        g.add_edge(int(a), int(b), weight=min(d, g.edges[a, b]["weight"]) if g.has_edge(a, b) else d)
+    return g
+
+
+def _points(lonlat, prefix):
+    pts = gpd.GeoSeries.from_xy(*np.asarray(lonlat).T, crs=4326).to_crs(ANALYSIS_CRS)
+    return gpd.GeoDataFrame(
+        {"population": np.arange(1, len(pts) + 1)}, geometry=pts.values, crs=ANALYSIS_CRS,
+        index=[f"{prefix}{i}" for i in range(len(pts))],
+    )
+
+
+def test_graph_read_and_fragments(net):
+    assert len(net.node_ids) == 27
+    assert net.n_fragment_nodes == 2
+    # 20 east-west + 12 north-south + spur + fragment; the parallel service way is merged
+    assert net.matrix.nnz == 2 * (5 * 4 + 3 * 4 + 1 + 1)
+
+
+def test_table_equals_networkx(net):
+    res = _points([[113.3312, 23.1309], [113.3334, 23.1337], [113.3302, 23.1341]], "r")
+    fac = _points([[113.3339, 23.1301], [113.3301, 23.1322]], "f")
+    table, snapped = network_table(res, fac, net, max_distance=5000, max_snap_m=200)
+    assert snapped.all()
+    g = _oracle(net)
+    tree_xy = net.xy[net.in_main]
+    main = np.flatnonzero(net.in_main)
+    for _, row in table.iterrows():
+        r = shapely.get_coordinates(res.loc[[row.origin_id]].geometry.values)[0]
+        f = shapely.get_coordinates(fac.loc[[row.destination_id]].geometry.values)[0]
+        rn = main[np.argmin(np.hypot(*(tree_xy - r).T))]
+        fn = main[np.argmin(np.hypot(*(tree_xy - f).T))]
+        expect = nx.shortest_path_length(g, int(rn), int(fn), weight="weight")
+        expect += np.hypot(*(net.xy[rn] - r)) + np.hypot(*(net.xy[fn] - f))
+        assert row.cost_m == pytest.approx(expect, abs=1e-6)
+    assert len(table) == 6
+
+
+def test_network_never_shorter_than_straight_line(net):
+    rng = np.random.default_rng(1)
+    res = _points(np.column_stack([rng.uniform(113.330, 113.334, 40), rng.uniform(23.130, 23.134, 40)]), "r")
+    fac = _points(np.column_stack([rng.uniform(113.330, 113.334, 5), rng.uniform(23.130, 23.134, 5)]), "f")
+    nt, _ = network_table(res, fac, net, 3000)
+    et = euclidean_table(res, fac, 3000)
+    merged = nt.merge(et, on=["origin_id", "destination_id"], suffixes=("_net", "_line"))
+    assert len(merged) == len(nt)
+    assert (merged["cost_m_net"] >= merged["cost_m_line"] - 1e-9).all()
+
+
+def test_unsnapped_and_fragments_are_reported_not_counted(net):
+    # r1 sits on the fragment (700 m east of the grid), r2 is 2 km away.
+    res = _points([[113.331, 23.131], [113.342, 23.1325], [113.35, 23.15]], "r")
+    fac = _points([[113.332, 23.132]], "f")
+    table, snapped = network_table(res, fac, net, 1000, max_snap_m=150)
+    assert snapped.tolist() == [True, False, False]
+    out = coverage(res, fac, [1000], table=table, valid=snapped)
+    s = out.summary.loc["district"]
+    assert s["population"] == 1 and s["unknown_pop"] == 5 and s["share_1000"] == 1.0
+    assert out.method == "street network"
+
+
+def test_multi_source_nearest_matches_table(net):
+    rows = np.flatnonzero(net.in_main)[[0, 10]]
+    d = nearest_node_distance(net, rows, limit=10_000)
+    g = _oracle(net)
+    for n in np.flatnonzero(net.in_main):
+        expect = min(nx.shortest_path_length(g, int(n), int(s), weight="weight") for s in rows)
+        assert d[n] == pytest.approx(expect, abs=1e-6)
+    assert np.isinf(d[~net.in_main]).all()
+
+
+def test_no_edges_and_bad_files(tmp_path):
+    with pytest.raises(NetworkError, match="no edges"):
+        from_edges(np.array([1, 2]), np.zeros((2, 2)), np.array([], int), np.array([], int), ANALYSIS_CRS)
+    with pytest.raises(DataSourceError, match="not found"):
+        read_osm_graph(tmp_path / "x.osm")
+    bad = tmp_path / "bad.osm"
+    bad.write_text("<osm><broken")
+    with pytest.raises(DataSourceError, match="OpenStreetMap XML"):
+        read_osm_graph(bad)
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 1000), t=st.floats(50, 1500))
+def test_network_coverage_monotone(net, seed, t):
+    rng = np.random.default_rng(seed)
+    res = _points(np.column_stack([rng.uniform(113.330, 113.334, 20), rng.uniform(23.130, 23.134, 20)]), "r")
+    fac = _points([[113.330 + 0.004 * rng.random(), 23.130 + 0.004 * rng.random()]], "f")
+    table, ok = network_table(res, fac, net, 2000)
+    out = coverage(res, fac, [t, t + 200], table=table, valid=ok)
+    s = out.summary.loc["district"]
+    assert s[f"covered_pop_{t + 200:g}"] >= s[f"covered_pop_{t:g}"]
