@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: maps test lint clean
+.PHONY: maps test lint clean chromium
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,13 @@ $(VENV)/.installed: pyproject.toml
 maps: $(VENV)/.installed
 	$(VENV)/bin/tianhe-geo build --out maps
 
-test: $(VENV)/.installed
+# Browser tests need Debian's Chromium; installed here when running as root.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "chromium not installed: browser tests will skip (apt-get install chromium)"; }
+
+test: $(VENV)/.installed chromium
 	$(PY) -m pytest -q
 
 lint: $(VENV)/.installed

@@ -12,3 +12,13 @@ def boundary() -> gpd.GeoDataFrame:
 @pytest.fixture(scope="session")
 def subdistricts() -> gpd.GeoDataFrame:
     return tianhe_geo.load_layer("subdistricts")
+
+
+@pytest.fixture(scope="session")
+def built_maps(tmp_path_factory):
+    """Run the main job once on the shipped data (the README's `make maps`)."""
+    from tianhe_geo.report import build_all
+
+    out = tmp_path_factory.mktemp("maps")
+    build_all(out)
+    return out

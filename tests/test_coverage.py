@@ -76,7 +76,9 @@ def test_polygon_facilities_measure_to_edge():
 
 def test_hand_computed_grid_and_uncovered_layer():
     # 4x4 cells of 100 m, one facility at the centre (200, 200).
-    cells = [shapely.box(x, y, x + 100, y + 100) for x in range(0, 400, 100) for y in range(0, 400, 100)]
+    cells = [
+        shapely.box(x, y, x + 100, y + 100) for x in range(0, 400, 100) for y in range(0, 400, 100)
+    ]
     res = gpd.GeoDataFrame({"population": [10.0] * 16}, geometry=cells, crs=CRS)
     fac = _pts([[200, 200]], "f")
     out = coverage(res, fac, [100])
@@ -139,4 +141,6 @@ def test_row_order_does_not_matter(seed):
     a = coverage(res, fac, [400])
     b = coverage(res.iloc[rng.permutation(len(res))], fac.iloc[rng.permutation(len(fac))], [400])
     pd.testing.assert_frame_equal(a.residents, b.residents.loc[a.residents.index])
-    assert a.summary.loc["district", "share_400"] == pytest.approx(b.summary.loc["district", "share_400"])
+    assert a.summary.loc["district", "share_400"] == pytest.approx(
+        b.summary.loc["district", "share_400"]
+    )

@@ -51,7 +51,9 @@ def test_bd09_offset_is_larger_than_gcj():
 
 
 def test_frame_conversion_round_trip_keeps_attributes():
-    gdf = gpd.GeoDataFrame({"a": [1, 2]}, geometry=[Point(113.3, 23.1), Point(113.4, 23.2)], crs=4326)
+    gdf = gpd.GeoDataFrame(
+        {"a": [1, 2]}, geometry=[Point(113.3, 23.1), Point(113.4, 23.2)], crs=4326
+    )
     back = c.to_wgs84_from(c.from_wgs84_to(gdf, "gcj02"), "GCJ-02")
     assert back["a"].tolist() == [1, 2]
     assert np.allclose(back.get_coordinates(), gdf.get_coordinates(), atol=1e-9)

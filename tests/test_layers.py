@@ -14,7 +14,16 @@ SHIPPED = [n for n in tianhe_geo.LAYER_NAMES if (tianhe_geo.data_dir() / f"{n}.g
 
 
 def test_all_base_layers_are_shipped():
-    base = {"boundary", "subdistricts", "structure", "transit", "projects", "parks", "facilities", "rivers"}
+    base = {
+        "boundary",
+        "subdistricts",
+        "structure",
+        "transit",
+        "projects",
+        "parks",
+        "facilities",
+        "rivers",
+    }
     assert base <= set(SHIPPED)
 
 
@@ -83,7 +92,14 @@ def test_bad_file_reports_every_problem(tmp_path, suffix):
         tianhe_geo.read_layer_file(path, "parks")
     text = str(info.value)
     assert str(path) in text and "'parks'" in text
-    for fragment in ["name_en", "megapark", "duplicate ids", "'area_ha'", "invalid geometry", "Point"]:
+    for fragment in [
+        "name_en",
+        "megapark",
+        "duplicate ids",
+        "'area_ha'",
+        "invalid geometry",
+        "Point",
+    ]:
         assert fragment in text, fragment
     assert len(info.value.problems) >= 6
     assert isinstance(info.value, ValueError)

@@ -28,14 +28,18 @@ def _oracle(net):
     coo = net.matrix.tocoo()
     for a, b in zip(coo.row, coo.col, strict=True):
         d = float(np.hypot(*(net.xy[a] - net.xy[b])))
-        g.add_edge(int(a), int(b), weight=min(d, g.edges[a, b]["weight"]) if g.has_edge(a, b) else d)
+        g.add_edge(
+            int(a), int(b), weight=min(d, g.edges[a, b]["weight"]) if g.has_edge(a, b) else d
+        )
     return g
 
 
 def _points(lonlat, prefix):
     pts = gpd.GeoSeries.from_xy(*np.asarray(lonlat).T, crs=4326).to_crs(ANALYSIS_CRS)
     return gpd.GeoDataFrame(
-        {"population": np.arange(1, len(pts) + 1)}, geometry=pts.values, crs=ANALYSIS_CRS,
+        {"population": np.arange(1, len(pts) + 1)},
+        geometry=pts.values,
+        crs=ANALYSIS_CRS,
         index=[f"{prefix}{i}" for i in range(len(pts))],
     )
 
@@ -68,8 +72,12 @@ def test_table_equals_networkx(net):
 
 def test_network_never_shorter_than_straight_line(net):
     rng = np.random.default_rng(1)
-    res = _points(np.column_stack([rng.uniform(113.330, 113.334, 40), rng.uniform(23.130, 23.134, 40)]), "r")
-    fac = _points(np.column_stack([rng.uniform(113.330, 113.334, 5), rng.uniform(23.130, 23.134, 5)]), "f")
+    res = _points(
+        np.column_stack([rng.uniform(113.330, 113.334, 40), rng.uniform(23.130, 23.134, 40)]), "r"
+    )
+    fac = _points(
+        np.column_stack([rng.uniform(113.330, 113.334, 5), rng.uniform(23.130, 23.134, 5)]), "f"
+    )
     nt, _ = network_table(res, fac, net, 3000)
     et = euclidean_table(res, fac, 3000)
     merged = nt.merge(et, on=["origin_id", "destination_id"], suffixes=("_net", "_line"))
@@ -101,7 +109,9 @@ def test_multi_source_nearest_matches_table(net):
 
 def test_no_edges_and_bad_files(tmp_path):
     with pytest.raises(NetworkError, match="no edges"):
-        from_edges(np.array([1, 2]), np.zeros((2, 2)), np.array([], int), np.array([], int), ANALYSIS_CRS)
+        from_edges(
+            np.array([1, 2]), np.zeros((2, 2)), np.array([], int), np.array([], int), ANALYSIS_CRS
+        )
     with pytest.raises(DataSourceError, match="not found"):
         read_osm_graph(tmp_path / "x.osm")
     bad = tmp_path / "bad.osm"
@@ -114,7 +124,9 @@ def test_no_edges_and_bad_files(tmp_path):
 @given(seed=st.integers(0, 1000), t=st.floats(50, 1500))
 def test_network_coverage_monotone(net, seed, t):
     rng = np.random.default_rng(seed)
-    res = _points(np.column_stack([rng.uniform(113.330, 113.334, 20), rng.uniform(23.130, 23.134, 20)]), "r")
+    res = _points(
+        np.column_stack([rng.uniform(113.330, 113.334, 20), rng.uniform(23.130, 23.134, 20)]), "r"
+    )
     fac = _points([[113.330 + 0.004 * rng.random(), 23.130 + 0.004 * rng.random()]], "f")
     table, ok = network_table(res, fac, net, 2000)
     out = coverage(res, fac, [t, t + 200], table=table, valid=ok)

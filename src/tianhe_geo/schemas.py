@@ -85,7 +85,12 @@ FACILITY_CATEGORIES = (
     "sports",
 )
 PARK_TIERS = ("ecological", "city", "community", "pocket")
-PARK_TIER_ZH = {"ecological": "生态公园", "city": "城市公园", "community": "社区公园", "pocket": "口袋公园·游园"}
+PARK_TIER_ZH = {
+    "ecological": "生态公园",
+    "city": "城市公园",
+    "community": "社区公园",
+    "pocket": "口袋公园·游园",
+}
 TRANSIT_STATUS = ("operating", "under_construction", "planned")
 FACILITY_STATUS = ("existing", "under_construction", "planned")
 

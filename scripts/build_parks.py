@@ -1,0 +1,194 @@
+"""Build data/geo/parks.geojson: parks of Tianhe District in the four-tier system.
+
+Run (no network needed)::
+
+    python scripts/build_parks.py
+
+Provenance (details and URLs in ``data/geo/sources/parks.md``):
+
+* Names, areas and bounding roads of the large parks come from public web
+  pages (Wikipedia, park descriptions, news reports), read by hand; facts only,
+  no text or geometry was copied.
+* Positions are WGS-84 (EPSG:4326) values written by the author from general
+  knowledge of Guangzhou and the roads named in those pages. No AMap/Tencent
+  (GCJ-02) coordinates were used, so no datum shift is applied.
+* Every outline is SCHEMATIC (``approximate`` = True): a box between the named
+  roads, an ellipse or circle sized to the published area, or a buffered
+  corridor. Forest parks that reach the district edge are clipped to the
+  district boundary. ``area_ha`` is computed from the drawn polygon in
+  EPSG:4547, so it differs from the published area where clipping applies.
+* The shipped layer holds only parks that were found in a source. Run with
+  ``--placeholders`` to add, for subdistricts without a verified park, an
+  invented PLACEHOLDER community park (and pocket park in dense subdistricts)
+  named "（示意）"/"(placeholder)", accuracy_m 1000. They are NOT shipped: invented
+  positions would make coverage figures look better than the evidence allows.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import shapely
+from shapely import affinity
+
+from tianhe_geo.io import write_vector
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "data" / "geo" / "parks.geojson"
+BOUNDARY = ROOT / "data" / "geo" / "boundary.geojson"
+SUBDISTRICTS = ROOT / "data" / "geo" / "subdistricts.geojson"
+METRIC = "EPSG:4547"
+
+SRC_WIKI_THP = "zh-yue.wikipedia.org/wiki/天河公園 (70.2 ha; bounding roads)"
+SRC_FOREST = "bbs.00-net.com 2013 report; hbzqbyyxgs.com 火炉山 entry (600 ha, 广汕公路 S side)"
+SRC_SCBG = "brief: 天源路1190号, ~333 ha display area; position from author knowledge"
+SRC_PARKS_NEWS = "iruanshi.com/tt4/23764.html (珠江公园 28 ha, 花城广场, 海心沙, 玄武山公园)"
+SRC_WETLAND = (
+    "天河湿地公园 encyclopedia entry via weilinceramic.com; southcn.com 2016-07-16 (47 ha, 3 km)"
+)
+SRC_YANLING = "baike.baidu.hk/item/燕嶺公園 (26.7 ha; bounding roads)"
+SRC_2024 = "0559rc.com post_10070467 (2024 最美社区/口袋公园: 清和里, 阅山湖, 长湴山林顶)"
+
+# fmt: off
+#: Named parks. shape: ("box", vertices) | ("circle", lon, lat, target_ha)
+#: | ("ellipse", lon, lat, semi_x_m, semi_y_m) | ("corridor", vertices, half_width_m).
+#: clip: intersect with the district boundary (forest parks at the district edge).
+NAMED = [
+    # id                        tier          name_zh            name_en                               shape                                                       clip   accuracy_m source
+    ("park-scbg",              "ecological", "华南国家植物园", "South China National Botanical Garden", ("circle", 113.3690, 23.1860, 333.0),                      True,  400.0, SRC_SCBG),
+    ("park-huolushan",         "ecological", "火炉山森林公园", "Huolushan Forest Park",                 ("ellipse", 113.4000, 23.1860, 1600.0, 1150.0),              True,  500.0, SRC_FOREST),
+    ("park-fenghuangshan",     "ecological", "凤凰山森林公园", "Fenghuangshan Forest Park",             ("ellipse", 113.3940, 23.2240, 1500.0, 1700.0),              True,  800.0, SRC_FOREST),
+    ("park-longyandong",       "ecological", "龙眼洞森林公园", "Longyandong Forest Park",               ("circle", 113.3590, 23.2150, 380.0),                        True,  800.0, SRC_FOREST),
+    ("park-tianhe-wetland",    "ecological", "天河湿地公园",   "Tianhe Wetland Park",                   ("corridor", [(113.4215, 23.1840), (113.4225, 23.1720), (113.4195, 23.1600)], 90.0), False, 400.0, SRC_WETLAND),
+    ("park-tianhe-park",       "city",       "天河公园",       "Tianhe Park",                           ("box", [(113.3615, 23.1270), (113.3715, 23.1270), (113.3715, 23.1335), (113.3615, 23.1333)]), False, 150.0, SRC_WIKI_THP),
+    ("park-zhujiang-park",     "city",       "珠江公园",       "Zhujiang Park",                         ("circle", 113.3525, 23.1290, 28.0),                         False, 400.0, SRC_PARKS_NEWS),
+    ("park-huacheng-square",   "city",       "花城广场",       "Huacheng Square",                       ("box", [(113.3232, 23.1160), (113.3258, 23.1160), (113.3258, 23.1240), (113.3232, 23.1240)]), False, 150.0, SRC_PARKS_NEWS),
+    ("park-haixinsha",         "city",       "海心沙亚运公园", "Haixinsha Asian Games Park",            ("ellipse", 113.3240, 23.1135, 450.0, 110.0),                False, 200.0, SRC_PARKS_NEWS),
+    ("park-yanling",           "city",       "燕岭公园",       "Yanling Park",                          ("circle", 113.3300, 23.1585, 26.7),                         False, 300.0, SRC_YANLING),
+    ("park-qinghe-li",         "community",  "清和里公园",     "Qingheli Park",                         ("circle", 113.3345, 23.1228, 0.88),                         False, 150.0, SRC_2024),
+    ("park-yueshan-lake",      "community",  "阅山湖公园",     "Yueshan Lake Park",                     ("circle", 113.3640, 23.1720, 3.0),                          False, 1000.0, SRC_2024 + "; position only to subdistrict (长兴), area assumed"),
+    ("park-xuanwushan",        "community",  "玄武山公园",     "Xuanwushan Park (Cencun)",              ("circle", 113.3830, 23.1750, 2.0),                          False, 400.0, SRC_PARKS_NEWS + "; area assumed"),
+    ("park-changban-shanlinding", "pocket",  "长湴山林顶口袋公园", "Changban Shanlinding Pocket Park",   ("circle", 113.3555, 23.1800, 0.3),                          False, 500.0, SRC_2024),
+]
+
+#: Subdistricts given a placeholder community park, and those also given a pocket park.
+PLACEHOLDER_COMMUNITY = [
+    ("wushan", "五山"), ("yuancun", "员村"), ("chebei", "车陂"), ("shahe", "沙河"), ("shipai", "石牌"),
+    ("shadong", "沙东"), ("tianhenan", "天河南"), ("linhe", "林和"), ("xinghua", "兴华"), ("tangxia", "棠下"),
+    ("tianyuan", "天园"), ("xiancun", "冼村"), ("yuangang", "元岗"), ("huangcun", "黄村"), ("longdong", "龙洞"),
+    ("fenghuang", "凤凰"), ("qianjin", "前进"), ("zhuji", "珠吉"), ("xintang", "新塘"),
+]
+PLACEHOLDER_POCKET = [("shahe", "沙河"), ("shipai", "石牌"), ("linhe", "林和"), ("tianhenan", "天河南"),
+                      ("tangxia", "棠下"), ("chebei", "车陂"), ("yuancun", "员村"), ("xiancun", "冼村")]
+PLACEHOLDER_HA = {"community": 2.0, "pocket": 0.3}
+# fmt: on
+
+
+def to_metric(geom: shapely.Geometry) -> shapely.Geometry:
+    """Project one WGS-84 geometry to EPSG:4547."""
+    return gpd.GeoSeries([geom], crs="EPSG:4326").to_crs(METRIC).iloc[0]
+
+
+def to_wgs84(geom: shapely.Geometry) -> shapely.Geometry:
+    """Project one EPSG:4547 geometry back to WGS-84."""
+    return gpd.GeoSeries([geom], crs=METRIC).to_crs("EPSG:4326").iloc[0]
+
+
+def circle(centre_m: shapely.Point, area_ha: float) -> shapely.Geometry:
+    """A 64-gon around a metric point whose area is ``area_ha``."""
+    radius = (area_ha * 1e4 / 3.14159265) ** 0.5
+    return centre_m.buffer(radius, quad_segs=16)
+
+
+def make_shape(spec: tuple) -> shapely.Geometry:
+    """Turn one shape spec of the table into a metric polygon."""
+    kind = spec[0]
+    if kind == "box":
+        return to_metric(shapely.Polygon(spec[1]))
+    if kind == "circle":
+        return circle(to_metric(shapely.Point(spec[1], spec[2])), spec[3])
+    if kind == "ellipse":
+        centre = to_metric(shapely.Point(spec[1], spec[2]))
+        return affinity.scale(centre.buffer(1.0, quad_segs=16), spec[3], spec[4])
+    if kind == "corridor":
+        return to_metric(shapely.LineString(spec[1])).buffer(spec[2])
+    raise ValueError(f"unknown shape {kind!r}")
+
+
+def named_rows(boundary_m: shapely.Geometry) -> list[dict]:
+    """Rows of the named parks, polygons in EPSG:4547."""
+    rows = []
+    for pid, tier, zh, en, spec, clip, acc, src in NAMED:
+        geom = make_shape(spec)
+        if clip:
+            geom = geom.intersection(boundary_m)
+        rows.append(
+            dict(
+                id=pid,
+                tier=tier,
+                name_zh=zh,
+                name_en=en,
+                approximate=True,
+                source=src,
+                accuracy_m=acc,
+                geometry=geom,
+            )
+        )
+    return rows
+
+
+def placeholder_rows(subs: gpd.GeoDataFrame, taken_m: shapely.Geometry) -> list[dict]:
+    """Placeholder community and pocket parks, one per listed subdistrict."""
+    rows = []
+    free = {
+        r.name_zh.removesuffix("街道"): r.geometry.difference(taken_m.buffer(150.0))
+        for r in subs.itertuples()
+    }
+    for tier, table in (("community", PLACEHOLDER_COMMUNITY), ("pocket", PLACEHOLDER_POCKET)):
+        for slug, zh in table:
+            area = free[zh].buffer(-120.0)  # keep clear of the cell edge
+            centre = area.point_on_surface()
+            geom = circle(centre, PLACEHOLDER_HA[tier])
+            free[zh] = free[zh].difference(geom.buffer(300.0))
+            label = "社区公园" if tier == "community" else "口袋公园"
+            rows.append(
+                dict(
+                    id=f"park-placeholder-{tier}-{slug}",
+                    tier=tier,
+                    name_zh=f"{zh}{label}（示意）",
+                    name_en=f"{slug.capitalize()} {tier} park (placeholder)",
+                    approximate=True,
+                    accuracy_m=1000.0,
+                    source="placeholder: no verified park found; sited inside the approximate "
+                    "subdistrict cell, size = typical for the tier",
+                    geometry=geom,
+                )
+            )
+    return rows
+
+
+def main() -> None:
+    """Build, check and write the parks layer."""
+    boundary_m = gpd.read_file(BOUNDARY).to_crs(METRIC).union_all()
+    subs = gpd.read_file(SUBDISTRICTS).to_crs(METRIC)
+    rows = named_rows(boundary_m)
+    taken = shapely.union_all([r["geometry"] for r in rows])
+    if "--placeholders" in sys.argv:
+        rows += placeholder_rows(subs, taken)
+    gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=METRIC)
+    gdf["geometry"] = shapely.make_valid(gdf.geometry.values)
+    gdf["area_ha"] = (gdf.area / 1e4).round(2)
+    gdf = gdf.to_crs("EPSG:4326")
+    gdf["geometry"] = shapely.make_valid(shapely.set_precision(gdf.geometry.values, 1e-7))
+    cols = ["id", "tier", "name_zh", "name_en", "area_ha", "approximate", "source", "accuracy_m"]
+    gdf = gdf[cols + ["geometry"]]
+    assert gdf["id"].is_unique and gdf.is_valid.all()
+    write_vector(gdf, OUT)
+    print(f"wrote {OUT}: {len(gdf)} parks")
+    print(gdf.groupby("tier")["area_ha"].agg(["count", "sum"]).round(1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,354 @@
+"""Build data/geo/transit.geojson: metro lines and stations serving Tianhe, and the railway hub.
+
+Where the facts come from
+-------------------------
+* Station positions: the community dataset ``src/data/gz.js`` of the public
+  repository metromancn/MetroMapOpenMiniProgram, version at commit
+  087310aa159d44583cc5fef240466439570dbd62 (the version that includes lines 11,
+  21 and 22). Only facts are taken: station names and coordinates, typed into
+  the table below. The coordinates are GCJ-02 (AMap/Tencent datum): read as
+  WGS-84 they sit about 620 m east-south-east of the published positions; once
+  converted with :func:`tianhe_geo.crs.gcj02_to_wgs84` the 广州东站 metro point
+  lands about 120 m from the WGS-84 coordinate of Guangzhou East railway
+  station on English Wikipedia. Every station row says "GCJ-02 converted to
+  WGS-84" in its ``source``.
+* Station order of each line, line status and opening facts: Guangzhou Metro
+  as reported in the press (line 11 opened 2024-12-28; its 广州东站 platform was
+  not yet in service then) and English Wikipedia; the gz.js version used omits
+  广州东站 from line 11, it is inserted between 龙口西 and 沙河 as on the approved
+  route.
+* Guangzhou East railway station (rail hub): English Wikipedia infobox
+  coordinate 23°09′12.58″N 113°19′11.09″E (WGS-84).
+* English names: as on Guangzhou Metro signs / English Wikipedia station
+  articles.
+
+Not included: line 10 and line 13 phase 2 (both under construction through
+Tianhe) because no station positions could be sourced; line 13 phase 1
+(鱼珠–新沙) does not reach Tianhe. Line 18's northern extension (冼村–广州东站)
+is likewise left out.
+
+Each line keeps the one station just outside the district at each end where it
+leaves Tianhe, so lines draw continuously; every feature lies within 3 km of
+the district boundary (checked before writing).
+
+Run::
+
+    PYTHONPATH=src python scripts/build_transit.py
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from tianhe_geo.crs import gcj02_to_wgs84
+from tianhe_geo.io import read_vector, write_vector
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "data" / "geo" / "transit.geojson"
+BOUNDARY = ROOT / "data" / "geo" / "boundary.geojson"
+MAX_OUTSIDE_M = 3000.0
+METRIC_CRS = "EPSG:4547"  # CGCS2000 / 3-degree GK CM 114E, metres
+
+GZJS = (
+    "metromancn/MetroMapOpenMiniProgram src/data/gz.js @087310aa "
+    "(community map dataset), GCJ-02 converted to WGS-84"
+)
+ACCURACY_M = 100.0
+
+# Station facts: slug -> (name_zh, name_en, GCJ-02 lon, GCJ-02 lat), positions from gz.js.
+STATIONS = {
+    "yangji": ("杨箕", "Yangji", 113.307528, 23.127536),
+    "tiyuxilu": ("体育西路", "Tiyu Xilu", 113.321501, 23.131140),
+    "tiyuzhongxin": ("体育中心", "Tiyu Zhongxin", 113.328376, 23.134566),
+    "guangzhoudongzhan": ("广州东站", "Guangzhou East Railway Station", 113.324179, 23.150323),
+    "guangzhouta": ("广州塔", "Canton Tower", 113.323465, 23.106486),
+    "zhujiangxincheng": ("珠江新城", "Zhujiang New Town", 113.321207, 23.119365),
+    "shipaiqiao": ("石牌桥", "Shipaiqiao", 113.332123, 23.133134),
+    "gangding": ("岗顶", "Gangding", 113.339600, 23.134878),
+    "huashi": ("华师", "South China Normal University", 113.345332, 23.140293),
+    "wushan": ("五山", "Wushan", 113.351811, 23.152835),
+    "tianhekeyunzhan": ("天河客运站", "Tianhe Coach Terminal", 113.344214, 23.170660),
+    "linhexi": ("林和西", "Linhexi", 113.323902, 23.141365),
+    "yantang": ("燕塘", "Yantang", 113.327058, 23.160250),
+    "meihuayuan": ("梅花园", "Meihuayuan", 113.320402, 23.175098),
+    "wanshengwei": ("万胜围", "Wanshengwei", 113.384563, 23.097761),
+    "chebeinan": ("车陂南", "Chebei South", 113.390002, 23.115855),
+    "chebei": ("车陂", "Chebei", 113.395583, 23.124277),
+    "huangcun": ("黄村", "Huangcun", 113.407046, 23.132083),
+    "wuyangcun": ("五羊邨", "Wuyangcun", 113.314247, 23.119845),
+    "liede": ("猎德", "Liede", 113.332107, 23.118541),
+    "tancun": ("潭村", "Tancun", 113.345946, 23.117365),
+    "yuancun": ("员村", "Yuancun", 113.363756, 23.115515),
+    "keyunlu": ("科韵路", "Keyun Lu", 113.377214, 23.119279),
+    "dongpu": ("东圃", "Dongpu", 113.401558, 23.109392),
+    "sanxi": ("三溪", "Sanxi", 113.415786, 23.104097),
+    "yuzhu": ("鱼珠", "Yuzhu", 113.432281, 23.100345),
+    "shaheding": ("沙河顶", "Shahe Ding", 113.306968, 23.147278),
+    "shahe": ("沙河", "Shahe", 113.312510, 23.152068),
+    "tianpingjia": ("天平架", "Tianpingjia", 113.321356, 23.159522),
+    "changban": ("长湴", "Changban", 113.349321, 23.178370),
+    "zhiwuyuan": ("植物园", "Botanical Garden", 113.365679, 23.190168),
+    "longdong": ("龙洞", "Longdong", 113.377518, 23.190954),
+    "kemulang": ("柯木塱", "Kemulang", 113.396602, 23.193524),
+    "gaotangshi": ("高塘石", "Gaotangshi", 113.410407, 23.191055),
+    "huangbei": ("黄陂", "Huangpi", 113.433732, 23.188371),
+    "jinfeng": ("金峰", "Jinfeng", 113.451071, 23.181316),
+    "pazhou": ("琶洲", "Pazhou", 113.366704, 23.098518),
+    "tianhegongyuan": ("天河公园", "Tianhe Park", 113.362876, 23.125318),
+    "huajinglu": ("华景路", "Huajing Lu", 113.360099, 23.134268),
+    "longkouxi": ("龙口西", "Longkou West", 113.337668, 23.141473),
+    "yuntaihuayuan": ("云台花园", "Yuntai Garden", 113.292548, 23.153899),
+    "modiesha": ("磨碟沙", "Modiesha", 113.343774, 23.098667),
+    "xiancun": ("冼村", "Xiancun", 113.328157, 23.125722),
+    "tangdong": ("棠东", "Tangdong", 113.389742, 23.130919),
+    "daguannanlu": ("大观南路", "Daguan Nanlu", 113.406950, 23.144574),
+    "tianhezhihuicheng": ("天河智慧城", "Tianhe Smart City", 113.403188, 23.163270),
+    "shenzhoulu": ("神舟路", "Shenzhou Lu", 113.431751, 23.165212),
+    "kexuecheng": ("科学城", "Science City", 113.449519, 23.165787),
+    "tiyuzhongxinnan": ("体育中心南", "Tiyu Zhongxin South", 113.324303, 23.134363),
+    "tianhenan": ("天河南", "Tianhe South", 113.324491, 23.131198),
+    "huangpudadao": ("黄埔大道", "Huangpu Dadao", 113.324495, 23.126996),
+    "fuerzhongxin": ("妇儿中心", "Women and Children's Medical Center", 113.324481, 23.123227),
+    "huachengdadao": ("花城大道", "Huacheng Dadao", 113.324704, 23.119105),
+    "dajuyuan": ("大剧院", "Opera House", 113.324463, 23.115407),
+    "haixinsha": ("海心沙", "Haixinsha", 113.324401, 23.111554),
+}
+
+# Line facts: id -> (name_zh, name_en, status, stations in travel order).
+# The first/last station is the neighbour just outside Tianhe where the line leaves it.
+LINES = {
+    "1": (
+        "1号线",
+        "Line 1",
+        "operating",
+        ["yangji", "tiyuxilu", "tiyuzhongxin", "guangzhoudongzhan"],
+    ),
+    "3": (
+        "3号线",
+        "Line 3",
+        "operating",
+        [
+            "guangzhouta",
+            "zhujiangxincheng",
+            "tiyuxilu",
+            "shipaiqiao",
+            "gangding",
+            "huashi",
+            "wushan",
+            "tianhekeyunzhan",
+        ],
+    ),
+    "3N": (
+        "3号线北延段",
+        "Line 3 (North Extension)",
+        "operating",
+        ["tiyuxilu", "linhexi", "guangzhoudongzhan", "yantang", "meihuayuan"],
+    ),
+    "4": ("4号线", "Line 4", "operating", ["wanshengwei", "chebeinan", "chebei", "huangcun"]),
+    "5": (
+        "5号线",
+        "Line 5",
+        "operating",
+        [
+            "wuyangcun",
+            "zhujiangxincheng",
+            "liede",
+            "tancun",
+            "yuancun",
+            "keyunlu",
+            "chebeinan",
+            "dongpu",
+            "sanxi",
+            "yuzhu",
+        ],
+    ),
+    "6": (
+        "6号线",
+        "Line 6",
+        "operating",
+        [
+            "shaheding",
+            "shahe",
+            "tianpingjia",
+            "yantang",
+            "tianhekeyunzhan",
+            "changban",
+            "zhiwuyuan",
+            "longdong",
+            "kemulang",
+            "gaotangshi",
+            "huangbei",
+            "jinfeng",
+        ],
+    ),
+    # Loop line, opened 2024-12-28; its 广州东站 platform opened later than the line.
+    "11": (
+        "11号线",
+        "Line 11",
+        "operating",
+        [
+            "pazhou",
+            "yuancun",
+            "tianhegongyuan",
+            "huajinglu",
+            "huashi",
+            "longkouxi",
+            "guangzhoudongzhan",
+            "shahe",
+            "yuntaihuayuan",
+        ],
+    ),
+    "18": ("18号线", "Line 18", "operating", ["modiesha", "xiancun"]),
+    "21": (
+        "21号线",
+        "Line 21",
+        "operating",
+        [
+            "yuancun",
+            "tianhegongyuan",
+            "tangdong",
+            "huangcun",
+            "daguannanlu",
+            "tianhezhihuicheng",
+            "shenzhoulu",
+            "kexuecheng",
+        ],
+    ),
+    "APM": (
+        "APM线",
+        "APM Line",
+        "operating",
+        [
+            "linhexi",
+            "tiyuzhongxinnan",
+            "tianhenan",
+            "huangpudadao",
+            "fuerzhongxin",
+            "huachengdadao",
+            "dajuyuan",
+            "haixinsha",
+            "guangzhouta",
+        ],
+    ),
+}
+
+# The railway hub, WGS-84 as published (English Wikipedia infobox).
+RAIL = {
+    "id": "rail-guangzhou-east",
+    "name_zh": "广州东站",
+    "name_en": "Guangzhou East Railway Station",
+    "lon": 113.3197472,
+    "lat": 23.1534944,
+    "source": "English Wikipedia, Guangzhou East railway station infobox, WGS-84",
+}
+
+STATUS_RANK = {"operating": 0, "under_construction": 1, "planned": 2}
+
+
+def station_points() -> dict[str, shapely.Point]:
+    """Convert every station's GCJ-02 coordinate to a WGS-84 point."""
+    slugs = list(STATIONS)
+    lon, lat = gcj02_to_wgs84([STATIONS[s][2] for s in slugs], [STATIONS[s][3] for s in slugs])
+    return {s: shapely.Point(round(x, 7), round(y, 7)) for s, x, y in zip(slugs, lon, lat)}
+
+
+def build() -> gpd.GeoDataFrame:
+    """One row per physical station, one per line, one for the railway hub."""
+    pts = station_points()
+    serving: dict[str, list[str]] = {s: [] for s in STATIONS}
+    for line_id, (_, _, _, seq) in LINES.items():
+        for s in seq:
+            serving[s].append(line_id)
+    unused = [s for s, lines in serving.items() if not lines]
+    if unused:
+        sys.exit(f"stations on no line: {unused}")
+
+    rows = []
+    for s, (zh, en, _, _) in STATIONS.items():
+        lines = serving[s]
+        status = min((LINES[ln][2] for ln in lines), key=STATUS_RANK.__getitem__)
+        rows.append(
+            {
+                "id": f"st-{s}",
+                "kind": "station",
+                "line": ";".join(lines),
+                "status": status,
+                "interchange": len(lines) >= 2,
+                "stations": f"st-{s}",
+                "name_zh": zh,
+                "name_en": en,
+                "source": GZJS,
+                "accuracy_m": ACCURACY_M,
+                "geometry": pts[s],
+            }
+        )
+    for line_id, (zh, en, status, seq) in LINES.items():
+        rows.append(
+            {
+                "id": f"line-{line_id}",
+                "kind": "line",
+                "line": line_id,
+                "status": status,
+                "interchange": False,
+                "stations": ";".join(f"st-{s}" for s in seq),
+                "name_zh": zh,
+                "name_en": en,
+                "source": "vertices = its stations (" + GZJS + "); station order: "
+                "Guangzhou Metro / English Wikipedia; schematic between stations",
+                "accuracy_m": ACCURACY_M,
+                "geometry": shapely.LineString([pts[s] for s in seq]),
+            }
+        )
+    rows.append(
+        {
+            "id": RAIL["id"],
+            "kind": "rail_station",
+            "line": "rail",
+            "status": "operating",
+            "interchange": False,
+            "stations": RAIL["id"],
+            "name_zh": RAIL["name_zh"],
+            "name_en": RAIL["name_en"],
+            "source": RAIL["source"],
+            "accuracy_m": ACCURACY_M,
+            "geometry": shapely.Point(RAIL["lon"], RAIL["lat"]),
+        }
+    )
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
+
+
+def check(gdf: gpd.GeoDataFrame) -> None:
+    """Stop if any feature reaches more than 3 km outside the boundary; print datum checks."""
+    boundary = read_vector(BOUNDARY).to_crs(METRIC_CRS).union_all()
+    metric = gdf.to_crs(METRIC_CRS)
+    zone = boundary.buffer(MAX_OUTSIDE_M)
+    bad = gdf.loc[~metric.geometry.within(zone), "id"].tolist()
+    if bad:
+        sys.exit(f"features more than {MAX_OUTSIDE_M:.0f} m outside the boundary: {bad}")
+    gz = metric.set_index("id").geometry
+    d = gz["st-guangzhoudongzhan"].distance(gz[RAIL["id"]])
+    print(f"metro 广州东站 (converted) to Wikipedia rail coordinate: {d:.0f} m")
+    inside = np.mean([boundary.contains(g) for g in metric.geometry[metric["kind"] == "station"]])
+    print(f"stations inside the boundary: {inside:.0%}")
+
+
+def main() -> None:
+    """Build, check and write the transit layer."""
+    gdf = build()
+    check(gdf)
+    write_vector(gdf, OUT)
+    counts = {ln: len(v[3]) for ln, v in LINES.items()}
+    print(
+        f"wrote {OUT}: {len(gdf)} rows "
+        f"({(gdf['kind'] == 'station').sum()} stations, {len(LINES)} lines, 1 rail hub)"
+    )
+    print("stations per line:", counts)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,232 @@
+"""Settings and planning-standard presets, in one place.
+
+Everything here is frozen; change a setting with :func:`dataclasses.replace`
+(``replace(DEFAULT_CONFIG, detour_factor=1.3)``) so a misspelt name is an
+error rather than a silent new attribute.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from .crs import ANALYSIS_CRS
+
+
+@dataclass(frozen=True)
+class Standard:
+    """A named coverage rule: which facilities, how far, what share.
+
+    Attributes
+    ----------
+    key : str
+        Short identifier used on the command line.
+    name_zh, name_en : str
+        Names in Chinese and English.
+    layer : str
+        Layer holding the facilities (``parks``, ``facilities``, ``transit``).
+    column : str
+        Column to filter on (``tier``, ``category``, ``kind``).
+    values : tuple of str
+        Values of ``column`` that count.
+    radius_m : float
+        Walking distance in metres.
+    target_share : float or None
+        Share of residents (0-1) the rule asks for, when it sets one.
+    source : str
+        Where the rule comes from and how sure it is.
+    """
+
+    key: str
+    name_zh: str
+    name_en: str
+    layer: str
+    column: str
+    values: tuple[str, ...]
+    radius_m: float
+    target_share: float | None
+    source: str
+
+
+STANDARDS: MappingProxyType[str, Standard] = MappingProxyType(
+    {
+        s.key: s
+        for s in (
+            Standard(
+                "gbt51346-park-500",
+                "公园绿地500米服务半径覆盖(GB/T 51346-2019 4.3.4)",
+                "Park within 500 m (GB/T 51346-2019 4.3.4)",
+                "parks",
+                "tier",
+                ("ecological", "city", "community", "pocket"),
+                500.0,
+                0.90,
+                "GB/T 51346-2019 城市绿地规划标准 4.3.4: >90% citywide, 80% in old areas "
+                "(the 2019 draft excludes 游园; pocket parks are counted here, adjust values)",
+            ),
+            Standard(
+                "gb55014-park",
+                "公园绿地服务半径覆盖率(GB 55014-2021)",
+                "Park service-radius coverage (GB 55014-2021 2.1.3)",
+                "parks",
+                "tier",
+                ("ecological", "city", "community", "pocket"),
+                500.0,
+                0.80,
+                "GB 55014-2021 园林绿化工程项目规范 2.1.3: coverage > 80%; 500 m radius as in "
+                "GB/T 51346 (the code itself does not restate the radius)",
+            ),
+            Standard(
+                "green-300",
+                "300米见绿",
+                "Green space within 300 m",
+                "parks",
+                "tier",
+                ("ecological", "city", "community", "pocket"),
+                300.0,
+                None,
+                "300米见绿、500米见园 (named rule, CAUPD park evaluation report 2021)",
+            ),
+            Standard(
+                "park-500",
+                "500米见园",
+                "Park (community or larger) within 500 m",
+                "parks",
+                "tier",
+                ("ecological", "city", "community"),
+                500.0,
+                None,
+                "300米见绿、500米见园 (named rule, CAUPD park evaluation report 2021)",
+            ),
+            Standard(
+                "life5-kindergarten",
+                "5分钟生活圈: 幼儿园 300米",
+                "5-minute life circle: kindergarten within 300 m",
+                "facilities",
+                "category",
+                ("kindergarten",),
+                300.0,
+                None,
+                "GB 50180-2018 5-min circle ~300 m; kindergarten radius 300 m is the GB 50180-93 value",
+            ),
+            Standard(
+                "life5-elderly",
+                "5分钟生活圈: 养老服务 300米",
+                "5-minute life circle: elderly care within 300 m",
+                "facilities",
+                "category",
+                ("elderly_care",),
+                300.0,
+                None,
+                "GB 50180-2018 5-min circle (day care, 300 m: NOT CONFIRMED in the 2018 text)",
+            ),
+            Standard(
+                "life10-primary",
+                "10分钟生活圈: 小学 500米",
+                "10-minute life circle: primary school within 500 m",
+                "facilities",
+                "category",
+                ("primary_school",),
+                500.0,
+                None,
+                "GB 50180-2018 10-min circle ~500 m; primary school 500 m is the GB 50180-93 value",
+            ),
+            Standard(
+                "life15-middle",
+                "15分钟生活圈: 中学 1000米",
+                "15-minute life circle: middle school within 1,000 m",
+                "facilities",
+                "category",
+                ("middle_school",),
+                1000.0,
+                None,
+                "GB 50180-2018 15-min circle 800-1000 m; middle school 1000 m is the GB 50180-93 value",
+            ),
+            Standard(
+                "life15-health",
+                "15分钟生活圈: 社区卫生服务中心 1000米",
+                "15-minute life circle: community health centre within 1,000 m",
+                "facilities",
+                "category",
+                ("community_health", "hospital"),
+                1000.0,
+                None,
+                "GB 50180-2018 15-min circle (health-centre radius 1000 m: NOT CONFIRMED)",
+            ),
+            Standard(
+                "sdg-11.2.1-rail",
+                "SDG 11.2.1 轨道站点1000米",
+                "SDG 11.2.1: rail station within 1,000 m",
+                "transit",
+                "kind",
+                ("station", "rail_station"),
+                1000.0,
+                None,
+                "UN-Habitat SDG 11.2.1 metadata (2021): 1 km to high-capacity transit; "
+                "bus stops (500 m) are not in the shipped data",
+            ),
+            Standard(
+                "sdg-11.7.1",
+                "SDG 11.7.1 公共空间400米",
+                "SDG 11.7.1: open public space within 400 m",
+                "parks",
+                "tier",
+                ("ecological", "city", "community", "pocket"),
+                400.0,
+                None,
+                "UN-Habitat SDG 11.7.1: population within 400 m of open public space",
+            ),
+        )
+    }
+)
+
+
+@dataclass(frozen=True)
+class AnalysisConfig:
+    """Settings of an analysis run.
+
+    Attributes
+    ----------
+    analysis_crs : str
+        Projected CRS for metres (default EPSG:4547, CGCS2000 GK CM 114E).
+    detour_factor : float
+        Straight-line metres are multiplied by this when no street network is
+        given (1.0 = pure straight line; 1.2-1.4 approximates walking).
+    cell_size_m : float
+        Edge of the residents' grid cells in metres.
+    max_snap_m : float
+        Maximum distance from a point to the street network, metres.
+    facility_buffer_m : float
+        Facilities up to this far outside the district are included (they
+        serve residents inside it).
+    catchment_2sfca_m : float
+        Catchment of the two-step floating catchment, metres.
+    standards : tuple of str
+        Keys of :data:`STANDARDS` the report computes.
+    tiles : str
+        Default basemap: ``"osm"`` or ``"gaode"`` (overlays then shifted to GCJ-02).
+    """
+
+    analysis_crs: str = ANALYSIS_CRS
+    detour_factor: float = 1.0
+    cell_size_m: float = 100.0
+    max_snap_m: float = 200.0
+    facility_buffer_m: float = 2000.0
+    catchment_2sfca_m: float = 1000.0
+    standards: tuple[str, ...] = field(default_factory=lambda: tuple(STANDARDS))
+    tiles: str = "osm"
+
+    def __post_init__(self) -> None:
+        unknown = [k for k in self.standards if k not in STANDARDS]
+        if unknown:
+            msg = f"unknown standards {unknown}; known: {sorted(STANDARDS)}"
+            raise ValueError(msg)
+        if self.detour_factor < 1:
+            msg = f"detour_factor must be >= 1, got {self.detour_factor!r}"
+            raise ValueError(msg)
+        if self.tiles not in ("osm", "gaode"):
+            msg = f"tiles must be 'osm' or 'gaode', got {self.tiles!r}"
+            raise ValueError(msg)
+
+
+DEFAULT_CONFIG = AnalysisConfig()

@@ -1,0 +1,351 @@
+"""Folium assembly: safe, bilingual, self-contained interactive maps.
+
+Map functions take an optional existing map and return it; they never save
+(see :func:`tianhe_geo.io.write_text`) and never compute coverage. Every
+attribute shown in a tooltip, popup, legend or search result is
+HTML-escaped in Python before it reaches the page, so a feature named
+``<img src=x onerror=alert(1)>`` shows as text.
+
+With ``offline=True`` (the default) Leaflet's script and stylesheet are
+inlined from the ``xstatic-leaflet`` package and folium's CDN links
+(jQuery, Bootstrap, Font Awesome, awesome-markers) are dropped: the page
+opens with no network at all. Basemap tiles still load when online and the
+page shows our layers on a plain background when they do not.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import Element, MacroElement
+from jinja2 import Template
+
+from .crs import STORAGE_CRS, from_wgs84_to
+
+LANGS = ("zh", "en")
+
+TILES = {
+    "osm": {
+        "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "attr": "&copy; OpenStreetMap contributors",
+        "datum": "wgs84",
+    },
+    "gaode": {
+        "url": "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",
+        "attr": "&copy; 高德地图 AutoNavi (GCJ-02; overlays shifted to match)",
+        "datum": "gcj02",
+        "subdomains": "1234",
+    },
+}
+
+CENTRE = (23.165, 113.37)
+
+UI = {
+    "zh": {
+        "search": "按名称搜索…",
+        "fullscreen": "全屏",
+        "nomatch": "未找到",
+        "approx": "注：部分图层为近似或示意，见数据来源。",
+        "other": "English",
+    },
+    "en": {
+        "search": "Search by name…",
+        "fullscreen": "Full screen",
+        "nomatch": "No match",
+        "approx": "Note: some layers are approximate or schematic; see data sources.",
+        "other": "中文",
+    },
+}
+
+
+def leaflet_assets() -> tuple[str, str]:
+    """Return Leaflet's JavaScript and CSS from the installed xstatic-leaflet package.
+
+    Returns
+    -------
+    tuple of str
+        ``(javascript, css)`` text of Leaflet 1.9.
+    """
+    import xstatic.pkg.leaflet as xl
+
+    base = Path(xl.BASE_DIR)
+    return (base / "leaflet.js").read_text("utf-8"), (base / "leaflet.css").read_text("utf-8")
+
+
+def new_map(lang: str = "en", tiles: str = "osm", offline: bool = True) -> folium.Map:
+    """Create an empty Tianhe map with scale bar, full-screen button and search box.
+
+    Parameters
+    ----------
+    lang : {'zh', 'en'}
+        Language of the map's own controls.
+    tiles : {'osm', 'gaode'}
+        Basemap; with ``gaode`` every overlay is shifted to GCJ-02.
+    offline : bool, default True
+        Inline Leaflet and drop every CDN link.
+
+    Returns
+    -------
+    folium.Map
+        The map; ``m._tianhe`` records language, tiles and legends.
+    """
+    if lang not in LANGS:
+        msg = f"lang must be one of {LANGS}, got {lang!r}"
+        raise ValueError(msg)
+    spec = TILES[tiles]
+    m = folium.Map(
+        location=CENTRE, zoom_start=12, tiles=None, control_scale=True, prefer_canvas=False
+    )
+    folium.TileLayer(
+        spec["url"],
+        attr=spec["attr"],
+        name="OpenStreetMap" if tiles == "osm" else "高德 Gaode",
+        subdomains=spec.get("subdomains", "abc"),
+        max_zoom=18,
+    ).add_to(m)
+    m._tianhe = {"lang": lang, "tiles": tiles, "datum": spec["datum"], "legends": []}
+    if offline:
+        js, css = leaflet_assets()
+        m.default_js = []
+        m.default_css = []
+        m.get_root().header.add_child(Element(f"<style>{css}</style>"), name="leaflet_css")
+        # Loaded before folium's own script so that L exists when the map is built.
+        m.get_root().header.add_child(Element(f"<script>{js}</script>"), name="leaflet_js")
+    m.get_root().header.add_child(Element(_PAGE_CSS), name="tianhe_css")
+    m.get_root().header.add_child(
+        Element('<meta name="viewport" content="width=device-width, initial-scale=1">'),
+        name="viewport",
+    )
+    return m
+
+
+def _escape(value: object) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "—"
+    if isinstance(value, float):
+        value = f"{value:,.1f}" if abs(value) < 1e6 else f"{value:,.0f}"
+    return html.escape(str(value), quote=True)
+
+
+def _prepare(gdf: gpd.GeoDataFrame, datum: str, tolerance_m: float) -> gpd.GeoDataFrame:
+    """Reproject to 4326 (shifted for GCJ-02 tiles), simplify, round to 1e-5 deg."""
+    g = gdf.to_crs("EPSG:4547")
+    if tolerance_m > 0:
+        g = g.set_geometry(g.geometry.simplify(tolerance_m, preserve_topology=True))
+    g = g.to_crs(STORAGE_CRS)
+    if datum == "gcj02":
+        g = from_wgs84_to(g, "gcj02")
+    g = g.set_geometry(shapely.set_precision(g.geometry.values, 1e-5))
+    return g[~g.geometry.is_empty]
+
+
+def add_layer(  # noqa: PLR0913 - a layer has this many presentation knobs
+    m: folium.Map,
+    gdf: gpd.GeoDataFrame,
+    name: str,
+    fields: Sequence[tuple[str, str]],
+    color: str | Callable[[pd.Series], str] = "#3388ff",
+    legend: dict[str, str] | None = None,
+    label: str | None = None,
+    show: bool = True,
+    tolerance_m: float = 10.0,
+    radius: float = 5.0,
+) -> folium.Map:
+    """Add a vector layer with escaped tooltip and popup, and its legend.
+
+    Parameters
+    ----------
+    m : folium.Map
+        Map from :func:`new_map`.
+    gdf : geopandas.GeoDataFrame
+        Features with a CRS.
+    name : str
+        Layer name shown in the layer control (already in the map's language).
+    fields : sequence of (column, alias)
+        Columns shown in tooltip and popup, with their display names.
+    color : str or callable
+        A colour, or a function from a row to a colour.
+    legend : dict, optional
+        Label -> colour; shown while the layer is on.
+    label : str, optional
+        Column used as the feature's name in tooltips and search.
+    show : bool, default True
+        Whether the layer starts switched on.
+    tolerance_m : float, default 10
+        Simplification tolerance in metres (0 keeps every vertex).
+    radius : float, default 5
+        Circle radius in pixels for point features.
+
+    Returns
+    -------
+    folium.Map
+        The same map.
+    """
+    info = m._tianhe
+    g = _prepare(gdf, info["datum"], tolerance_m)
+    colours = g.apply(color, axis=1) if callable(color) else pd.Series(color, index=g.index)
+    props = pd.DataFrame(index=g.index)
+    props["_color"] = colours.astype(str)
+    props["_label"] = g[label].map(_escape) if label else ""
+    rows_html = [
+        "".join(
+            f"<tr><th>{_escape(alias)}</th><td>{_escape(row[col])}</td></tr>"
+            for col, alias in fields
+        )
+        for _, row in g.iterrows()
+    ]
+    props["_html"] = ["<table class='th-popup'>" + r + "</table>" for r in rows_html]
+    data = json.loads(
+        gpd.GeoDataFrame(props, geometry=g.geometry.values, crs=STORAGE_CRS).to_json()
+    )
+    group = folium.FeatureGroup(name=html.escape(name), show=show)
+    layer = folium.GeoJson(
+        data,
+        style_function=_style,
+        marker=folium.CircleMarker(radius=radius, weight=1, fill_opacity=0.85),
+        zoom_on_click=False,
+    )
+    layer.add_child(_Bindings())
+    layer.add_to(group)
+    group.add_to(m)
+    if legend:
+        info["legends"].append((name, legend, group.get_name()))
+    return m
+
+
+def _style(feature: dict) -> dict:
+    c = feature["properties"]["_color"]
+    return {"color": c, "fillColor": c, "weight": 2, "fillOpacity": 0.45}
+
+
+class _Bindings(MacroElement):
+    """Bind the pre-escaped tooltip and popup, and register features for search."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.eachLayer(function (l) {
+            var p = l.feature.properties;
+            if (p._label) { l.bindTooltip(p._label); }
+            l.bindPopup(p._html, {maxWidth: 320});
+            window.tianheSearch = window.tianheSearch || [];
+            if (p._label) { window.tianheSearch.push(l); }
+        });
+        {% endmacro %}"""
+    )
+
+
+def add_legends_and_controls(m: folium.Map, other_url: str | None = None) -> folium.Map:
+    """Add the layer control, legends bound to their layers, search and full screen.
+
+    Parameters
+    ----------
+    m : folium.Map
+        Map with its layers added.
+    other_url : str, optional
+        Link to the same map in the other language.
+
+    Returns
+    -------
+    folium.Map
+        The same map.
+    """
+    info = m._tianhe
+    ui = UI[info["lang"]]
+    folium.LayerControl(collapsed=False).add_to(m)
+    legends = "".join(
+        f"<div class='th-legend' data-layer='{var}'><b>{html.escape(name)}</b>"
+        + "".join(
+            f"<div><i style='background:{html.escape(col)}'></i>{html.escape(lbl)}</div>"
+            for lbl, col in items.items()
+        )
+        + "</div>"
+        for name, items, var in info["legends"]
+    )
+    link = f"<a href='{html.escape(other_url)}'>{ui['other']}</a>" if other_url else ""
+    panel = (
+        f"<div id='th-panel'><input id='th-search' type='search' placeholder='{ui['search']}'>"
+        f"<button id='th-full' type='button'>{ui['fullscreen']}</button>{link}"
+        f"<div id='th-legends'>{legends}</div><div class='th-note'>{ui['approx']}</div></div>"
+    )
+    m.get_root().html.add_child(Element(panel))
+    m.add_child(_Controls(ui["nomatch"]))
+    return m
+
+
+class _Controls(MacroElement):
+    """Legend visibility follows layers; search box; full-screen button."""
+
+    def __init__(self, nomatch: str) -> None:
+        super().__init__()
+        self.nomatch = json.dumps(nomatch)
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        (function (map) {
+          function sync() {
+            document.querySelectorAll('.th-legend').forEach(function (el) {
+              var layer = window[el.dataset.layer];
+              el.style.display = (layer && map.hasLayer(layer)) ? 'block' : 'none';
+            });
+          }
+          map.on('overlayadd overlayremove', sync); sync();
+          var box = document.getElementById('th-search');
+          box.addEventListener('keydown', function (e) {
+            if (e.key !== 'Enter') { return; }
+            var q = box.value.trim().toLowerCase(); if (!q) { return; }
+            var hit = (window.tianheSearch || []).find(function (l) {
+              var t = document.createElement('div'); t.innerHTML = l.feature.properties._label;
+              return t.textContent.toLowerCase().indexOf(q) >= 0 && map.hasLayer(l);
+            });
+            if (!hit) { box.setCustomValidity({{ this.nomatch }}); box.reportValidity(); return; }
+            box.setCustomValidity('');
+            if (hit.getLatLng) { map.setView(hit.getLatLng(), 16); } else { map.fitBounds(hit.getBounds()); }
+            hit.openPopup();
+          });
+          document.getElementById('th-full').addEventListener('click', function () {
+            var el = map.getContainer();
+            if (document.fullscreenElement) { document.exitFullscreen(); }
+            else if (el.requestFullscreen) { el.requestFullscreen(); }
+          });
+        })({{ this._parent.get_name() }});
+        {% endmacro %}"""
+    )
+
+
+_PAGE_CSS = """<style>
+html, body { width: 100%; height: 100%; margin: 0; padding: 0; }
+.folium-map { background: #eef1f4; }
+#th-panel { position: absolute; z-index: 1000; bottom: 24px; left: 8px; max-width: 260px;
+  background: rgba(255,255,255,.93); padding: 6px 8px; border-radius: 4px;
+  font: 12px/1.4 system-ui, sans-serif; box-shadow: 0 1px 4px rgba(0,0,0,.3); }
+#th-panel input { width: 150px; } #th-panel a { margin-left: 6px; }
+.th-legend i { display: inline-block; width: 12px; height: 12px; margin-right: 5px;
+  vertical-align: middle; border: 1px solid #555; }
+.th-note { color: #555; margin-top: 4px; font-size: 11px; }
+.th-popup th { text-align: left; padding-right: 6px; }
+@media (max-width: 600px) { #th-panel { max-width: 180px; font-size: 11px; } }
+</style>"""
+
+
+def render_html(m: folium.Map) -> str:
+    """Render a map to a complete HTML page (string).
+
+    Parameters
+    ----------
+    m : folium.Map
+        The map.
+
+    Returns
+    -------
+    str
+        The page.
+    """
+    return m.get_root().render()

@@ -1,0 +1,532 @@
+"""The shipped maps: plan overview, parks, health, education and elderly care,
+subdistrict dashboard and the resident map, each in Chinese and English.
+
+Each ``*_map`` function takes the layers (and analysis results) and returns a
+``folium.Map``; :func:`build_maps` saves them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from .analysis import PlanAnalysis
+from .config import DEFAULT_CONFIG, STANDARDS, AnalysisConfig
+from .io import write_text
+from .mapping import add_layer, add_legends_and_controls, new_map, render_html
+
+T = {  # one dictionary for every label: no mixed-language maps
+    "name": {"zh": "名称", "en": "Name"},
+    "subdistricts": {"zh": "街道（近似边界）", "en": "Subdistricts (approximate)"},
+    "population": {"zh": "常住人口(2020)", "en": "Population (2020)"},
+    "structure": {"zh": "空间结构（示意）", "en": "Plan structure (schematic)"},
+    "role": {"zh": "定位", "en": "Role"},
+    "kind": {"zh": "类型", "en": "Type"},
+    "transit_built": {"zh": "地铁（已开通）", "en": "Metro (operating)"},
+    "transit_planned": {"zh": "地铁（在建/规划）", "en": "Metro (under construction / planned)"},
+    "stations": {"zh": "地铁站", "en": "Metro stations"},
+    "line": {"zh": "线路", "en": "Line"},
+    "status": {"zh": "状态", "en": "Status"},
+    "projects": {"zh": "重点项目", "en": "Key projects"},
+    "parks": {"zh": "公园", "en": "Parks"},
+    "tier": {"zh": "层级", "en": "Tier"},
+    "area_ha": {"zh": "面积(公顷)", "en": "Area (ha)"},
+    "rivers": {"zh": "河涌", "en": "Rivers and creeks"},
+    "uncovered": {"zh": "未覆盖区域", "en": "Uncovered areas"},
+    "share": {"zh": "覆盖率", "en": "Share covered"},
+    "hospitals": {"zh": "医院与社区卫生服务中心", "en": "Hospitals and health centres"},
+    "doctors": {"zh": "医生数", "en": "Doctors"},
+    "beds": {"zh": "床位", "en": "Beds"},
+    "dpk": {"zh": "每千人医生(2SFCA)", "en": "Doctors per 1,000 (2SFCA)"},
+    "schools": {"zh": "学校", "en": "Schools"},
+    "elderly": {"zh": "养老服务设施", "en": "Elderly care"},
+    "category": {"zh": "类别", "en": "Category"},
+    "nearest": {"zh": "最近设施", "en": "Nearest facilities"},
+    "approx_label": {"zh": "（近似）", "en": " (approximate)"},
+}
+CATEGORY = {
+    "hospital": ("医院", "Hospital", "#d7191c"),
+    "community_health": ("社区卫生服务中心", "Community health centre", "#fdae61"),
+    "primary_school": ("小学", "Primary school", "#2b83ba"),
+    "middle_school": ("中学", "Middle school", "#5e3c99"),
+    "kindergarten": ("幼儿园", "Kindergarten", "#abdda4"),
+    "elderly_care": ("养老服务", "Elderly care", "#e66101"),
+    "library_culture": ("图书馆/文化", "Library / culture", "#7b3294"),
+    "sports": ("体育", "Sports", "#008837"),
+}
+TIER = {
+    "ecological": ("生态公园", "Ecological park", "#1a9641"),
+    "city": ("城市公园", "City park", "#66bd63"),
+    "community": ("社区公园", "Community park", "#a6d96a"),
+    "pocket": ("口袋公园·游园", "Pocket park", "#d9ef8b"),
+}
+KIND = {
+    "axis": ("发展轴", "Axis", "#e31a1c"),
+    "belt": ("发展带", "Belt", "#ff7f00"),
+    "zone": ("片区", "Zone", "#6a3d9a"),
+}
+RAMP = ["#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15"]
+GREENS = ["#edf8e9", "#bae4b3", "#74c476", "#31a354", "#006d2c"]
+
+
+def _t(key: str, lang: str) -> str:
+    return T[key][lang]
+
+
+def _name(lang: str) -> str:
+    return "name_zh" if lang == "zh" else "name_en"
+
+
+def _cat_legend(table: dict, lang: str, keys=None) -> dict[str, str]:
+    i = 0 if lang == "zh" else 1
+    return {v[i]: v[2] for k, v in table.items() if keys is None or k in keys}
+
+
+def _translated(gdf: gpd.GeoDataFrame, col: str, table: dict, lang: str) -> pd.Series:
+    i = 0 if lang == "zh" else 1
+    return gdf[col].map(lambda k: table.get(k, (k, k))[i])
+
+
+def _base(layers: dict, lang: str, tiles: str, m: folium.Map | None) -> folium.Map:
+    m = m or new_map(lang, tiles)
+    sub = layers["subdistricts"]
+    add_layer(
+        m,
+        sub,
+        _t("subdistricts", lang),
+        [(_name(lang), _t("name", lang)), ("population", _t("population", lang))],
+        color="#555555",
+        label=_name(lang),
+        tolerance_m=30,
+    )
+    return m
+
+
+def overview_map(
+    layers: dict, lang: str = "en", tiles: str = "osm", m: folium.Map | None = None
+) -> folium.Map:
+    """Plan overview: structure, transit (built vs planned), projects, parks, rivers, subdistricts.
+
+    Parameters
+    ----------
+    layers : dict
+        Loaded layers.
+    lang : {'zh', 'en'}
+        Language.
+    tiles : {'osm', 'gaode'}
+        Basemap.
+    m : folium.Map, optional
+        Map to add to.
+
+    Returns
+    -------
+    folium.Map
+        The map (not saved).
+    """
+    m = _base(layers, lang, tiles, m)
+    n = _name(lang)
+    s = layers["structure"].copy()
+    s["kind_t"] = _translated(s, "kind", KIND, lang)
+    s["role"] = s["role_zh" if lang == "zh" else "role_en"]
+    add_layer(
+        m,
+        s,
+        _t("structure", lang),
+        [(n, _t("name", lang)), ("kind_t", _t("kind", lang)), ("role", _t("role", lang))],
+        color=lambda r: KIND[r["kind"]][2],
+        legend=_cat_legend(KIND, lang),
+        label=n,
+        tolerance_m=20,
+    )
+    p = layers["parks"].copy()
+    p["tier_t"] = _translated(p, "tier", TIER, lang)
+    add_layer(
+        m,
+        p,
+        _t("parks", lang),
+        [(n, _t("name", lang)), ("tier_t", _t("tier", lang)), ("area_ha", _t("area_ha", lang))],
+        color=lambda r: TIER[r["tier"]][2],
+        legend=_cat_legend(TIER, lang),
+        label=n,
+    )
+    add_layer(
+        m,
+        layers["rivers"],
+        _t("rivers", lang),
+        [(n, _t("name", lang))],
+        color="#4393c3",
+        label=n,
+        legend={_t("rivers", lang): "#4393c3"},
+    )
+    tr = layers["transit"]
+    lines = tr[tr["kind"] == "line"]
+    built = lines["status"] == "operating"
+    fields = [(n, _t("name", lang)), ("line", _t("line", lang)), ("status", _t("status", lang))]
+    add_layer(
+        m,
+        lines[built],
+        _t("transit_built", lang),
+        fields,
+        color="#08519c",
+        label=n,
+        tolerance_m=0,
+        legend={_t("transit_built", lang): "#08519c"},
+    )
+    if (~built).any():
+        add_layer(
+            m,
+            lines[~built],
+            _t("transit_planned", lang),
+            fields,
+            color="#9ecae1",
+            label=n,
+            tolerance_m=0,
+            legend={_t("transit_planned", lang): "#9ecae1"},
+        )
+    add_layer(
+        m,
+        tr[tr["kind"] != "line"],
+        _t("stations", lang),
+        fields,
+        color="#08306b",
+        label=n,
+        radius=4,
+    )
+    add_layer(
+        m,
+        layers["projects"],
+        _t("projects", lang),
+        [(n, _t("name", lang)), ("status", _t("status", lang))],
+        color="#ff00ff",
+        label=n,
+        legend={_t("projects", lang): "#ff00ff"},
+        tolerance_m=0,
+    )
+    return m
+
+
+def _choropleth(m, gdf, column, name, lang, colours, fmt="{:.0%}", extra=()):
+    values = gdf[column].astype(float)
+    finite = values[np.isfinite(values)]
+    edges = (
+        np.linspace(finite.min(), finite.max(), len(colours) + 1)
+        if len(finite)
+        else np.zeros(len(colours) + 1)
+    )
+
+    def colour(row):
+        v = row[column]
+        if not np.isfinite(v):
+            return "#cccccc"
+        return colours[min(int(np.searchsorted(edges, v, side="right")) - 1, len(colours) - 1)]
+
+    legend = {
+        f"{fmt.format(edges[i])} – {fmt.format(edges[i + 1])}": c for i, c in enumerate(colours)
+    }
+    g = gdf.copy()
+    g[column + "_t"] = values.map(lambda v: fmt.format(v) if np.isfinite(v) else "—")
+    n = _name(lang)
+    add_layer(
+        m,
+        g,
+        name,
+        [(n, _t("name", lang)), (column + "_t", name), *extra],
+        color=colour,
+        legend=legend,
+        label=n,
+        tolerance_m=30,
+    )
+    return m
+
+
+def _coverage_layers(m, layers, result: PlanAnalysis, keys, lang, show_first=True):
+    sub = layers["subdistricts"]
+    for i, key in enumerate(keys):
+        std = STANDARDS[key]
+        out = result.results[key]
+        title = std.name_zh if lang == "zh" else std.name_en
+        share = out.summary[f"share_{std.radius_m:g}"]
+        g = sub.assign(share=share.reindex(sub["code"]).to_numpy())
+        _choropleth(m, g, "share", f"{title}: {_t('share', lang)}", lang, GREENS)
+        unc = out.uncovered.assign(name_zh="未覆盖", name_en="uncovered")
+        add_layer(
+            m,
+            unc,
+            f"{title}: {_t('uncovered', lang)}",
+            [(_name(lang), _t("name", lang))],
+            color="#b2182b",
+            legend={_t("uncovered", lang): "#b2182b"},
+            show=show_first and i == 0,
+            tolerance_m=20,
+        )
+    return m
+
+
+def parks_map(
+    layers: dict, result: PlanAnalysis, lang: str = "en", tiles: str = "osm", m=None
+) -> folium.Map:
+    """Parks by tier with 300 m / 500 m coverage and uncovered areas.
+
+    Parameters
+    ----------
+    layers : dict
+        Loaded layers.
+    result : PlanAnalysis
+        Analysis results.
+    lang : {'zh', 'en'}
+        Language.
+    tiles : {'osm', 'gaode'}
+        Basemap.
+    m : folium.Map, optional
+        Map to add to.
+
+    Returns
+    -------
+    folium.Map
+        The map.
+    """
+    m = m or new_map(lang, tiles)
+    _coverage_layers(
+        m, layers, result, [k for k in ("green-300", "park-500") if k in result.results], lang
+    )
+    p = layers["parks"].copy()
+    p["tier_t"] = _translated(p, "tier", TIER, lang)
+    n = _name(lang)
+    add_layer(
+        m,
+        p,
+        _t("parks", lang),
+        [(n, _t("name", lang)), ("tier_t", _t("tier", lang)), ("area_ha", _t("area_ha", lang))],
+        color=lambda r: TIER[r["tier"]][2],
+        legend=_cat_legend(TIER, lang),
+        label=n,
+    )
+    return m
+
+
+def _facilities(m, layers, cats, lang, name_key):
+    f = layers["facilities"]
+    f = f[f["category"].isin(cats)].copy()
+    f["cat_t"] = _translated(f, "category", CATEGORY, lang)
+    n = _name(lang)
+    fields = [
+        (n, _t("name", lang)),
+        ("cat_t", _t("category", lang)),
+        ("status", _t("status", lang)),
+        ("beds", _t("beds", lang)),
+        ("doctors", _t("doctors", lang)),
+    ]
+    add_layer(
+        m,
+        f,
+        _t(name_key, lang),
+        fields,
+        color=lambda r: CATEGORY[r["category"]][2],
+        legend=_cat_legend(CATEGORY, lang, cats),
+        label=n,
+    )
+    return m
+
+
+def health_map(
+    layers: dict, result: PlanAnalysis, lang: str = "en", tiles: str = "osm", m=None
+) -> folium.Map:
+    """Hospitals and health centres, 1,000 m coverage and 2SFCA doctors per 1,000.
+
+    Parameters
+    ----------
+    layers : dict
+        Loaded layers.
+    result : PlanAnalysis
+        Analysis results.
+    lang : {'zh', 'en'}
+        Language.
+    tiles : {'osm', 'gaode'}
+        Basemap.
+    m : folium.Map, optional
+        Map to add to.
+
+    Returns
+    -------
+    folium.Map
+        The map.
+    """
+    m = m or new_map(lang, tiles)
+    sub = layers["subdistricts"]
+    g = sub.assign(dpk=result.doctors_subdistrict.reindex(sub["code"]).to_numpy())
+    _choropleth(m, g, "dpk", _t("dpk", lang), lang, RAMP[::-1], fmt="{:.2f}")
+    _coverage_layers(m, layers, result, ["life15-health"], lang, show_first=False)
+    return _facilities(m, layers, ["hospital", "community_health"], lang, "hospitals")
+
+
+def education_map(
+    layers: dict, result: PlanAnalysis, lang: str = "en", tiles: str = "osm", m=None
+) -> folium.Map:
+    """Schools by level and elderly care with their life-circle coverage.
+
+    Parameters
+    ----------
+    layers : dict
+        Loaded layers.
+    result : PlanAnalysis
+        Analysis results.
+    lang : {'zh', 'en'}
+        Language.
+    tiles : {'osm', 'gaode'}
+        Basemap.
+    m : folium.Map, optional
+        Map to add to.
+
+    Returns
+    -------
+    folium.Map
+        The map.
+    """
+    m = m or new_map(lang, tiles)
+    keys = ["life5-kindergarten", "life10-primary", "life15-middle", "life5-elderly"]
+    _coverage_layers(
+        m, layers, result, [k for k in keys if k in result.results], lang, show_first=False
+    )
+    _facilities(m, layers, ["primary_school", "middle_school", "kindergarten"], lang, "schools")
+    return _facilities(m, layers, ["elderly_care"], lang, "elderly")
+
+
+def dashboard_map(
+    layers: dict, result: PlanAnalysis, lang: str = "en", tiles: str = "osm", m=None
+) -> folium.Map:
+    """Subdistrict choropleths of every standard's coverage.
+
+    Parameters
+    ----------
+    layers : dict
+        Loaded layers.
+    result : PlanAnalysis
+        Analysis results.
+    lang : {'zh', 'en'}
+        Language.
+    tiles : {'osm', 'gaode'}
+        Basemap.
+    m : folium.Map, optional
+        Map to add to.
+
+    Returns
+    -------
+    folium.Map
+        The map.
+    """
+    m = m or new_map(lang, tiles)
+    sub = layers["subdistricts"]
+    for i, key in enumerate(result.results):
+        std = STANDARDS[key]
+        title = std.name_zh if lang == "zh" else std.name_en
+        share = result.results[key].summary[f"share_{std.radius_m:g}"]
+        g = sub.assign(share=share.reindex(sub["code"]).to_numpy())
+        _choropleth(m, g, "share", title, lang, GREENS)
+        if i > 0:  # one choropleth on at a time keeps the map readable
+            list(m._children.values())[-1].show = False
+    return m
+
+
+def resident_map(layers: dict, lang: str = "en", tiles: str = "osm", m=None) -> folium.Map:
+    """Simple "what is near me" map: parks, clinics, schools, stations; locate-me.
+
+    Parameters
+    ----------
+    layers : dict
+        Loaded layers.
+    lang : {'zh', 'en'}
+        Language.
+    tiles : {'osm', 'gaode'}
+        Basemap.
+    m : folium.Map, optional
+        Map to add to.
+
+    Returns
+    -------
+    folium.Map
+        The map.
+    """
+    m = m or new_map(lang, tiles)
+    n = _name(lang)
+    p = layers["parks"].copy()
+    p["tier_t"] = _translated(p, "tier", TIER, lang)
+    add_layer(
+        m,
+        p,
+        _t("parks", lang),
+        [(n, _t("name", lang)), ("tier_t", _t("tier", lang))],
+        color=lambda r: TIER[r["tier"]][2],
+        legend=_cat_legend(TIER, lang),
+        label=n,
+    )
+    _facilities(
+        m,
+        layers,
+        [
+            "hospital",
+            "community_health",
+            "primary_school",
+            "middle_school",
+            "kindergarten",
+            "elderly_care",
+        ],
+        lang,
+        "nearest",
+    )
+    tr = layers["transit"]
+    add_layer(
+        m,
+        tr[tr["kind"] != "line"],
+        _t("stations", lang),
+        [(n, _t("name", lang)), ("line", _t("line", lang))],
+        color="#08306b",
+        label=n,
+        radius=4,
+        legend={_t("stations", lang): "#08306b"},
+    )
+    return m
+
+
+def build_maps(
+    layers: dict,
+    result: PlanAnalysis,
+    out_dir: str | os.PathLike[str],
+    config: AnalysisConfig = DEFAULT_CONFIG,
+) -> list[Path]:
+    """Build and save every map in both languages.
+
+    Parameters
+    ----------
+    layers : dict
+        Loaded layers.
+    result : PlanAnalysis
+        Analysis results.
+    out_dir : path-like
+        Output folder.
+    config : AnalysisConfig
+        Settings (``tiles``).
+
+    Returns
+    -------
+    list of pathlib.Path
+        Files written (``<map>_<lang>.html``).
+    """
+    makers = {
+        "overview": lambda lang: overview_map(layers, lang, config.tiles),
+        "parks": lambda lang: parks_map(layers, result, lang, config.tiles),
+        "health": lambda lang: health_map(layers, result, lang, config.tiles),
+        "education_elderly": lambda lang: education_map(layers, result, lang, config.tiles),
+        "dashboard": lambda lang: dashboard_map(layers, result, lang, config.tiles),
+        "resident": lambda lang: resident_map(layers, lang, config.tiles),
+    }
+    written = []
+    for key, make in makers.items():
+        for lang, other in (("zh", "en"), ("en", "zh")):
+            m = add_legends_and_controls(make(lang), other_url=f"{key}_{other}.html")
+            written.append(write_text(render_html(m), Path(out_dir) / f"{key}_{lang}.html"))
+    return written

@@ -1,0 +1,36 @@
+"""Map structure on the folium object tree and normalised HTML (no browser)."""
+
+import folium
+
+import tianhe_geo
+from tianhe_geo.mapping import add_legends_and_controls, render_html
+from tianhe_geo.maps import overview_map
+
+MAX_BYTES = 3 * 1024 * 1024
+
+
+def test_overview_tree_and_offline_html():
+    layers = tianhe_geo.load_layers()
+    m = overview_map(layers, "zh")
+    groups = [c for c in m._children.values() if isinstance(c, folium.FeatureGroup)]
+    names = [g.layer_name for g in groups]
+    assert "公园" in names and "地铁（已开通）" in names
+    assert all(not any(ch.isascii() and ch.isalpha() for ch in n) or "APM" in n for n in names)
+    page = render_html(add_legends_and_controls(m, other_url="overview_en.html"))
+    assert "cdn.jsdelivr" not in page and "code.jquery" not in page and "<script src=" not in page
+    assert "overview_en.html" in page
+
+
+def test_shipped_maps_under_size_budget(built_maps):
+    files = sorted(built_maps.glob("*_??.html"))
+    assert len(files) == 12
+    for f in files:
+        assert f.stat().st_size < MAX_BYTES, f.name
+
+
+def test_gaode_tiles_shift_overlays():
+    layers = tianhe_geo.load_layers()
+    a = render_html(overview_map(layers, "en", tiles="osm"))
+    b = render_html(overview_map(layers, "en", tiles="gaode"))
+    assert "autonavi" in b and "autonavi" not in a
+    assert a != b
