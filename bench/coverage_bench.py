@@ -47,6 +47,7 @@ def straight_line(n_res: int, n_fac: int, rng) -> None:
     t_raw = best(lambda: cKDTree(fac_xy).query(res_xy, k=1, workers=-1))
     t_near = best(lambda: nearest_facility(res, fac))
     t_cov = best(lambda: coverage(res, fac, [300, 500, 1000]), repeat=1)
+    t_flags = best(lambda: coverage(res, fac, [300, 500, 1000], counts=False), repeat=2)
     n_naive = min(n_res, 200_000)
     sub = res.iloc[:n_naive]
 

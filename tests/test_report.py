@@ -1,0 +1,42 @@
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+import tianhe_geo
+from tianhe_geo.analysis import run_standard
+from tianhe_geo.config import STANDARDS
+from tianhe_geo.crs import ANALYSIS_CRS
+
+
+def test_main_job_outputs(built_maps):
+    for name in ("coverage_report.md", "coverage_by_subdistrict.csv", "standards.csv", "indicators.csv", "uncovered.gpkg"):
+        assert (built_maps / name).stat().st_size > 0
+    std = pd.read_csv(built_maps / "standards.csv", index_col=0)
+    assert set(std.index) == set(STANDARDS)
+    assert std["share"].between(0, 1).all()
+    ind = pd.read_csv(built_maps / "indicators.csv", index_col=0)
+    assert len(ind) == 5 and (ind["target"] > 0).all()
+    by_sub = pd.read_csv(built_maps / "coverage_by_subdistrict.csv", dtype={"subdistrict": str})
+    one = by_sub[by_sub["standard"] == "park-500"]
+    parts = one[one["subdistrict"] != "district"]["population"].sum()
+    assert parts == pytest.approx(one[one["subdistrict"] == "district"]["population"].iloc[0], abs=25)
+    unc = gpd.read_file(built_maps / "uncovered.gpkg")
+    assert len(unc) == len(STANDARDS)
+    text = (built_maps / "coverage_report.md").read_text()
+    assert "straight line" in text and "approximate" in text
+
+
+def test_shipped_park_coverage_equals_brute_force():
+    layers = tianhe_geo.load_layers()
+    out = run_standard(layers, "park-500")
+    res = layers["residents"].to_crs(ANALYSIS_CRS)
+    parks = layers["parks"].to_crs(ANALYSIS_CRS)
+    parks = parks[parks["tier"].isin(STANDARDS["park-500"].values)]
+    cent = shapely.centroid(res.geometry.values)
+    d = shapely.distance(cent[:, None], parks.geometry.values[None, :]).min(axis=1)
+    pop = res["population"].to_numpy()
+    expect = pop[d <= 500].sum() / pop.sum()
+    assert out.summary.loc["district", "share_500"] == pytest.approx(expect, rel=1e-9)
+    assert np.allclose(out.residents["nearest_m"].to_numpy(), d)
