@@ -35,7 +35,7 @@ def test_shipped_park_coverage_equals_brute_force():
     parks = layers["parks"].to_crs(ANALYSIS_CRS)
     parks = parks[parks["tier"].isin(STANDARDS["park-500"].values)]
     cent = shapely.centroid(res.geometry.values)
-    d = shapely.distance(cent[:, None], parks.geometry.values[None, :]).min(axis=1)
+    d = shapely.distance(cent[:, None], np.asarray(parks.geometry.values)[None, :]).min(axis=1)
     pop = res["population"].to_numpy()
     expect = pop[d <= 500].sum() / pop.sum()
     assert out.summary.loc["district", "share_500"] == pytest.approx(expect, rel=1e-9)

@@ -394,7 +394,9 @@ def gcj02_suspicion(
         return float(shapely.contains(ref, pts).mean())
 
     a, b = fit(wgs), fit(conv)
-    # A clear improvement, not noise: at least 2 points of share and the as-is
-    # fit not already perfect.
-    suspicious = float(b - a >= 0.02 and a < 0.995)
+    # A clear improvement, not noise: at least 2 points of share, the as-is fit
+    # not already perfect, and (for points) at least 3 features moving inside,
+    # since features of lines and stations may legitimately sit just outside.
+    enough = polys or (b - a) * len(wgs) >= 3
+    suspicious = float(b - a >= 0.02 and a < 0.995 and enough)
     return {"fit_as_is": a, "fit_as_gcj02": b, "suspicious": suspicious}
