@@ -96,8 +96,8 @@ def main(seeds_path: Path = SEEDS) -> None:
             "name_en": [r[1] for r in rows],
             "population": [r[2] for r in rows],
             "approximate": True,
-            "source": "polygon: Voronoi of subdistrict points (" + seeds["basis"] + ") clipped "
-            "to the cnmaps boundary, APPROXIMATE; population: " + CENSUS_SOURCE,
+            "source": "APPROXIMATE polygon: Voronoi of subdistrict points (data/geo/sources/"
+            "subdistrict_seeds.csv) clipped to the boundary; population: " + CENSUS_SOURCE,
             "accuracy_m": 1500.0,
         },
         geometry=polys,

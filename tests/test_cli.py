@@ -37,7 +37,9 @@ def test_bad_override_and_missing_file(capsys):
 
 
 def test_module_entry_point_help():
-    out = subprocess.run([sys.executable, "-m", "tianhe_geo", "build", "--help"], capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "tianhe_geo", "build", "--help"], capture_output=True, text=True
+    )
     assert out.returncode == 0 and "example:" in out.stdout
 
 

@@ -11,7 +11,13 @@ from tianhe_geo.crs import ANALYSIS_CRS
 
 
 def test_main_job_outputs(built_maps):
-    for name in ("coverage_report.md", "coverage_by_subdistrict.csv", "standards.csv", "indicators.csv", "uncovered.gpkg"):
+    for name in (
+        "coverage_report.md",
+        "coverage_by_subdistrict.csv",
+        "standards.csv",
+        "indicators.csv",
+        "uncovered.gpkg",
+    ):
         assert (built_maps / name).stat().st_size > 0
     std = pd.read_csv(built_maps / "standards.csv", index_col=0)
     assert set(std.index) == set(STANDARDS)
@@ -21,7 +27,9 @@ def test_main_job_outputs(built_maps):
     by_sub = pd.read_csv(built_maps / "coverage_by_subdistrict.csv", dtype={"subdistrict": str})
     one = by_sub[by_sub["standard"] == "park-500"]
     parts = one[one["subdistrict"] != "district"]["population"].sum()
-    assert parts == pytest.approx(one[one["subdistrict"] == "district"]["population"].iloc[0], abs=25)
+    assert parts == pytest.approx(
+        one[one["subdistrict"] == "district"]["population"].iloc[0], abs=25
+    )
     unc = gpd.read_file(built_maps / "uncovered.gpkg")
     assert len(unc) == len(STANDARDS)
     text = (built_maps / "coverage_report.md").read_text()

@@ -189,6 +189,12 @@ def _write_shapefile(gdf: gpd.GeoDataFrame, dest: Path) -> Path:
     with tempfile.TemporaryDirectory(dir=dest.parent, prefix=".shp.") as tmpdir:
         tmp = Path(tmpdir) / dest.name
         gdf = gdf.rename(columns=_shapefile_names(gdf.columns))
+        # dBase text fields hold 254 bytes; cut explicitly rather than let GDAL warn.
+        for col in gdf.columns[gdf.dtypes == object]:
+            if col != gdf.geometry.name:
+                gdf[col] = gdf[col].map(
+                    lambda v: v.encode()[:254].decode(errors="ignore") if isinstance(v, str) else v
+                )
         gdf.to_file(tmp, driver="ESRI Shapefile", engine="pyogrio", encoding="UTF-8")
         for part in Path(tmpdir).iterdir():
             os.replace(part, dest.parent / part.name)

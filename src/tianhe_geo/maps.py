@@ -1,5 +1,7 @@
-"""The shipped maps: plan overview, parks, health, education and elderly care,
-subdistrict dashboard and the resident map, each in Chinese and English.
+"""The shipped maps, each in Chinese and English.
+
+Plan overview, parks, health, education and elderly care,
+subdistrict dashboard and the resident map.
 
 Each ``*_map`` function takes the layers (and analysis results) and returns a
 ``folium.Map``; :func:`build_maps` saves them.

@@ -378,4 +378,5 @@ def validate_cost_table(table: pd.DataFrame) -> None:
         if np.isnan(cost).any() or (cost < 0).any():
             problems.append("column 'cost_m' has negative or NaN distances")
     if problems:
-        raise LayerSchemaError("cost table", problems)
+        where = "cost table"
+        raise LayerSchemaError(where, problems)
