@@ -162,6 +162,7 @@ def add_layer(  # noqa: PLR0913 - a layer has this many presentation knobs
     show: bool = True,
     tolerance_m: float = 10.0,
     radius: float = 5.0,
+    fill_opacity: float = 0.45,
 ) -> folium.Map:
     """Add a vector layer with escaped tooltip and popup, and its legend.
 
@@ -187,6 +188,8 @@ def add_layer(  # noqa: PLR0913 - a layer has this many presentation knobs
         Simplification tolerance in metres (0 keeps every vertex).
     radius : float, default 5
         Circle radius in pixels for point features.
+    fill_opacity : float, default 0.45
+        Fill opacity of polygons (0 = outline only).
 
     Returns
     -------
@@ -200,6 +203,7 @@ def add_layer(  # noqa: PLR0913 - a layer has this many presentation knobs
     props["_color"] = colours.astype(str)
     props["_label"] = g[label].map(_escape) if label else ""
     props["_group"] = html.escape(name)
+    props["_fo"] = float(fill_opacity)
     rows_html = [
         "".join(
             f"<tr><th>{_escape(alias)}</th><td>{_escape(row[col])}</td></tr>"
@@ -228,7 +232,7 @@ def add_layer(  # noqa: PLR0913 - a layer has this many presentation knobs
 
 def _style(feature: dict) -> dict:
     c = feature["properties"]["_color"]
-    return {"color": c, "fillColor": c, "weight": 2, "fillOpacity": 0.45}
+    return {"color": c, "fillColor": c, "weight": 2, "fillOpacity": feature["properties"]["_fo"]}
 
 
 class _Bindings(MacroElement):
@@ -359,7 +363,7 @@ class _Controls(MacroElement):
 _PAGE_CSS = """<style>
 html, body { width: 100%; height: 100%; margin: 0; padding: 0; }
 .folium-map { background: #eef1f4; }
-#th-panel { position: absolute; z-index: 1000; bottom: 24px; left: 8px; max-width: 260px;
+#th-panel { position: absolute; z-index: 1000; bottom: 64px; left: 8px; max-width: 260px;
   background: rgba(255,255,255,.93); padding: 6px 8px; border-radius: 4px;
   font: 12px/1.4 system-ui, sans-serif; box-shadow: 0 1px 4px rgba(0,0,0,.3); }
 #th-panel input { width: 150px; } #th-panel a { margin-left: 6px; }

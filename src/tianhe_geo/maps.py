@@ -105,6 +105,7 @@ def _base(layers: dict, lang: str, tiles: str, m: folium.Map | None) -> folium.M
         color="#555555",
         label=_name(lang),
         tolerance_m=30,
+        fill_opacity=0.05,
     )
     return m
 

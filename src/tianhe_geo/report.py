@@ -75,7 +75,10 @@ def _markdown(result: PlanAnalysis, by_sub: pd.DataFrame, config: AnalysisConfig
         "given; straight-line distance understates walking distance, so shares are upper "
         "bounds). Residents: modelled 100 m population grid from the 2020 census by "
         "subdistrict (dasymetric). Subdistrict polygons are approximate. Facilities up to "
-        f"{config.facility_buffer_m:g} m outside the district are counted.",
+        f"{config.facility_buffer_m:g} m outside the district are counted. The shipped park and "
+        "facility layers are incomplete (see data/geo/SOURCES.md), so shares are lower bounds "
+        "of what the real facilities give; capacities (doctors, beds) are mostly unknown, which "
+        "makes the 2SFCA and capacity indicators zero, not measured.",
         "",
         "## Standards (district)",
         "",
