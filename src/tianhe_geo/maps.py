@@ -10,6 +10,7 @@ Each ``*_map`` function takes the layers (and analysis results) and returns a
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import folium
@@ -517,7 +518,8 @@ def build_maps(
     Returns
     -------
     list of pathlib.Path
-        Files written (``<map>_<lang>.html``).
+        Files written (``<map>_<lang>.html`` and ``map_render_times.csv`` with
+        the build-and-render seconds and size of each map).
     """
     makers = {
         "overview": lambda lang: overview_map(layers, lang, config.tiles),
@@ -527,11 +529,18 @@ def build_maps(
         "dashboard": lambda lang: dashboard_map(layers, result, lang, config.tiles),
         "resident": lambda lang: resident_map(layers, lang, config.tiles),
     }
-    written = []
+    written, timings = [], []
     for key, make in makers.items():
         for lang, other in (("zh", "en"), ("en", "zh")):
+            start = time.perf_counter()
             m = add_legends_and_controls(
                 make(lang), other_url=f"{key}_{other}.html", locate=key == "resident"
             )
-            written.append(write_text(render_html(m), Path(out_dir) / f"{key}_{lang}.html"))
+            page = render_html(m)
+            seconds = time.perf_counter() - start
+            path = write_text(page, Path(out_dir) / f"{key}_{lang}.html")
+            timings.append(f"{path.name},{seconds:.3f},{len(page.encode())}")
+            written.append(path)
+    table = "map,build_and_render_s,bytes\n" + "\n".join(timings) + "\n"
+    written.append(write_text(table, Path(out_dir) / "map_render_times.csv"))
     return written
