@@ -116,7 +116,7 @@ def test_bad_input_messages():
             coverage(res, fac, bad)
     res2 = res.copy()
     res2.loc["r0", "population"] = np.nan
-    with pytest.raises(AnalysisInputError, match="'population'.*r0"):
+    with pytest.raises(AnalysisInputError, match=r"'population'.*r0"):
         coverage(res2, fac, 500)
     zero = res.assign(population=0)
     assert np.isnan(coverage(zero, fac, 500).summary.loc["district", "share_500"])

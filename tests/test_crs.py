@@ -69,7 +69,7 @@ def test_guards():
         c.require_projected(gdf.set_crs(4326), "residents")
     a = gdf.set_crs(4326).to_crs(c.ANALYSIS_CRS)
     b = gdf.set_crs(4326).to_crs(32649)
-    with pytest.raises(CrsError, match="residents is in .*facilities is in"):
+    with pytest.raises(CrsError, match=r"residents is in .*facilities is in"):
         c.require_same_crs(residents=a, facilities=b)
 
 

@@ -69,7 +69,7 @@ def test_shipped_maps_open_offline(browser, built_maps, tmp_path):
     assert len(htmls) == 12
     for path in htmls:
         page, errors, dialogs, requests = _open(browser, path)
-        assert errors == [], (path.name, errors)
+        assert errors == [] and dialogs == [], (path.name, errors, dialogs)
         assert page.evaluate("typeof L") == "object"
         # Only basemap tiles may be requested; no script or stylesheet from a CDN.
         assert all("tile" in u or "autonavi" in u for u in requests), requests[:3]

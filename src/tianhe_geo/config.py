@@ -107,7 +107,8 @@ STANDARDS: MappingProxyType[str, Standard] = MappingProxyType(
                 ("kindergarten",),
                 300.0,
                 None,
-                "GB 50180-2018 5-min circle ~300 m; kindergarten radius 300 m is the GB 50180-93 value",
+                "GB 50180-2018 5-min circle ~300 m; kindergarten radius 300 m is the "
+                "GB 50180-93 value",
             ),
             Standard(
                 "life5-elderly",
@@ -140,7 +141,8 @@ STANDARDS: MappingProxyType[str, Standard] = MappingProxyType(
                 ("middle_school",),
                 1000.0,
                 None,
-                "GB 50180-2018 15-min circle 800-1000 m; middle school 1000 m is the GB 50180-93 value",
+                "GB 50180-2018 15-min circle 800-1000 m; middle school 1000 m is the "
+                "GB 50180-93 value",
             ),
             Standard(
                 "life15-health",

@@ -387,7 +387,7 @@ def uncovered_areas(
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=residents.crs)
 
 
-def coverage(
+def coverage(  # noqa: PLR0913 - a coverage query has this many knobs
     residents: gpd.GeoDataFrame,
     facilities: gpd.GeoDataFrame,
     thresholds: float | Sequence[float],

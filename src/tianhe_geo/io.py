@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 
 from ._errors import DataSourceError
 
@@ -190,8 +191,8 @@ def _write_shapefile(gdf: gpd.GeoDataFrame, dest: Path) -> Path:
         tmp = Path(tmpdir) / dest.name
         gdf = gdf.rename(columns=_shapefile_names(gdf.columns))
         # dBase text fields hold 254 bytes; cut explicitly rather than let GDAL warn.
-        for col in gdf.columns[gdf.dtypes == object]:
-            if col != gdf.geometry.name:
+        for col in gdf.columns:
+            if col != gdf.geometry.name and pd.api.types.is_string_dtype(gdf[col].dtype):
                 gdf[col] = gdf[col].map(
                     lambda v: v.encode()[:254].decode(errors="ignore") if isinstance(v, str) else v
                 )

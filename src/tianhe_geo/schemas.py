@@ -165,7 +165,7 @@ SCHEMAS: dict[str, LayerSchema] = {
             POINT,
             categories={"category": FACILITY_CATEGORIES, "status": FACILITY_STATUS},
             outside_tolerance_m=2000.0,
-            description="Public service facilities (health, schools, elderly care, culture, sports).",
+            description="Public facilities: health, schools, elderly care, culture, sports.",
         ),
         LayerSchema(
             "rivers",
