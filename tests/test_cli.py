@@ -47,3 +47,14 @@ def test_unknown_command_exits_2():
     with pytest.raises(SystemExit) as info:
         main(["frobnicate"])
     assert info.value.code == 2
+
+
+def test_build_with_gaode_and_detour(tmp_path, capsys):
+    assert (
+        main(["build", "--out", str(tmp_path), "--tiles", "gaode", "--detour-factor", "1.3"]) == 0
+    )
+    report = (tmp_path / "coverage_report.md").read_text()
+    assert "straight line × 1.3" in report
+    assert "autonavi" in (tmp_path / "overview_zh.html").read_text()
+    assert main(["build", "--out", str(tmp_path / "x"), "--detour-factor", "0.5"]) == 1
+    assert "detour_factor" in capsys.readouterr().err

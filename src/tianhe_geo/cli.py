@@ -49,9 +49,13 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from .config import DEFAULT_CONFIG
     from .report import build_all
 
-    written = build_all(Path(args.out), overrides=_parse_overrides(args.layer))
+    config = replace(DEFAULT_CONFIG, tiles=args.tiles, detour_factor=args.detour_factor)
+    written = build_all(Path(args.out), overrides=_parse_overrides(args.layer), config=config)
     for path in written:
         print(f"wrote {path}")
     return 0
@@ -99,6 +103,18 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="example: tianhe-geo build --out maps/",
     )
     p.add_argument("--out", default="maps", help="output folder (default: maps)")
+    p.add_argument(
+        "--tiles",
+        choices=["osm", "gaode"],
+        default="osm",
+        help="basemap; gaode shifts every overlay to GCJ-02 so it lines up (default: osm)",
+    )
+    p.add_argument(
+        "--detour-factor",
+        type=float,
+        default=1.0,
+        help="multiply straight-line metres by this to approximate walking (>= 1; default 1)",
+    )
     p.set_defaults(func=_cmd_build)
     return parser
 

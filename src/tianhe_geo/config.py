@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from ._errors import AnalysisInputError
 from .crs import ANALYSIS_CRS
 
 
@@ -222,13 +223,13 @@ class AnalysisConfig:
         unknown = [k for k in self.standards if k not in STANDARDS]
         if unknown:
             msg = f"unknown standards {unknown}; known: {sorted(STANDARDS)}"
-            raise ValueError(msg)
+            raise AnalysisInputError(msg)
         if self.detour_factor < 1:
             msg = f"detour_factor must be >= 1, got {self.detour_factor!r}"
-            raise ValueError(msg)
+            raise AnalysisInputError(msg)
         if self.tiles not in ("osm", "gaode"):
             msg = f"tiles must be 'osm' or 'gaode', got {self.tiles!r}"
-            raise ValueError(msg)
+            raise AnalysisInputError(msg)
 
 
 DEFAULT_CONFIG = AnalysisConfig()
