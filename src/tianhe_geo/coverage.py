@@ -94,6 +94,21 @@ def _is_points(gdf: gpd.GeoDataFrame) -> bool:
     return bool(len(gdf)) and bool((shapely.get_type_id(gdf.geometry.values) == 0).all())
 
 
+def _check_detour(detour_factor: float) -> None:
+    if not np.isfinite(detour_factor) or detour_factor < 1.0:
+        msg = f"detour_factor must be a number >= 1, got {detour_factor!r}"
+        raise AnalysisInputError(msg)
+
+
+def _prepare(
+    residents: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, detour_factor: float
+) -> np.ndarray:
+    """Validate a straight-line query once and return the residents' points."""
+    _check_pair(residents, facilities)
+    _check_detour(detour_factor)
+    return _points(residents)
+
+
 def _check_pair(residents: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame) -> None:
     require_same_crs(residents=residents, facilities=facilities)
     require_projected(residents, "residents")
@@ -130,13 +145,9 @@ def euclidean_table(
         ``origin_id`` (residents' index), ``destination_id`` (facilities'
         index), ``cost_m`` (metres), sorted by origin then cost.
     """
-    _check_pair(residents, facilities)
+    origins = _prepare(residents, facilities, detour_factor)
     (limit,) = check_thresholds(max_distance)
-    if detour_factor < 1.0 or not np.isfinite(detour_factor):
-        msg = f"detour_factor must be a number >= 1, got {detour_factor!r}"
-        raise AnalysisInputError(msg)
     radius = limit / detour_factor
-    origins = _points(residents)
     if len(facilities) == 0 or len(residents) == 0:
         oi = fi = np.empty(0, dtype=np.intp)
         dist = np.empty(0)
@@ -196,12 +207,16 @@ def euclidean_counts(
     dict
         Threshold -> counts per resident (row order).
     """
-    _check_pair(residents, facilities)
-    ts = check_thresholds(thresholds)
-    origins = _points(residents)
+    origins = _prepare(residents, facilities, detour_factor)
+    return _counts(origins, facilities, check_thresholds(thresholds), detour_factor)
+
+
+def _counts(
+    origins: np.ndarray, facilities: gpd.GeoDataFrame, ts: Sequence[float], detour_factor: float
+) -> dict[float, np.ndarray]:
     out = {}
     if len(facilities) == 0:
-        return {t: np.zeros(len(residents), dtype=np.intp) for t in ts}
+        return {t: np.zeros(len(origins), dtype=np.intp) for t in ts}
     if _is_points(facilities):
         tree = cKDTree(shapely.get_coordinates(facilities.geometry.values))
         xy = shapely.get_coordinates(origins)
@@ -213,7 +228,7 @@ def euclidean_counts(
     tree = shapely.STRtree(facilities.geometry.values)
     for t in ts:
         oi, _ = tree.query(origins, predicate="dwithin", distance=t / detour_factor)
-        out[t] = np.bincount(oi, minlength=len(residents))
+        out[t] = np.bincount(oi, minlength=len(origins))
     return out
 
 
@@ -237,9 +252,14 @@ def nearest_facility(
         Indexed like ``residents``: ``nearest_id`` and ``nearest_m`` (metres;
         ``inf`` and missing id when there are no facilities).
     """
-    _check_pair(residents, facilities)
-    origins = _points(residents)
-    out = pd.DataFrame(index=residents.index)
+    origins = _prepare(residents, facilities, detour_factor)
+    return _nearest(origins, residents.index, facilities, detour_factor)
+
+
+def _nearest(
+    origins: np.ndarray, index: pd.Index, facilities: gpd.GeoDataFrame, detour_factor: float
+) -> pd.DataFrame:
+    out = pd.DataFrame(index=index)
     if len(facilities) == 0:
         out["nearest_id"] = pd.Series([None] * len(out), index=out.index, dtype=object)
         out["nearest_m"] = np.inf
@@ -261,7 +281,6 @@ def coverage_from_table(
     residents: gpd.GeoDataFrame,
     table: pd.DataFrame,
     thresholds: float | Sequence[float],
-    nearest: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Per-resident counts and covered flags from any long cost table.
 
@@ -273,9 +292,6 @@ def coverage_from_table(
         Long cost table (``origin_id``, ``destination_id``, ``cost_m``).
     thresholds : float or sequence of float
         Distances in metres.
-    nearest : pandas.DataFrame, optional
-        ``nearest_id`` / ``nearest_m`` columns to include; when omitted they
-        come from the table (``inf`` beyond its cut-off).
 
     Returns
     -------
@@ -285,13 +301,11 @@ def coverage_from_table(
     """
     ts = check_thresholds(thresholds)
     out = pd.DataFrame(index=residents.index)
-    if nearest is None:
-        first = table.sort_values("cost_m", kind="stable").drop_duplicates("origin_id")
-        first = first.set_index("origin_id")
-        out["nearest_id"] = first["destination_id"].reindex(out.index)
-        out["nearest_m"] = first["cost_m"].reindex(out.index).fillna(np.inf)
-    else:
-        out[["nearest_id", "nearest_m"]] = nearest[["nearest_id", "nearest_m"]]
+    # Nearest within the table's cut-off; inf beyond it.
+    first = table.sort_values("cost_m", kind="stable").drop_duplicates("origin_id")
+    first = first.set_index("origin_id")
+    out["nearest_id"] = first["destination_id"].reindex(out.index)
+    out["nearest_m"] = first["cost_m"].reindex(out.index).fillna(np.inf)
     pos = pd.Index(residents.index).get_indexer(table["origin_id"])
     cost = table["cost_m"].to_numpy(dtype=float)
     for t in ts:
@@ -436,13 +450,10 @@ def coverage(  # noqa: PLR0913 - a coverage query has this many knobs
     ts = check_thresholds(thresholds)
     pop = _population(residents, population)
     if table is None:
-        if detour_factor < 1.0 or not np.isfinite(detour_factor):
-            msg = f"detour_factor must be a number >= 1, got {detour_factor!r}"
-            raise AnalysisInputError(msg)
-        nearest = nearest_facility(residents, facilities, detour_factor)
+        origins = _prepare(residents, facilities, detour_factor)
+        nearest = _nearest(origins, residents.index, facilities, detour_factor)
         if counts:
-            found = euclidean_counts(residents, facilities, ts, detour_factor)
-            per_res = _per_resident(nearest, found)
+            per_res = _per_resident(nearest, _counts(origins, facilities, ts, detour_factor))
         else:
             per_res = _per_resident(nearest, {}, ts)
         method = f"straight line x {detour_factor:g}"

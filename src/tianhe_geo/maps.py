@@ -214,7 +214,7 @@ def overview_map(
     return m
 
 
-def _choropleth(m, gdf, column, name, lang, colours, fmt="{:.0%}", extra=()):
+def _choropleth(m, gdf, column, name, lang, colours, fmt="{:.0%}", show=True):
     values = gdf[column].astype(float)
     finite = values[np.isfinite(values)]
     edges = (
@@ -239,25 +239,34 @@ def _choropleth(m, gdf, column, name, lang, colours, fmt="{:.0%}", extra=()):
         m,
         g,
         name,
-        [(n, _t("name", lang)), (column + "_t", name), *extra],
+        [(n, _t("name", lang)), (column + "_t", name)],
         color=colour,
         legend=legend,
         label=n,
+        show=show,
         tolerance_m=30,
     )
     return m
 
 
-def _coverage_layers(m, layers, result: PlanAnalysis, keys, lang, show_first=True):
+def _title(key: str, lang: str) -> str:
+    std = STANDARDS[key]
+    return std.name_zh if lang == "zh" else std.name_en
+
+
+def _share_layer(m, layers, result: PlanAnalysis, key, lang, name, show=True):
+    """Choropleth of the share of residents a standard covers, per subdistrict."""
     sub = layers["subdistricts"]
+    share = result.results[key].summary[f"share_{STANDARDS[key].radius_m:g}"]
+    g = sub.assign(share=share.reindex(sub["code"]).to_numpy())
+    return _choropleth(m, g, "share", name, lang, GREENS, show=show)
+
+
+def _coverage_layers(m, layers, result: PlanAnalysis, keys, lang, show_first=True):
     for i, key in enumerate(keys):
-        std = STANDARDS[key]
-        out = result.results[key]
-        title = std.name_zh if lang == "zh" else std.name_en
-        share = out.summary[f"share_{std.radius_m:g}"]
-        g = sub.assign(share=share.reindex(sub["code"]).to_numpy())
-        _choropleth(m, g, "share", f"{title}: {_t('share', lang)}", lang, GREENS)
-        unc = out.uncovered.assign(name_zh="未覆盖", name_en="uncovered")
+        title = _title(key, lang)
+        _share_layer(m, layers, result, key, lang, f"{title}: {_t('share', lang)}")
+        unc = result.results[key].uncovered.assign(name_zh="未覆盖", name_en="uncovered")
         add_layer(
             m,
             unc,
@@ -424,15 +433,9 @@ def dashboard_map(
         The map.
     """
     m = m or new_map(lang, tiles)
-    sub = layers["subdistricts"]
     for i, key in enumerate(result.results):
-        std = STANDARDS[key]
-        title = std.name_zh if lang == "zh" else std.name_en
-        share = result.results[key].summary[f"share_{std.radius_m:g}"]
-        g = sub.assign(share=share.reindex(sub["code"]).to_numpy())
-        _choropleth(m, g, "share", title, lang, GREENS)
-        if i > 0:  # one choropleth on at a time keeps the map readable
-            list(m._children.values())[-1].show = False
+        # One choropleth on at a time keeps the map readable.
+        _share_layer(m, layers, result, key, lang, _title(key, lang), show=i == 0)
     return m
 
 
