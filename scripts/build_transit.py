@@ -10,22 +10,55 @@ Where the facts come from
   WGS-84 they sit about 620 m east-south-east of the published positions; once
   converted with :func:`tianhe_geo.crs.gcj02_to_wgs84` the 广州东站 metro point
   lands about 120 m from the WGS-84 coordinate of Guangzhou East railway
-  station on English Wikipedia. Every station row says "GCJ-02 converted to
-  WGS-84" in its ``source``.
+  station on English Wikipedia. Every station row taken from gz.js says
+  "GCJ-02 converted to WGS-84" in its ``source``.
+* Positions of the stations first served by lines 10 and 13 (杨箕东, 棠下,
+  天河珠村): OpenStreetMap, as extracted in ``js/geo.js`` of the public
+  repository JamieStudio-lab/guangzhou-metro-typing, commit
+  6bdc2788be78c4e9745e0b74d9d23e0589f0aa1e (generated from the Overpass API,
+  fetched 2026-07-14; map data (c) OpenStreetMap contributors, ODbL). OSM is
+  WGS-84, so these are used as published. Cross-check: for the stations both
+  datasets share, the OSM point of the same line's platform is 7-81 m from the
+  converted gz.js point (五羊邨 7 m, 天河公园 14 m, 车陂 10 m, 鱼珠 17 m, 冼村 24 m,
+  广州东站 81 m), so the two sources agree in datum.
 * Station order of each line, line status and opening facts: Guangzhou Metro
   as reported in the press (line 11 opened 2024-12-28; its 广州东站 platform was
-  not yet in service then) and English Wikipedia; the gz.js version used omits
-  广州东站 from line 11, it is inserted between 龙口西 and 沙河 as on the approved
-  route.
-* Guangzhou East railway station (rail hub): English Wikipedia infobox
-  coordinate 23°09′12.58″N 113°19′11.09″E (WGS-84).
-* English names: as on Guangzhou Metro signs / English Wikipedia station
-  articles.
+  not yet in service then and opened 2025-09-29) and English Wikipedia; the
+  gz.js version used omits 广州东站 from line 11, it is inserted between 龙口西
+  and 沙河 as on the approved route.
+* Line 10 (西塱–杨箕东, 12 stations) opened 2025-06-29 (press report of
+  2025-06-30, digitalmarketreports.com, "Guangzhou's first metro line with
+  GoA4 ..."); its terminus 杨箕东 lies just inside Tianhe (about 70 m from the
+  boundary). Only 五羊邨–杨箕东 is drawn.
+* Line 13 phase 2, first section 天河公园–棠下–车陂–天河珠村–鱼珠, opened
+  2025-09-29 (community opening-timeline datasets on GitHub; the same station
+  sequence is in OpenStreetMap as of 2026-07-14). The rest of phase 2 (朝阳 to
+  天河公园, from the west) is under construction; its stations in Tianhe could
+  not be sourced, so it is left out.
+* Line 18 冼村–广州东站: part of line 18's first phase (English Wikipedia:
+  seven stations between 万顷沙 and 广州东站, i.e. none between 冼村 and
+  广州东站) that has not opened (OpenStreetMap 2026-07-14 still ends the line
+  at 冼村); community datasets of Guangzhou lines (AMap-derived) list it as
+  "18号线后通段" among segments under construction or planned. The north
+  extension beyond 广州东站 to 花都 (newsgd.com 2022-03-15: 7 stations, opening
+  expected end 2026) has no station within 3 km beyond 广州东站. Drawn as
+  ``under_construction``; whether it opened in late 2026 was not found.
 
-Not included: line 10 and line 13 phase 2 (both under construction through
-Tianhe) because no station positions could be sourced; line 13 phase 1
-(鱼珠–新沙) does not reach Tianhe. Line 18's northern extension (冼村–广州东站)
-is likewise left out.
+Rows for lines that are not yet operating: a station served only by such
+lines is one row with that line's status. Where such a line calls at a station
+that already operates on other lines, the existing (operating) row is left
+unchanged (its ``line`` lists operating lines only) and the new platform gets a
+separate row ``st-<station>-<line>`` with the new line's status, the same
+point and ``interchange = True``; an extension calling at its own line's
+existing platform (冼村 for 18N) reuses that row. "Before" scenarios can
+therefore drop every row whose status is not ``operating``.
+
+Not included: line 10 beyond 杨箕东 (a 2020 plan had it continue to 石牌桥 and
+take over line 3's 石牌桥–天河客运站 branch; no current station list or
+position found) and the western part of line 13 phase 2 (see above); line 28
+(route through Tianhe reported in 2019 but stations "not officially
+confirmed"); line 13 phase 1 (鱼珠–新沙) does not reach Tianhe; line 12's east
+section (二沙岛–大学城南) stays in Yuexiu/Haizhu.
 
 Each line keeps the one station just outside the district at each end where it
 leaves Tianhe, so lines draw continuously; every feature lies within 3 km of
@@ -59,6 +92,12 @@ GZJS = (
     "(community map dataset), GCJ-02 converted to WGS-84"
 )
 ACCURACY_M = 100.0
+OSM = (
+    "OpenStreetMap via JamieStudio-lab/guangzhou-metro-typing js/geo.js @6bdc2788 "
+    "(Overpass, fetched 2026-07-14), WGS-84 as published"
+)
+# A new platform at an existing station reuses that station's point.
+REUSED_ACCURACY_M = 300.0
 
 # Station facts: slug -> (name_zh, name_en, GCJ-02 lon, GCJ-02 lat), positions from gz.js.
 STATIONS = {
@@ -117,6 +156,14 @@ STATIONS = {
     "huachengdadao": ("花城大道", "Huacheng Dadao", 113.324704, 23.119105),
     "dajuyuan": ("大剧院", "Opera House", 113.324463, 23.115407),
     "haixinsha": ("海心沙", "Haixinsha", 113.324401, 23.111554),
+}
+
+# Stations first served by lines 10 and 13, positions from OpenStreetMap (WGS-84, no conversion):
+# slug -> (name_zh, name_en, WGS-84 lon, WGS-84 lat).
+STATIONS_WGS84 = {
+    "yangjidong": ("杨箕东", "Yangji East", 113.31050, 23.12713),
+    "tangxia": ("棠下", "Tangxia", 113.37705, 23.12782),
+    "tianhezhucun": ("天河珠村", "Tianhe Zhucun", 113.41519, 23.11899),
 }
 
 # Line facts: id -> (name_zh, name_en, status, stations in travel order).
@@ -219,6 +266,22 @@ LINES = {
             "kexuecheng",
         ],
     ),
+    # Opened 2025-06-29 (西塱–杨箕东); only its last stop before and its terminus in Tianhe.
+    "10": ("10号线", "Line 10", "operating", ["wuyangcun", "yangjidong"]),
+    # Phase 2 first section 天河公园–鱼珠, opened 2025-09-29.
+    "13": (
+        "13号线",
+        "Line 13",
+        "operating",
+        ["tianhegongyuan", "tangxia", "chebei", "tianhezhucun", "yuzhu"],
+    ),
+    # 冼村–广州东站, not yet open; calls at line 18's existing 冼村 platform.
+    "18N": (
+        "18号线（冼村—广州东站段）",
+        "Line 18 (Xiancun–Guangzhou East section)",
+        "under_construction",
+        ["xiancun", "guangzhoudongzhan"],
+    ),
     "APM": (
         "APM线",
         "APM Line",
@@ -249,45 +312,119 @@ RAIL = {
 
 STATUS_RANK = {"operating": 0, "under_construction": 1, "planned": 2}
 
+# A not-yet-operating extension -> its operating parent line: at stations the parent already
+# serves, the extension uses the parent's platform (no separate row).
+PARENT = {"18N": "18"}
+
+# Where each line's status / opening date comes from (appended to the line's source).
+LINE_NOTES = {
+    "10": "opened 2025-06-29 (press report 2025-06-30)",
+    "11": "opened 2024-12-28, its 广州东站 platform 2025-09-29 (community opening timeline)",
+    "13": "phase 2 section 天河公园–鱼珠 opened 2025-09-29 (community opening timeline; "
+    "same sequence in OSM 2026-07-14)",
+    "18N": "not open as of OSM 2026-07-14 (line ends at 冼村); no station between 冼村 and "
+    "广州东站 (English Wikipedia, Line 18); 广州东站 platform point reused from the existing "
+    "station, position inferred",
+}
+
 
 def station_points() -> dict[str, shapely.Point]:
-    """Convert every station's GCJ-02 coordinate to a WGS-84 point."""
+    """Convert every gz.js station's GCJ-02 coordinate to WGS-84; add the OSM (WGS-84) ones."""
     slugs = list(STATIONS)
     lon, lat = gcj02_to_wgs84([STATIONS[s][2] for s in slugs], [STATIONS[s][3] for s in slugs])
-    return {s: shapely.Point(round(x, 7), round(y, 7)) for s, x, y in zip(slugs, lon, lat)}
+    pts = {
+        s: shapely.Point(round(x, 7), round(y, 7)) for s, x, y in zip(slugs, lon, lat, strict=True)
+    }
+    for s, (_, _, x, y) in STATIONS_WGS84.items():
+        pts[s] = shapely.Point(x, y)
+    return pts
+
+
+def _status(line_id: str) -> str:
+    return LINES[line_id][2]
+
+
+def station_row_id(slug: str, line_id: str, operating_lines: list[str]) -> str:
+    """Id of the station row a line's vertex refers to (see the module docstring)."""
+    if _status(line_id) == "operating" or not operating_lines:
+        return f"st-{slug}"
+    if PARENT.get(line_id) in operating_lines:
+        return f"st-{slug}"
+    return f"st-{slug}-{line_id}"
 
 
 def build() -> gpd.GeoDataFrame:
-    """One row per physical station, one per line, one for the railway hub."""
+    """Station rows (see the module docstring), one row per line, one for the railway hub."""
     pts = station_points()
-    serving: dict[str, list[str]] = {s: [] for s in STATIONS}
+    names = {s: (v[0], v[1]) for s, v in STATIONS.items()}
+    names.update({s: (v[0], v[1]) for s, v in STATIONS_WGS84.items()})
+    serving: dict[str, list[str]] = {s: [] for s in names}
     for line_id, (_, _, _, seq) in LINES.items():
         for s in seq:
             serving[s].append(line_id)
     unused = [s for s, lines in serving.items() if not lines]
     if unused:
         sys.exit(f"stations on no line: {unused}")
+    operating = {
+        s: [ln for ln in lines if _status(ln) == "operating"] for s, lines in serving.items()
+    }
 
     rows = []
-    for s, (zh, en, _, _) in STATIONS.items():
-        lines = serving[s]
-        status = min((LINES[ln][2] for ln in lines), key=STATUS_RANK.__getitem__)
-        rows.append(
-            {
-                "id": f"st-{s}",
-                "kind": "station",
-                "line": ";".join(lines),
-                "status": status,
-                "interchange": len(lines) >= 2,
-                "stations": f"st-{s}",
-                "name_zh": zh,
-                "name_en": en,
-                "source": GZJS,
-                "accuracy_m": ACCURACY_M,
-                "geometry": pts[s],
-            }
-        )
+
+    def station_row(row_id, slug, lines, status, interchange, source, accuracy):
+        zh, en = names[slug]
+        return {
+            "id": row_id,
+            "kind": "station",
+            "line": ";".join(lines),
+            "status": status,
+            "interchange": interchange,
+            "stations": row_id,
+            "name_zh": zh,
+            "name_en": en,
+            "source": source,
+            "accuracy_m": accuracy,
+            "geometry": pts[slug],
+        }
+
+    for s in names:
+        src = OSM if s in STATIONS_WGS84 else GZJS
+        op = operating[s]
+        future = [ln for ln in serving[s] if ln not in op]
+        if op:
+            rows.append(station_row(f"st-{s}", s, op, "operating", len(op) >= 2, src, ACCURACY_M))
+            for ln in future:
+                if PARENT.get(ln) in op:
+                    continue
+                rows.append(
+                    station_row(
+                        f"st-{s}-{ln}",
+                        s,
+                        [ln],
+                        _status(ln),
+                        True,
+                        f"new line {ln} platform at the existing station; position inferred: "
+                        f"reuses the st-{s} point ({src})",
+                        REUSED_ACCURACY_M,
+                    )
+                )
+        else:
+            status = min((_status(ln) for ln in future), key=STATUS_RANK.__getitem__)
+            rows.append(
+                station_row(f"st-{s}", s, future, status, len(future) >= 2, src, ACCURACY_M)
+            )
     for line_id, (zh, en, status, seq) in LINES.items():
+        via = GZJS if not set(seq) & set(STATIONS_WGS84) else GZJS + " and " + OSM
+        source = (
+            "vertices = its stations (" + via + "); station order: "
+            "Guangzhou Metro / English Wikipedia; schematic between stations"
+        )
+        if line_id in LINE_NOTES:
+            source += "; " + LINE_NOTES[line_id]
+        accuracy = ACCURACY_M
+        ids = [station_row_id(s, line_id, operating[s]) for s in seq]
+        if any(i != f"st-{s}" for i, s in zip(ids, seq, strict=True)):
+            accuracy = REUSED_ACCURACY_M
         rows.append(
             {
                 "id": f"line-{line_id}",
@@ -295,12 +432,11 @@ def build() -> gpd.GeoDataFrame:
                 "line": line_id,
                 "status": status,
                 "interchange": False,
-                "stations": ";".join(f"st-{s}" for s in seq),
+                "stations": ";".join(ids),
                 "name_zh": zh,
                 "name_en": en,
-                "source": "vertices = its stations (" + GZJS + "); station order: "
-                "Guangzhou Metro / English Wikipedia; schematic between stations",
-                "accuracy_m": ACCURACY_M,
+                "source": source,
+                "accuracy_m": accuracy,
                 "geometry": shapely.LineString([pts[s] for s in seq]),
             }
         )
@@ -319,7 +455,11 @@ def build() -> gpd.GeoDataFrame:
             "geometry": shapely.Point(RAIL["lon"], RAIL["lat"]),
         }
     )
-    return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
+    gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
+    dup = gdf["id"][gdf["id"].duplicated()].tolist()
+    if dup:
+        sys.exit(f"duplicate ids: {dup}")
+    return gdf
 
 
 def check(gdf: gpd.GeoDataFrame) -> None:
@@ -343,9 +483,11 @@ def main() -> None:
     check(gdf)
     write_vector(gdf, OUT)
     counts = {ln: len(v[3]) for ln, v in LINES.items()}
+    st = gdf[gdf["kind"] == "station"]
     print(
         f"wrote {OUT}: {len(gdf)} rows "
-        f"({(gdf['kind'] == 'station').sum()} stations, {len(LINES)} lines, 1 rail hub)"
+        f"({len(st)} station rows, {len(LINES)} lines, 1 rail hub); "
+        f"status counts: {gdf['status'].value_counts().to_dict()}"
     )
     print("stations per line:", counts)
 
