@@ -53,7 +53,7 @@ def test_build_with_gaode_and_detour(tmp_path, capsys):
     assert (
         main(["build", "--out", str(tmp_path), "--tiles", "gaode", "--detour-factor", "1.3"]) == 0
     )
-    report = (tmp_path / "coverage_report.md").read_text()
+    report = (tmp_path / "report.md").read_text()
     assert "straight line × 1.3" in report
     assert "autonavi" in (tmp_path / "overview_zh.html").read_text()
     assert main(["build", "--out", str(tmp_path / "x"), "--detour-factor", "0.5"]) == 1

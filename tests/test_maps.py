@@ -23,7 +23,7 @@ def test_overview_tree_and_offline_html():
 
 def test_shipped_maps_under_size_budget(built_maps):
     files = sorted(built_maps.glob("*_??.html"))
-    assert len(files) == 12
+    assert len(files) >= 12
     for f in files:
         assert f.stat().st_size < MAX_BYTES, f.name
 
@@ -34,3 +34,13 @@ def test_gaode_tiles_shift_overlays():
     b = render_html(overview_map(layers, "en", tiles="gaode"))
     assert "autonavi" in b and "autonavi" not in a
     assert a != b
+
+
+def test_no_basemap_and_cdn_options():
+    layers = tianhe_geo.load_layers()
+    from tianhe_geo.mapping import new_map
+
+    bare = render_html(overview_map(layers, "en", tiles="none"))
+    assert "tile.openstreetmap" not in bare and "autonavi" not in bare
+    cdn = render_html(overview_map(layers, "en", m=new_map("en", "osm", offline=False)))
+    assert "<script src=" in cdn and len(cdn) < len(bare)

@@ -9,6 +9,7 @@ import shapely
 
 from tianhe_geo.io import write_text
 from tianhe_geo.mapping import add_layer, add_legends_and_controls, new_map, render_html
+from tianhe_geo.maps import MAP_NAMES
 
 CHROMIUM = shutil.which("chromium") or (
     "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
@@ -65,8 +66,9 @@ def _open(browser, path: Path):
 
 
 def test_shipped_maps_open_offline(browser, built_maps, tmp_path):
-    htmls = sorted(built_maps.glob("*.html"))
-    assert len(htmls) == 12
+    htmls = [built_maps / f"{m}_{lang}.html" for m in MAP_NAMES for lang in ("zh", "en")]
+    htmls += sorted(built_maps.glob("scenario_*.html"))
+    assert len(htmls) > 12
     for path in htmls:
         page, errors, dialogs, requests = _open(browser, path)
         assert errors == [] and dialogs == [], (path.name, errors, dialogs)
@@ -134,3 +136,20 @@ def test_resident_map_near_me(browser, built_maps):
     text = page.inner_text("#th-near")
     assert "Parks:" in text and " m" in text and "Metro stations:" in text
     assert errors == []
+
+
+def test_report_opens_with_charts_and_live_maps(browser, built_maps):
+    page, errors, dialogs, requests = _open(browser, built_maps / "report.html")
+    page.wait_for_timeout(1500)  # lazy iframes
+    assert errors == [] and dialogs == []
+    assert all("tile" in u for u in requests), requests[:3]
+    # Charts are inline PNGs that decoded to real pixels.
+    widths = page.eval_on_selector_all("figure img", "els => els.map(e => e.naturalWidth)")
+    assert len(widths) >= 4 and min(widths) > 100
+    assert "Plan indicators" in page.inner_text("body")
+    assert page.locator("text=Scenario:").count() == 1
+    frames = [f for f in page.frames if f != page.main_frame]
+    assert len(frames) == 2
+    for frame in frames:
+        frame.wait_for_selector("path.leaflet-interactive", timeout=5000)
+        assert frame.evaluate("typeof L") == "object"

@@ -1,3 +1,5 @@
+import re
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -12,7 +14,11 @@ from tianhe_geo.crs import ANALYSIS_CRS
 
 def test_main_job_outputs(built_maps):
     for name in (
-        "coverage_report.md",
+        "report.md",
+        "report.html",
+        "charts/indicators.png",
+        "scenario_plan2025_standards.csv",
+        "scenario_plan2025_diff.gpkg",
         "coverage_by_subdistrict.csv",
         "standards.csv",
         "indicators.csv",
@@ -32,8 +38,13 @@ def test_main_job_outputs(built_maps):
     )
     unc = gpd.read_file(built_maps / "uncovered.gpkg")
     assert len(unc) == len(STANDARDS)
-    text = (built_maps / "coverage_report.md").read_text()
+    text = (built_maps / "report.md").read_text()
     assert "straight line" in text and "approximate" in text
+    for chart in re.findall(r"\]\((charts/[^)]+\.png)\)", text):
+        assert (built_maps / chart).read_bytes()[:4] == b"\x89PNG"
+    page = (built_maps / "report.html").read_text()
+    # Self-contained: no file or network reference outside the page itself.
+    assert 'src="http' not in page and 'href="http' not in page and "charts/" not in page
 
 
 def test_shipped_park_coverage_equals_brute_force():

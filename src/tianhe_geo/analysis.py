@@ -6,6 +6,7 @@ algorithms of its own.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -17,6 +18,7 @@ from ._errors import AnalysisInputError
 from .access import two_step_fca, weighted_mean
 from .config import DEFAULT_CONFIG, STANDARDS, AnalysisConfig, Standard
 from .coverage import CoverageResult, coverage, euclidean_table
+from .network import WalkNetwork, network_table
 
 #: The plan's 2025 targets (Tianhe 10th party congress report, 2021).
 PLAN_TARGETS = {
@@ -27,6 +29,65 @@ PLAN_TARGETS = {
     "old_communities_renovated": (88.0, "communities"),
 }
 PLAN_SOURCE = "Tianhe 10th party congress report (2021), 2025 targets"
+
+
+#: Statuses that count as built; planned and under-construction features do not serve anyone yet.
+BUILT = ("existing", "operating", "completed")
+
+
+def select_features(
+    layers: dict[str, gpd.GeoDataFrame],
+    layer: str,
+    where: Mapping[str, Sequence[object]] | None = None,
+    config: AnalysisConfig = DEFAULT_CONFIG,
+) -> gpd.GeoDataFrame:
+    """Built features of a layer matching a filter, in metres, within the edge buffer.
+
+    Parameters
+    ----------
+    layers : dict
+        Loaded layers (needs ``boundary`` and ``layer``).
+    layer : str
+        Layer name, e.g. ``"facilities"``.
+    where : mapping, optional
+        Column -> accepted values, e.g. ``{"category": ["hospital"]}``.
+    config : AnalysisConfig
+        Settings (analysis CRS, facility buffer).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Matching features with a built status (:data:`BUILT`, when the layer
+        has a ``status`` column) within ``config.facility_buffer_m`` of the
+        district, in the analysis CRS.
+
+    Raises
+    ------
+    AnalysisInputError
+        Unknown layer or column, or values the column never holds.
+    """
+    if layer not in layers:
+        msg = f"layer {layer!r} is not loaded; loaded: {sorted(layers)}"
+        raise AnalysisInputError(msg)
+    chosen = layers[layer]
+    for column, values in (where or {}).items():
+        if column not in chosen.columns:
+            msg = f"layer {layer!r} has no column {column!r}; columns: {list(chosen.columns)}"
+            raise AnalysisInputError(msg)
+        unknown = sorted(set(map(str, values)) - set(chosen[column].astype(str)))
+        if unknown:
+            msg = (
+                f"layer {layer!r} column {column!r} never holds {unknown}; "
+                f"values present: {sorted(chosen[column].astype(str).unique())}"
+            )
+            raise AnalysisInputError(msg)
+        chosen = chosen[chosen[column].astype(str).isin(list(map(str, values)))]
+    if "status" in chosen.columns:
+        chosen = chosen[chosen["status"].isin(BUILT)]
+    chosen = chosen.to_crs(config.analysis_crs)
+    area = layers["boundary"].to_crs(config.analysis_crs).union_all()
+    reach = shapely.dwithin(chosen.geometry.values, area, config.facility_buffer_m)
+    return chosen[reach]
 
 
 def select_facilities(
@@ -46,17 +107,14 @@ def select_facilities(
     Returns
     -------
     geopandas.GeoDataFrame
-        Existing facilities of the standard's kinds within
-        ``config.facility_buffer_m`` of the district, in the analysis CRS.
+        Built facilities of the standard's kinds (see :func:`select_features`).
     """
     gdf = layers[standard.layer]
-    chosen = gdf[gdf[standard.column].isin(standard.values)]
-    if "status" in chosen.columns:
-        chosen = chosen[chosen["status"].isin(["existing", "operating", "completed"])]
-    chosen = chosen.to_crs(config.analysis_crs)
-    area = layers["boundary"].to_crs(config.analysis_crs).union_all()
-    reach = shapely.dwithin(chosen.geometry.values, area, config.facility_buffer_m)
-    return chosen[reach]
+    present = [v for v in standard.values if v in set(gdf[standard.column])]
+    # A standard's kind may be absent from a user's layer: that is zero coverage, not an error.
+    if not present:
+        return gdf.iloc[:0].to_crs(config.analysis_crs)
+    return select_features(layers, standard.layer, {standard.column: present}, config)
 
 
 def residents_in(layers: dict[str, gpd.GeoDataFrame], config: AnalysisConfig) -> gpd.GeoDataFrame:
@@ -80,8 +138,49 @@ def residents_in(layers: dict[str, gpd.GeoDataFrame], config: AnalysisConfig) ->
     return layers["residents"].to_crs(config.analysis_crs)
 
 
+def measure_coverage(
+    residents: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    thresholds: Sequence[float],
+    config: AnalysisConfig = DEFAULT_CONFIG,
+    network: WalkNetwork | None = None,
+    group: str | None = "subdistrict",
+) -> CoverageResult:
+    """Coverage by street network when one is given, else by straight line x detour.
+
+    Parameters
+    ----------
+    residents, facilities : geopandas.GeoDataFrame
+        In ``config.analysis_crs`` (metres).
+    thresholds : sequence of float
+        Walking distances in metres.
+    config : AnalysisConfig
+        Settings (detour factor, snapping distance).
+    network : WalkNetwork, optional
+        Street network in the same CRS (e.g. from an OSM extract).
+    group : str or None, default "subdistrict"
+        Column to summarise by; None for the district only.
+
+    Returns
+    -------
+    CoverageResult
+        Per resident, per group and uncovered areas.
+    """
+    if network is None:
+        return coverage(
+            residents, facilities, thresholds, group=group, detour_factor=config.detour_factor
+        )
+    table, snapped = network_table(
+        residents, facilities, network, max(thresholds), config.max_snap_m
+    )
+    return coverage(residents, facilities, thresholds, group=group, table=table, valid=snapped)
+
+
 def run_standard(
-    layers: dict[str, gpd.GeoDataFrame], key: str, config: AnalysisConfig = DEFAULT_CONFIG
+    layers: dict[str, gpd.GeoDataFrame],
+    key: str,
+    config: AnalysisConfig = DEFAULT_CONFIG,
+    network: WalkNetwork | None = None,
 ) -> CoverageResult:
     """Coverage of residents under a named standard, per subdistrict.
 
@@ -93,6 +192,8 @@ def run_standard(
         A key of :data:`tianhe_geo.config.STANDARDS`.
     config : AnalysisConfig
         Settings (detour factor, CRS, buffer).
+    network : WalkNetwork, optional
+        Street network; straight line x ``config.detour_factor`` when omitted.
 
     Returns
     -------
@@ -105,13 +206,14 @@ def run_standard(
     std = STANDARDS[key]
     res = residents_in(layers, config)
     fac = select_facilities(layers, std, config)
-    return coverage(
-        res, fac, [std.radius_m], group="subdistrict", detour_factor=config.detour_factor
-    )
+    return measure_coverage(res, fac, [std.radius_m], config, network)
 
 
 def standards_table(
-    layers: dict[str, gpd.GeoDataFrame], config: AnalysisConfig = DEFAULT_CONFIG
+    layers: dict[str, gpd.GeoDataFrame],
+    config: AnalysisConfig = DEFAULT_CONFIG,
+    network: WalkNetwork | None = None,
+    on_step: Callable[[str], None] | None = None,
 ) -> tuple[pd.DataFrame, dict[str, CoverageResult]]:
     """District share covered for every configured standard.
 
@@ -121,6 +223,10 @@ def standards_table(
         Loaded layers.
     config : AnalysisConfig
         Settings; ``config.standards`` chooses the rules.
+    network : WalkNetwork, optional
+        Street network; straight line x ``config.detour_factor`` when omitted.
+    on_step : callable, optional
+        Called with each standard's key once it is done (progress display).
 
     Returns
     -------
@@ -132,8 +238,10 @@ def standards_table(
     rows, results = [], {}
     for key in config.standards:
         std = STANDARDS[key]
-        out = run_standard(layers, key, config)
+        out = run_standard(layers, key, config, network)
         results[key] = out
+        if on_step:
+            on_step(key)
         d = out.summary.loc["district"]
         share = float(d[f"share_{std.radius_m:g}"])
         rows.append(
@@ -187,6 +295,14 @@ def _in_district(gdf: gpd.GeoDataFrame, layers: dict, crs: str) -> gpd.GeoDataFr
     return g[shapely.intersects(g.geometry.values, area)]
 
 
+def _recorded(value: float, column: pd.Series, what: str, note: str) -> tuple[float, str]:
+    """An indicator summed from a capacity column: unknown (NaN), not 0, when none is recorded."""
+    n = int(column.notna().sum())
+    if n == 0:
+        return np.nan, f"no {what} recorded in the data: not measured"
+    return value, f"{what} recorded at {n} of {len(column)} facilities; {note}"
+
+
 def indicators(
     layers: dict[str, gpd.GeoDataFrame], config: AnalysisConfig = DEFAULT_CONFIG
 ) -> pd.DataFrame:
@@ -224,13 +340,11 @@ def indicators(
             park_m2 / pop,
             f"parks layer area in district / census pop; {shipped}",
         ),
-        "doctors_per_1000": (
-            1000 * health["doctors"].sum() / pop,
-            f"doctors recorded at {int(health['doctors'].notna().sum())} facilities; {shipped}",
+        "doctors_per_1000": _recorded(
+            1000 * health["doctors"].sum() / pop, health["doctors"], "doctors", shipped
         ),
-        "elderly_care_beds": (
-            float(elderly["beds"].sum()),
-            f"beds recorded at {int(elderly['beds'].notna().sum())} facilities; {shipped}",
+        "elderly_care_beds": _recorded(
+            float(elderly["beds"].sum()), elderly["beds"], "beds", shipped
         ),
         "new_public_school_places": (
             float(schools["places"].sum()),
@@ -269,10 +383,14 @@ class PlanAnalysis:
     indicators: pd.DataFrame
     doctors_cell: pd.Series
     doctors_subdistrict: pd.Series
+    method: str = "straight line x 1"
 
 
 def analyse(
-    layers: dict[str, gpd.GeoDataFrame], config: AnalysisConfig = DEFAULT_CONFIG
+    layers: dict[str, gpd.GeoDataFrame],
+    config: AnalysisConfig = DEFAULT_CONFIG,
+    network: WalkNetwork | None = None,
+    on_step: Callable[[str], None] | None = None,
 ) -> PlanAnalysis:
     """Run every standard, the 2SFCA and the indicators.
 
@@ -282,12 +400,18 @@ def analyse(
         Loaded layers (all base layers and ``residents``).
     config : AnalysisConfig
         Settings.
+    network : WalkNetwork, optional
+        Street network for the standards; straight line x
+        ``config.detour_factor`` when omitted.
+    on_step : callable, optional
+        Called with each standard's key once it is done (progress display).
 
     Returns
     -------
     PlanAnalysis
         The results.
     """
-    table, results = standards_table(layers, config)
+    table, results = standards_table(layers, config, network, on_step)
     cell, sub = doctors_2sfca(layers, config)
-    return PlanAnalysis(table, results, indicators(layers, config), cell, sub)
+    method = next(iter(results.values())).method if results else "none"
+    return PlanAnalysis(table, results, indicators(layers, config), cell, sub, method)

@@ -1,10 +1,8 @@
-"""The ``tianhe-geo`` command line: the only place that prints or exits.
+"""The ``tianhe-geo`` command line: the only place that prints, logs to the console or exits.
 
-Examples
---------
-    tianhe-geo layers
-    tianhe-geo validate my_parks.gpkg --layer parks
-    tianhe-geo build --out build/
+Every command accepts ``--layer NAME=FILE`` (before the command) to replace a
+shipped layer with the user's own file. ``tianhe-geo COMMAND --help`` shows
+an example for each command.
 """
 
 from __future__ import annotations
@@ -12,14 +10,22 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
+import pandas as pd
+
 from ._errors import TianheGeoError
-from .layers import LAYER_NAMES, layer_path, load_layers, read_layer_file
+from .config import DEFAULT_CONFIG, STANDARDS, AnalysisConfig
+from .layers import LAYER_NAMES, describe_layers, layer_path, load_layers, read_layer_file
 from .schemas import SCHEMAS
 
 logger = logging.getLogger("tianhe_geo")
+
+EXPORT_FORMATS = {"gpkg": ".gpkg", "parquet": ".parquet", "geojson": ".geojson", "shp": ".shp"}
+PLAN_SCENARIO = "plan2025"
 
 
 def _parse_overrides(items: Sequence[str]) -> dict[str, str]:
@@ -33,12 +39,69 @@ def _parse_overrides(items: Sequence[str]) -> dict[str, str]:
     return out
 
 
+def _parse_where(items: Sequence[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for item in items:
+        column, sep, values = item.partition("=")
+        if not sep or not column or not values:
+            msg = f"--where expects COLUMN=VALUE[,VALUE...], got {item!r}"
+            raise TianheGeoError(msg)
+        out[column] = values.split(",")
+    return out
+
+
+@contextmanager
+def _progress(args: argparse.Namespace, total: int, what: str) -> Iterator[Callable[[str], None]]:
+    """A progress bar on stderr, shown only on a terminal and without ``--quiet``."""
+    from tqdm import tqdm
+
+    hidden = args.quiet or not sys.stderr.isatty()
+    with tqdm(total=total, desc=what, disable=hidden, file=sys.stderr, leave=False) as bar:
+
+        def step(label: str) -> None:
+            bar.set_postfix_str(label, refresh=False)
+            bar.update()
+
+        yield step
+
+
+def _say(args: argparse.Namespace, text: str) -> None:
+    if not args.quiet:
+        print(text)
+
+
+def _config(args: argparse.Namespace) -> AnalysisConfig:
+    fields = {}
+    for name in ("detour_factor", "tiles", "offline"):
+        value = getattr(args, name, None)
+        if value is not None:
+            fields[name] = value
+    return replace(DEFAULT_CONFIG, **fields)
+
+
+def _network(args: argparse.Namespace, config: AnalysisConfig):
+    if not getattr(args, "osm", None):
+        return None
+    from .io import read_osm_graph
+    from .network import from_graph
+
+    logger.info("reading street network %s", args.osm)
+    return from_graph(read_osm_graph(args.osm), config.analysis_crs)
+
+
+def _layers(args: argparse.Namespace) -> dict:
+    return load_layers(args.layer_map)
+
+
+# ---- commands ---------------------------------------------------------------------------
+
+
 def _cmd_layers(args: argparse.Namespace) -> int:
-    layers = load_layers(_parse_overrides(args.layer))
-    print(f"{'layer':<13}{'features':>9}  crs        source file")
-    for name, gdf in layers.items():
-        path = args.layer_map.get(name, layer_path(name))
-        print(f"{name:<13}{len(gdf):>9}  {gdf.crs.to_string():<10} {path}")
+    layers = _layers(args)
+    table = describe_layers(layers)
+    table.insert(1, "crs", [gdf.crs.to_string() for gdf in layers.values()])
+    table["file"] = [str(args.layer_map.get(n, layer_path(n))) for n in table.index]
+    print(table.to_markdown())
     return 0
 
 
@@ -48,17 +111,357 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_build(args: argparse.Namespace) -> int:
-    from dataclasses import replace
+def _cmd_export(args: argparse.Namespace) -> int:
+    from .io import write_vector
 
-    from .config import DEFAULT_CONFIG
+    names = args.names or list(LAYER_NAMES)
+    unknown = sorted(set(names) - set(LAYER_NAMES))
+    if unknown:
+        msg = f"unknown layers {unknown}; known: {list(LAYER_NAMES)}"
+        raise TianheGeoError(msg)
+    suffix = EXPORT_FORMATS[args.format]
+    layers = load_layers(args.layer_map)
+    for name in names:
+        # The id is the index in memory; write it as the column the schema names.
+        gdf = layers[name].reset_index(drop=True)
+        path = write_vector(gdf, Path(args.out) / f"{name}{suffix}", layer=name)
+        _say(args, f"wrote {path} ({len(gdf)} features)")
+    return 0
+
+
+def _coverage_facilities(args: argparse.Namespace, layers: dict, config: AnalysisConfig):
+    from .analysis import select_facilities, select_features
+
+    if args.standard:
+        std = STANDARDS[args.standard]
+        return select_facilities(layers, std, config), args.threshold or [std.radius_m]
+    if not args.facilities:
+        msg = "give --standard KEY, or --facilities LAYER with --threshold METRES"
+        raise TianheGeoError(msg)
+    if not args.threshold:
+        msg = "--facilities needs at least one --threshold METRES"
+        raise TianheGeoError(msg)
+    chosen = select_features(layers, args.facilities, _parse_where(args.where), config)
+    return chosen, args.threshold
+
+
+def _summary_view(summary: pd.DataFrame, names: pd.Series) -> pd.DataFrame:
+    view = summary.copy()
+    view.insert(0, "name", [names.get(c, "天河区 Tianhe District") for c in view.index])
+    for col in view.columns:
+        if col.startswith("share_"):
+            view[col] = (100 * view[col]).round(1)
+        elif col.startswith(("covered_pop_", "uncovered_pop_", "unknown_pop")) or col == (
+            "population"
+        ):
+            view[col] = view[col].round(0).astype(int)
+    return view.rename(columns=lambda c: c.replace("share_", "share_%_"))
+
+
+def _write_coverage(out: Path, summary: pd.DataFrame, layers: dict, result) -> Path:
+    import geopandas as gpd
+
+    from .io import driver_for, write_text, write_vector
+
+    if out.suffix.lower() == ".csv":
+        return write_text(summary.to_csv(index_label="group"), out)
+    driver_for(out)  # a clear message for an unknown suffix
+    sub = layers["subdistricts"].set_index("code")
+    district = gpd.GeoDataFrame(geometry=[layers["boundary"].union_all()], crs=sub.crs)
+    district.index = pd.Index(["district"])
+    polys = pd.concat([sub.geometry, district.geometry]).reindex(summary.index)
+    frame = gpd.GeoDataFrame(
+        summary.reset_index(names="group"), geometry=polys.to_numpy(), crs=sub.crs
+    )
+    path = write_vector(frame, out, layer="coverage")
+    unc = result.uncovered.to_crs("EPSG:4326")
+    write_vector(unc, out.with_name(f"{out.stem}_uncovered{out.suffix}"), layer="uncovered")
+    return path
+
+
+def _cmd_coverage(args: argparse.Namespace) -> int:
+    from .analysis import measure_coverage, residents_in
+
+    config = _config(args)
+    layers = _layers(args)
+    facilities, thresholds = _coverage_facilities(args, layers, config)
+    group = None if args.group == "district" else "subdistrict"
+    net = _network(args, config)
+    result = measure_coverage(
+        residents_in(layers, config), facilities, thresholds, config, net, group
+    )
+    names = layers["subdistricts"].set_index("code")["name_zh"]
+    view = _summary_view(result.summary, names)
+    _say(args, f"{len(facilities)} facilities; distance: {result.method}")
+    _say(args, view.to_markdown())
+    if args.out:
+        path = _write_coverage(Path(args.out), result.summary, layers, result)
+        _say(args, f"wrote {path}")
+    return 0
+
+
+def _cmd_indicators(args: argparse.Namespace) -> int:
+    from .analysis import indicators
+    from .io import write_text
+
+    table = indicators(_layers(args), _config(args))
+    view = table[["value", "target", "unit", "gap", "met"]].round(2)
+    _say(args, view.to_markdown())
+    if args.out:
+        _say(args, f"wrote {write_text(table.to_csv(), Path(args.out))}")
+    return 0
+
+
+def _cmd_maps(args: argparse.Namespace) -> int:
+    from .analysis import analyse
+    from .maps import build_maps
+
+    config = _config(args)
+    layers = _layers(args)
+    langs = ("zh", "en") if args.lang == "both" else (args.lang,)
+    n_maps = len(args.only or ()) or 6
+    with _progress(args, len(config.standards) + n_maps * len(langs), "maps") as step:
+        result = analyse(layers, config, _network(args, config), on_step=step)
+        written = build_maps(layers, result, args.out, config, args.only, langs, step)
+    for path in written:
+        _say(args, f"wrote {path}")
+    return 0
+
+
+def _scenario(path: str | None):
+    from .io import read_scenario
+    from .layers import data_dir
+
+    if path is None:
+        return PLAN_SCENARIO, read_scenario(data_dir() / "scenarios" / f"{PLAN_SCENARIO}.yaml")
+    return Path(path).stem, read_scenario(path)
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .analysis import analyse
+    from .report import run_scenario, write_report
+
+    config = _config(args)
+    layers = _layers(args)
+    net = _network(args, config)
+    with _progress(args, len(config.standards) + 2, "report") as step:
+        result = analyse(layers, config, net, on_step=step)
+        run = None
+        if not args.no_scenario:
+            key, sc = _scenario(args.scenario)
+            run = run_scenario(layers, sc, key, config, net)
+        step("scenario")
+        written = write_report(args.out, layers, result, config, run, args.lang)
+        step("report")
+    for path in written:
+        _say(args, f"wrote {path}")
+    return 0
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
     from .report import build_all
 
-    config = replace(DEFAULT_CONFIG, tiles=args.tiles, detour_factor=args.detour_factor)
-    written = build_all(Path(args.out), overrides=_parse_overrides(args.layer), config=config)
+    config = _config(args)
+    total = len(config.standards) + 2 + 12
+    with _progress(args, total, "build") as step:
+        written = build_all(
+            Path(args.out),
+            overrides=args.layer_map,
+            config=config,
+            network=_network(args, config),
+            scenario=None if args.no_scenario else _scenario(None),
+            on_step=step,
+        )
     for path in written:
-        print(f"wrote {path}")
+        _say(args, f"wrote {path}")
     return 0
+
+
+def _cmd_scenario_run(args: argparse.Namespace) -> int:
+    from .report import run_scenario, write_scenario
+
+    config = _config(args)
+    layers = _layers(args)
+    key, sc = _scenario(args.file)
+    for std in args.standard or ():
+        if std not in STANDARDS:
+            msg = f"unknown standard {std!r}; known: {sorted(STANDARDS)}"
+            raise TianheGeoError(msg)
+    if args.standard:
+        config = replace(config, standards=tuple(args.standard))
+    run = run_scenario(layers, sc, key, config, _network(args, config))
+    c = run.comparison
+    _say(args, f"scenario {sc.name}: {len(c.changes)} features changed")
+    view = c.standards[["share_before", "share_after", "change_pp", "gained_pop", "lost_pop"]]
+    _say(args, view.round(4).to_markdown())
+    for path in write_scenario(args.out, run, config):
+        _say(args, f"wrote {path}")
+    return 0
+
+
+# ---- parser ------------------------------------------------------------------------------
+
+
+def _sub(sub, name: str, help_: str, example: str, func) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        name,
+        help=help_,
+        description=help_,
+        epilog=f"example: {example}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.set_defaults(func=func)
+    return p
+
+
+def _add_distance(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--detour-factor",
+        type=float,
+        default=None,
+        help="multiply straight-line metres by this to approximate walking (>= 1; default 1)",
+    )
+    p.add_argument(
+        "--osm",
+        metavar="FILE",
+        help="OpenStreetMap XML extract (.osm) for walking distances along streets",
+    )
+
+
+def _add_map_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--tiles",
+        choices=["osm", "gaode", "none"],
+        default=None,
+        help="basemap; gaode shifts every overlay to GCJ-02 so it lines up; none = no basemap",
+    )
+    p.add_argument(
+        "--cdn",
+        dest="offline",
+        action="store_false",
+        default=None,
+        help="load Leaflet from its CDN (smaller files; maps then need the network)",
+    )
+
+
+def _add_commands(sub) -> None:
+    _sub(
+        sub,
+        "layers",
+        "list the layers: counts, CRS, accuracy, sources",
+        "tianhe-geo layers",
+        _cmd_layers,
+    )
+
+    p = _sub(
+        sub,
+        "validate",
+        "check a file against a layer schema",
+        "tianhe-geo validate my_parks.gpkg --as parks",
+        _cmd_validate,
+    )
+    p.add_argument("file")
+    p.add_argument("--as", dest="as_layer", required=True, choices=sorted(SCHEMAS))
+    p.add_argument("--file-layer", default=None, help="layer inside a GeoPackage")
+
+    p = _sub(
+        sub,
+        "export",
+        "write layers to GeoPackage, GeoParquet, GeoJSON or Shapefile",
+        "tianhe-geo export --format gpkg --out export/ parks facilities",
+        _cmd_export,
+    )
+    p.add_argument("names", nargs="*", metavar="LAYER", help="layers (default: all)")
+    p.add_argument("--format", choices=sorted(EXPORT_FORMATS), default="gpkg")
+    p.add_argument("--out", default="export", help="output folder (default: export)")
+
+    p = _sub(
+        sub,
+        "coverage",
+        "who lives within reach of a kind of facility, per subdistrict",
+        "tianhe-geo coverage --standard park-500\n"
+        "  tianhe-geo coverage --facilities facilities --where category=hospital,"
+        "community_health --threshold 500 --threshold 1000 --out health.gpkg",
+        _cmd_coverage,
+    )
+    p.add_argument("--standard", choices=sorted(STANDARDS), help="a named standard preset")
+    p.add_argument("--facilities", choices=sorted(SCHEMAS), metavar="LAYER", help="layer to use")
+    p.add_argument(
+        "--where", action="append", default=[], metavar="COLUMN=V1,V2", help="filter (repeatable)"
+    )
+    p.add_argument("--threshold", type=float, action="append", metavar="METRES")
+    p.add_argument("--group", choices=["subdistrict", "district"], default="subdistrict")
+    p.add_argument("--out", metavar="FILE", help=".csv, .geojson, .gpkg, .parquet or .shp")
+    _add_distance(p)
+
+    p = _sub(
+        sub,
+        "indicators",
+        "the plan-target table: value, target, gap, met",
+        "tianhe-geo indicators --out indicators.csv",
+        _cmd_indicators,
+    )
+    p.add_argument("--out", metavar="FILE.csv")
+
+    p = _sub(
+        sub,
+        "maps",
+        "build the interactive maps (all, or some) in Chinese and/or English",
+        "tianhe-geo maps --only parks --lang zh --tiles gaode --out maps/",
+        _cmd_maps,
+    )
+    p.add_argument("--only", action="append", metavar="MAP", help="map name (repeatable)")
+    p.add_argument("--lang", choices=["zh", "en", "both"], default="both")
+    p.add_argument("--out", default="maps", help="output folder (default: maps)")
+    _add_map_options(p)
+    _add_distance(p)
+
+    p = _sub(
+        sub,
+        "report",
+        "write the planning report: report.html (self-contained) and report.md",
+        "tianhe-geo report --out report/ --scenario my_plan.yaml",
+        _cmd_report,
+    )
+    p.add_argument("--out", default="report", help="output folder (default: report)")
+    p.add_argument("--lang", choices=["zh", "en"], default="en", help="language of embedded maps")
+    p.add_argument("--scenario", metavar="FILE", help="scenario to report (default: the plan)")
+    p.add_argument("--no-scenario", action="store_true", help="leave the scenario section out")
+    _add_map_options(p)
+    _add_distance(p)
+
+    p = _sub(
+        sub,
+        "build",
+        "the main job: report, tables, plan scenario and every map",
+        "tianhe-geo build --out maps/",
+        _cmd_build,
+    )
+    p.add_argument("--out", default="maps", help="output folder (default: maps)")
+    p.add_argument("--no-scenario", action="store_true", help="skip the plan scenario")
+    _add_map_options(p)
+    _add_distance(p)
+
+    p = _sub(
+        sub,
+        "scenario",
+        "what a scenario (YAML or GeoJSON) changes: before / after per subdistrict",
+        "tianhe-geo scenario run data/geo/scenarios/plan2025.yaml --out scenario/",
+        None,
+    )
+    ssub = p.add_subparsers(dest="scenario_command", required=True)
+    r = _sub(
+        ssub,
+        "run",
+        "apply a scenario and compare every standard before and after",
+        "tianhe-geo scenario run plan.yaml --standard park-500 --out scenario/",
+        _cmd_scenario_run,
+    )
+    r.add_argument("file", nargs="?", help="scenario file (default: the shipped plan)")
+    r.add_argument("--standard", action="append", metavar="KEY", help="standards (repeatable)")
+    r.add_argument("--out", default="scenario", help="output folder (default: scenario)")
+    _add_map_options(r)
+    _add_distance(r)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,10 +474,14 @@ def build_parser() -> argparse.ArgumentParser:
     """
     parser = argparse.ArgumentParser(
         prog="tianhe-geo",
-        description="Planning layers, coverage and maps for Tianhe District, Guangzhou.",
+        description="Planning layers, coverage, scenarios and maps for Tianhe District, Guangzhou.",
+        epilog="example: tianhe-geo --layer parks=my_parks.gpkg coverage --standard park-500",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--debug", action="store_true", help="show tracebacks")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    noise = parser.add_mutually_exclusive_group()
+    noise.add_argument("-v", "--verbose", action="store_true", help="log what is being done")
+    noise.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     parser.add_argument(
         "--layer",
         action="append",
@@ -82,41 +489,19 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME=FILE",
         help="use FILE instead of a shipped layer (repeatable), e.g. parks=my_parks.gpkg",
     )
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    p = sub.add_parser("layers", help="list the layers", epilog="example: tianhe-geo layers")
-    p.set_defaults(func=_cmd_layers)
-
-    p = sub.add_parser(
-        "validate",
-        help="check a file against a layer schema",
-        epilog="example: tianhe-geo validate my_parks.gpkg --as parks",
-    )
-    p.add_argument("file")
-    p.add_argument("--as", dest="as_layer", required=True, choices=sorted(SCHEMAS))
-    p.add_argument("--file-layer", default=None, help="layer inside a GeoPackage")
-    p.set_defaults(func=_cmd_validate)
-
-    p = sub.add_parser(
-        "build",
-        help="build the coverage report and maps from the shipped data",
-        epilog="example: tianhe-geo build --out maps/",
-    )
-    p.add_argument("--out", default="maps", help="output folder (default: maps)")
-    p.add_argument(
-        "--tiles",
-        choices=["osm", "gaode"],
-        default="osm",
-        help="basemap; gaode shifts every overlay to GCJ-02 so it lines up (default: osm)",
-    )
-    p.add_argument(
-        "--detour-factor",
-        type=float,
-        default=1.0,
-        help="multiply straight-line metres by this to approximate walking (>= 1; default 1)",
-    )
-    p.set_defaults(func=_cmd_build)
+    _add_commands(parser.add_subparsers(dest="command", required=True))
     return parser
+
+
+def _configure_logging(args: argparse.Namespace) -> None:
+    level = logging.INFO if args.verbose else logging.ERROR if args.quiet else logging.WARNING
+    if args.debug:
+        level = logging.DEBUG
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logger.handlers[:] = [handler]
+    logger.setLevel(level)
+    logger.propagate = False
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -133,14 +518,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         0 on success, 1 on a reported error, 2 on bad arguments.
     """
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    _configure_logging(args)
     try:
         args.layer_map = _parse_overrides(args.layer)
         return int(args.func(args))
-    except TianheGeoError as exc:
+    except BrokenPipeError:  # output piped into `head`: stop quietly
+        sys.stderr.close()
+        return 0
+    except (TianheGeoError, OSError) as exc:
+        # OSError: unwritable output folder, disk full; the message names the path.
         if args.debug:
             raise
         print(f"tianhe-geo: error: {exc}", file=sys.stderr)

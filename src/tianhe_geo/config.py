@@ -207,7 +207,11 @@ class AnalysisConfig:
     standards : tuple of str
         Keys of :data:`STANDARDS` the report computes.
     tiles : str
-        Default basemap: ``"osm"`` or ``"gaode"`` (overlays then shifted to GCJ-02).
+        Basemap: ``"osm"``, ``"gaode"`` (overlays then shifted to GCJ-02) or
+        ``"none"`` (no basemap, no tile requests).
+    offline : bool
+        Maps carry Leaflet inline and work without network (True), or load it
+        from the CDN for smaller files (False).
     """
 
     analysis_crs: str = ANALYSIS_CRS
@@ -218,6 +222,7 @@ class AnalysisConfig:
     catchment_2sfca_m: float = 1000.0
     standards: tuple[str, ...] = field(default_factory=lambda: tuple(STANDARDS))
     tiles: str = "osm"
+    offline: bool = True
 
     def __post_init__(self) -> None:
         unknown = [k for k in self.standards if k not in STANDARDS]
@@ -227,8 +232,8 @@ class AnalysisConfig:
         if self.detour_factor < 1:
             msg = f"detour_factor must be >= 1, got {self.detour_factor!r}"
             raise AnalysisInputError(msg)
-        if self.tiles not in ("osm", "gaode"):
-            msg = f"tiles must be 'osm' or 'gaode', got {self.tiles!r}"
+        if self.tiles not in ("osm", "gaode", "none"):
+            msg = f"tiles must be 'osm', 'gaode' or 'none', got {self.tiles!r}"
             raise AnalysisInputError(msg)
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 
 from ._errors import DataSourceError
 
@@ -254,3 +255,153 @@ def read_osm_graph(path: str | os.PathLike[str]):
     except Exception as exc:
         msg = f"{p}: cannot be read as OpenStreetMap XML: {exc}"
         raise DataSourceError(msg) from exc
+
+
+def _scenario_change(entry: object, base: Path, label: str):
+    from .scenario import Change
+
+    if not isinstance(entry, dict):
+        msg = f"{label}: expected a mapping with 'layer' and 'action', got {entry!r}"
+        raise DataSourceError(msg)
+    known = {"layer", "action", "ids", "where", "values", "file"}
+    extra = sorted(set(entry) - known)
+    if extra:
+        msg = f"{label}: unknown keys {extra}; expected some of {sorted(known)}"
+        raise DataSourceError(msg)
+    features = None
+    if "file" in entry:
+        try:
+            features = read_vector(base / entry["file"])
+        except DataSourceError as exc:
+            msg = f"{label}: {exc}"
+            raise DataSourceError(msg) from exc
+    return Change(
+        layer=str(entry.get("layer", "")),
+        action=str(entry.get("action", "")),
+        ids=tuple(map(str, entry.get("ids", ()))),
+        where=dict(entry.get("where") or {}),
+        values=dict(entry.get("values") or {}),
+        features=features,
+        label=label,
+    )
+
+
+_TRUE = {"true": True, "1": True, "false": False, "0": False}
+
+
+def _coerce_bools(gdf: gpd.GeoDataFrame, kinds: dict[str, str]) -> gpd.GeoDataFrame:
+    """GeoJSON readers return a bool column with gaps as text: restore true / false."""
+    out = gdf.copy()
+    for column, kind in kinds.items():
+        if kind == "bool" and column in out.columns and out[column].dtype != bool:
+            mapped = out[column].map(lambda v: _TRUE.get(str(v).strip().lower()))
+            if mapped.notna().all():
+                out[column] = mapped.astype(bool)
+    return out
+
+
+def _geojson_changes(path: Path) -> tuple:
+    from .scenario import Change
+    from .schemas import SCHEMAS
+
+    gdf = read_vector(path)
+    missing = [c for c in ("layer", "action") if c not in gdf.columns]
+    if missing:
+        msg = f"{path}: a GeoJSON scenario needs properties {missing} on every feature"
+        raise DataSourceError(msg)
+    changes = []
+    for (layer, action), part in gdf.groupby(["layer", "action"], sort=False):
+        label = f"{path} ({action} {layer})"
+        id_col = SCHEMAS[layer].id_column if layer in SCHEMAS else "id"
+        body = part.drop(columns=["layer", "action"])
+        # Features of several layers share one file: drop the other layers' columns.
+        empty = [c for c in body.columns if c != body.geometry.name and body[c].isna().all()]
+        body = body.drop(columns=empty)
+        if layer in SCHEMAS:
+            body = _coerce_bools(body, SCHEMAS[layer].all_columns)
+        if action == "add":
+            changes.append(Change(layer, action, features=body, label=label))
+            continue
+        ids = tuple(body[id_col].astype(str)) if id_col in body.columns else ()
+        if action == "remove":
+            changes.append(Change(layer, action, ids=ids, label=label))
+            continue
+        for i, (_, row) in enumerate(body.iterrows()):
+            values = {
+                k: v
+                for k, v in row.items()
+                if k not in (id_col, body.geometry.name) and pd.notna(v)
+            }
+            geom = row[body.geometry.name]
+            has_geom = isinstance(geom, shapely.Geometry) and not geom.is_empty
+            moved = body.iloc[[i]] if has_geom else None
+            changes.append(
+                Change(layer, action, ids=(ids[i],), values=values, features=moved, label=label)
+            )
+    return tuple(changes)
+
+
+def read_scenario(path: str | os.PathLike[str]):
+    """Read a scenario from YAML (with GeoJSON files beside it) or from one GeoJSON.
+
+    YAML form::
+
+        name: Plan 2025
+        name_zh: 十四五规划项目
+        description: what it represents and its sources
+        changes:
+          - {layer: facilities, action: set, where: {status: planned}, values: {status: existing}}
+          - {layer: parks, action: add, file: new_parks.geojson}
+          - {layer: facilities, action: remove, ids: [clinic-07]}
+
+    GeoJSON form: every feature has properties ``layer`` and ``action``
+    (``add`` / ``remove`` / ``set``) besides the layer's own columns; ``remove``
+    and ``set`` find features by the layer's id column, ``set`` overwrites the
+    non-empty properties and, when present, the geometry.
+
+    Parameters
+    ----------
+    path : path-like
+        ``.yaml`` / ``.yml`` or ``.geojson`` file.
+
+    Returns
+    -------
+    tianhe_geo.scenario.Scenario
+        The scenario (not yet applied).
+
+    Raises
+    ------
+    DataSourceError
+        Missing or unreadable file, or malformed entries (named by number).
+    """
+    import yaml
+
+    from .scenario import Scenario
+
+    p = Path(path)
+    if p.suffix.lower() == ".geojson":
+        return Scenario(name=p.stem, changes=_geojson_changes(p))
+    if p.suffix.lower() not in (".yaml", ".yml"):
+        msg = f"{p}: a scenario is a .yaml/.yml or .geojson file"
+        raise DataSourceError(msg)
+    if not p.exists():
+        msg = f"{p}: file not found"
+        raise DataSourceError(msg)
+    try:
+        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        msg = f"{p}: not valid YAML: {exc}"
+        raise DataSourceError(msg) from exc
+    if not isinstance(doc, dict) or not isinstance(doc.get("changes"), list):
+        msg = f"{p}: expected a mapping with a 'changes' list"
+        raise DataSourceError(msg)
+    changes = tuple(
+        _scenario_change(entry, p.parent, f"{p} change #{i + 1}")
+        for i, entry in enumerate(doc["changes"])
+    )
+    return Scenario(
+        name=str(doc.get("name", p.stem)),
+        name_zh=str(doc.get("name_zh", "")),
+        description=str(doc.get("description", "")),
+        changes=changes,
+    )

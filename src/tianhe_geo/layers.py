@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 
 from ._errors import DataSourceError, UnknownLayerError
 from .crs import STORAGE_CRS
@@ -178,3 +179,38 @@ def load_layers(
     overrides = dict(overrides or {})
     names = [n for n in LAYER_NAMES if n in overrides or layer_path(n).exists()]
     return {n: load_layer(n, overrides) for n in names}
+
+
+def describe_layers(layers: dict[str, gpd.GeoDataFrame]) -> pd.DataFrame:
+    """Per layer: feature count, stated positional accuracy, approximations, main sources.
+
+    Parameters
+    ----------
+    layers : dict
+        Loaded layers (each has ``source`` and ``accuracy_m`` columns).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by layer: ``features``, ``accuracy_m`` (min / median / max
+        metres as text), ``approximate`` (rows flagged approximate, schematic
+        or modelled), ``main_source`` (the most frequent, cut to 70
+        characters, with its row count) and ``distinct_sources``.
+    """
+    rows = {}
+    for name, gdf in layers.items():
+        acc = pd.to_numeric(gdf.get("accuracy_m"), errors="coerce").dropna()
+        flags = [c for c in ("approximate", "schematic", "modelled") if c in gdf.columns]
+        approx = int(gdf[flags].astype(bool).any(axis=1).sum()) if flags else 0
+        sources = gdf["source"].astype(str)
+        top = sources.str.slice(0, 70).value_counts().head(1)
+        rows[name] = {
+            "features": len(gdf),
+            "accuracy_m": (
+                f"{acc.min():g} / {acc.median():g} / {acc.max():g}" if len(acc) else "—"
+            ),
+            "approximate": approx,
+            "main_source": "; ".join(f"{s}… ({n} rows)" for s, n in top.items()),
+            "distinct_sources": int(sources.nunique()),
+        }
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("layer")

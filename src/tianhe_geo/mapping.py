@@ -44,6 +44,8 @@ TILES = {
         "datum": "gcj02",
         "subdomains": "1234",
     },
+    # No basemap at all: the page makes no request, for kiosks and print.
+    "none": {"url": None, "attr": "", "datum": "wgs84"},
 }
 
 CENTRE = (23.165, 113.37)
@@ -91,8 +93,9 @@ def new_map(lang: str = "en", tiles: str = "osm", offline: bool = True) -> foliu
     ----------
     lang : {'zh', 'en'}
         Language of the map's own controls.
-    tiles : {'osm', 'gaode'}
-        Basemap; with ``gaode`` every overlay is shifted to GCJ-02.
+    tiles : {'osm', 'gaode', 'none'}
+        Basemap; with ``gaode`` every overlay is shifted to GCJ-02; ``none``
+        draws no basemap (no tile requests at all).
     offline : bool, default True
         Inline Leaflet and drop every CDN link.
 
@@ -104,17 +107,21 @@ def new_map(lang: str = "en", tiles: str = "osm", offline: bool = True) -> foliu
     if lang not in LANGS:
         msg = f"lang must be one of {LANGS}, got {lang!r}"
         raise ValueError(msg)
+    if tiles not in TILES:
+        msg = f"tiles must be one of {sorted(TILES)}, got {tiles!r}"
+        raise ValueError(msg)
     spec = TILES[tiles]
     m = folium.Map(
         location=CENTRE, zoom_start=12, tiles=None, control_scale=True, prefer_canvas=False
     )
-    folium.TileLayer(
-        spec["url"],
-        attr=spec["attr"],
-        name="OpenStreetMap" if tiles == "osm" else "高德 Gaode",
-        subdomains=spec.get("subdomains", "abc"),
-        max_zoom=18,
-    ).add_to(m)
+    if spec["url"]:
+        folium.TileLayer(
+            spec["url"],
+            attr=spec["attr"],
+            name="OpenStreetMap" if tiles == "osm" else "高德 Gaode",
+            subdomains=spec.get("subdomains", "abc"),
+            max_zoom=18,
+        ).add_to(m)
     m._tianhe = {"lang": lang, "tiles": tiles, "datum": spec["datum"], "legends": []}
     if offline:
         js, css = leaflet_assets()

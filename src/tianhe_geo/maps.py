@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import folium
@@ -18,10 +19,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from ._errors import AnalysisInputError
 from .analysis import PlanAnalysis
 from .config import DEFAULT_CONFIG, STANDARDS, AnalysisConfig
 from .io import write_text
 from .mapping import add_layer, add_legends_and_controls, new_map, render_html
+from .scenario import ScenarioComparison
 
 T = {  # one dictionary for every label: no mixed-language maps
     "name": {"zh": "名称", "en": "Name"},
@@ -51,6 +54,16 @@ T = {  # one dictionary for every label: no mixed-language maps
     "category": {"zh": "类别", "en": "Category"},
     "nearest": {"zh": "最近设施", "en": "Nearest facilities"},
     "approx_label": {"zh": "（近似）", "en": " (approximate)"},
+    "gained": {"zh": "新增覆盖", "en": "Newly covered"},
+    "lost": {"zh": "失去覆盖", "en": "No longer covered"},
+    "changed": {"zh": "情景变化的设施", "en": "Features the scenario changes"},
+    "change": {"zh": "变化", "en": "Change"},
+    "persons": {"zh": "人口", "en": "Residents"},
+}
+CHANGE = {
+    "added": ("新增", "Added", "#1a9850"),
+    "removed": ("移除", "Removed", "#d73027"),
+    "changed": ("改变（如建成）", "Changed (e.g. built)", "#4575b4"),
 }
 CATEGORY = {
     "hospital": ("医院", "Hospital", "#d7191c"),
@@ -122,7 +135,7 @@ def overview_map(
         Loaded layers.
     lang : {'zh', 'en'}
         Language.
-    tiles : {'osm', 'gaode'}
+    tiles : {'osm', 'gaode', 'none'}
         Basemap.
     m : folium.Map, optional
         Map to add to.
@@ -293,7 +306,7 @@ def parks_map(
         Analysis results.
     lang : {'zh', 'en'}
         Language.
-    tiles : {'osm', 'gaode'}
+    tiles : {'osm', 'gaode', 'none'}
         Basemap.
     m : folium.Map, optional
         Map to add to.
@@ -359,7 +372,7 @@ def health_map(
         Analysis results.
     lang : {'zh', 'en'}
         Language.
-    tiles : {'osm', 'gaode'}
+    tiles : {'osm', 'gaode', 'none'}
         Basemap.
     m : folium.Map, optional
         Map to add to.
@@ -390,7 +403,7 @@ def education_map(
         Analysis results.
     lang : {'zh', 'en'}
         Language.
-    tiles : {'osm', 'gaode'}
+    tiles : {'osm', 'gaode', 'none'}
         Basemap.
     m : folium.Map, optional
         Map to add to.
@@ -422,7 +435,7 @@ def dashboard_map(
         Analysis results.
     lang : {'zh', 'en'}
         Language.
-    tiles : {'osm', 'gaode'}
+    tiles : {'osm', 'gaode', 'none'}
         Basemap.
     m : folium.Map, optional
         Map to add to.
@@ -448,7 +461,7 @@ def resident_map(layers: dict, lang: str = "en", tiles: str = "osm", m=None) -> 
         Loaded layers.
     lang : {'zh', 'en'}
         Language.
-    tiles : {'osm', 'gaode'}
+    tiles : {'osm', 'gaode', 'none'}
         Basemap.
     m : folium.Map, optional
         Map to add to.
@@ -499,13 +512,20 @@ def resident_map(layers: dict, lang: str = "en", tiles: str = "osm", m=None) -> 
     return m
 
 
+#: The maps :func:`build_maps` can write, each as ``<name>_<lang>.html``.
+MAP_NAMES = ("overview", "parks", "health", "education_elderly", "dashboard", "resident")
+
+
 def build_maps(
     layers: dict,
     result: PlanAnalysis,
     out_dir: str | os.PathLike[str],
     config: AnalysisConfig = DEFAULT_CONFIG,
+    only: Sequence[str] | None = None,
+    langs: Sequence[str] = ("zh", "en"),
+    on_step: Callable[[str], None] | None = None,
 ) -> list[Path]:
-    """Build and save every map in both languages.
+    """Build and save the maps (by default every map in both languages).
 
     Parameters
     ----------
@@ -517,6 +537,12 @@ def build_maps(
         Output folder.
     config : AnalysisConfig
         Settings (``tiles``).
+    only : sequence of str, optional
+        Map names to build (keys of :data:`MAP_NAMES`); all when omitted.
+    langs : sequence of str, default ("zh", "en")
+        Languages to build.
+    on_step : callable, optional
+        Called with each file name once it is written (progress display).
 
     Returns
     -------
@@ -524,26 +550,105 @@ def build_maps(
         Files written (``<map>_<lang>.html`` and ``map_render_times.csv`` with
         the build-and-render seconds and size of each map).
     """
+    t = config.tiles
     makers = {
-        "overview": lambda lang: overview_map(layers, lang, config.tiles),
-        "parks": lambda lang: parks_map(layers, result, lang, config.tiles),
-        "health": lambda lang: health_map(layers, result, lang, config.tiles),
-        "education_elderly": lambda lang: education_map(layers, result, lang, config.tiles),
-        "dashboard": lambda lang: dashboard_map(layers, result, lang, config.tiles),
-        "resident": lambda lang: resident_map(layers, lang, config.tiles),
+        "overview": lambda lang, m: overview_map(layers, lang, t, m),
+        "parks": lambda lang, m: parks_map(layers, result, lang, t, m),
+        "health": lambda lang, m: health_map(layers, result, lang, t, m),
+        "education_elderly": lambda lang, m: education_map(layers, result, lang, t, m),
+        "dashboard": lambda lang, m: dashboard_map(layers, result, lang, t, m),
+        "resident": lambda lang, m: resident_map(layers, lang, t, m),
     }
+    unknown = sorted(set(only or ()) - set(makers))
+    if unknown:
+        msg = f"unknown maps {unknown}; known: {list(MAP_NAMES)}"
+        raise AnalysisInputError(msg)
+    bad_langs = sorted(set(langs) - {"zh", "en"})
+    if bad_langs:
+        msg = f"unknown languages {bad_langs}; expected 'zh' and/or 'en'"
+        raise AnalysisInputError(msg)
     written, timings = [], []
     for key, make in makers.items():
-        for lang, other in (("zh", "en"), ("en", "zh")):
+        if only and key not in only:
+            continue
+        for lang in langs:
+            other = "en" if lang == "zh" else "zh"
             start = time.perf_counter()
             m = add_legends_and_controls(
-                make(lang), other_url=f"{key}_{other}.html", locate=key == "resident"
+                make(lang, new_map(lang, t, config.offline)),
+                other_url=f"{key}_{other}.html",
+                locate=key == "resident",
             )
             page = render_html(m)
             seconds = time.perf_counter() - start
             path = write_text(page, Path(out_dir) / f"{key}_{lang}.html")
             timings.append(f"{path.name},{seconds:.3f},{len(page.encode())}")
             written.append(path)
+            if on_step:
+                on_step(path.name)
     table = "map,build_and_render_s,bytes\n" + "\n".join(timings) + "\n"
     written.append(write_text(table, Path(out_dir) / "map_render_times.csv"))
     return written
+
+
+def scenario_map(
+    layers: dict,
+    comparison: ScenarioComparison,
+    standard: str,
+    lang: str = "en",
+    tiles: str = "osm",
+    m: folium.Map | None = None,
+) -> folium.Map:
+    """Difference map of a scenario: areas gained and lost for one standard, changed features.
+
+    Parameters
+    ----------
+    layers : dict
+        Layers after the scenario (for the subdistricts).
+    comparison : ScenarioComparison
+        Output of :func:`tianhe_geo.scenario.compare`.
+    standard : str
+        A key of :data:`tianhe_geo.config.STANDARDS` that ``comparison`` holds.
+    lang : {'zh', 'en'}
+        Language.
+    tiles : {'osm', 'gaode', 'none'}
+        Basemap.
+    m : folium.Map, optional
+        Map to add to.
+
+    Returns
+    -------
+    folium.Map
+        The map.
+    """
+    m = _base(layers, lang, tiles, m)
+    title = _title(standard, lang)
+    diff = comparison.diff[comparison.diff["standard"] == standard]
+    diff = diff[~diff.geometry.is_empty & diff.geometry.notna()]
+    colours = {"gained": "#1a9850", "lost": "#d73027"}
+    for label in ("gained", "lost"):
+        part = diff[diff["change"] == label].assign(name_zh=T[label]["zh"], name_en=T[label]["en"])
+        part["persons"] = part["population"].round(0).astype(int)
+        add_layer(
+            m,
+            part,
+            f"{title}: {_t(label, lang)}",
+            [(_name(lang), _t("change", lang)), ("persons", _t("persons", lang))],
+            color=colours[label],
+            legend={_t(label, lang): colours[label]},
+            tolerance_m=20,
+        )
+    changes = comparison.changes
+    if len(changes):
+        g = changes.assign(change_t=_translated(changes, "change", CHANGE, lang))
+        add_layer(
+            m,
+            g,
+            _t("changed", lang),
+            [(_name(lang), _t("name", lang)), ("change_t", _t("change", lang))],
+            color=lambda r: CHANGE[r["change"]][2],
+            legend=_cat_legend(CHANGE, lang),
+            label=_name(lang),
+            radius=7,
+        )
+    return m

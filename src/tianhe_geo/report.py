@@ -1,26 +1,39 @@
-"""The main job: run the plan analysis on the shipped data and write outputs.
+"""The planning report and the main job that writes every output.
 
-Outputs (in the chosen folder): ``coverage_report.md`` (readable tables with
-method notes), ``coverage_by_subdistrict.csv``, ``standards.csv``,
-``indicators.csv``, ``uncovered.gpkg`` (one layer per standard) and the
-interactive maps.
+Outputs (in the chosen folder): ``report.html`` (one self-contained page:
+tables, charts, two maps, sources, method notes), ``report.md`` with
+``charts/*.png`` beside it, ``coverage_by_subdistrict.csv``,
+``standards.csv``, ``indicators.csv``, ``uncovered.gpkg`` (one row per
+standard), the interactive maps and, for a scenario, its before / after
+tables, difference layer and maps.
 """
 
 from __future__ import annotations
 
+import base64
+import html
 import logging
 import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
+from . import charts
 from .analysis import PlanAnalysis, analyse
 from .config import DEFAULT_CONFIG, STANDARDS, AnalysisConfig
-from .io import write_text, write_vector
-from .layers import load_layers
+from .io import write_bytes, write_text, write_vector
+from .layers import describe_layers, load_layers
+from .network import WalkNetwork
+from .scenario import Scenario, ScenarioComparison, apply_scenario, compare
 
 logger = logging.getLogger(__name__)
+
+#: Standards charted per subdistrict in the report.
+CHARTED = ("gbt51346-park-500", "life15-health", "life10-primary", "sdg-11.2.1-rail")
 
 
 def coverage_by_subdistrict(result: PlanAnalysis, names: pd.Series) -> pd.DataFrame:
@@ -59,49 +72,473 @@ def coverage_by_subdistrict(result: PlanAnalysis, names: pd.Series) -> pd.DataFr
     return pd.concat(frames, ignore_index=True)
 
 
-def _markdown(result: PlanAnalysis, by_sub: pd.DataFrame, config: AnalysisConfig) -> str:
-    std = result.standards.copy()
-    std["share"] = (100 * std["share"]).round(1).astype(str) + " %"
-    std["target"] = std["target"].map(lambda v: "—" if pd.isna(v) else f"> {100 * v:.0f} %")
-    std["uncovered_pop"] = std["uncovered_pop"].round(0).astype(int)
-    ind = result.indicators.copy()
-    ind["value"] = ind["value"].round(2)
-    ind["gap"] = ind["gap"].round(2)
-    wide = by_sub.pivot(index="name", columns="standard", values="share").mul(100).round(1)
-    parts = [
-        "# Tianhe coverage report / 天河区设施覆盖报告",
-        "",
-        f"Distance method: **straight line × {config.detour_factor:g}** (no street network "
-        "given; straight-line distance understates walking distance, so shares are upper "
-        "bounds). Residents: modelled 100 m population grid from the 2020 census by "
-        "subdistrict (dasymetric). Subdistrict polygons are approximate. Facilities up to "
-        f"{config.facility_buffer_m:g} m outside the district are counted. The shipped park and "
-        "facility layers are incomplete (see data/geo/SOURCES.md), so shares are lower bounds "
-        "of what the real facilities give; capacities (doctors, beds) are mostly unknown, which "
-        "makes the 2SFCA and capacity indicators zero, not measured.",
-        "",
-        "## Standards (district)",
-        "",
-        std[
-            ["name_en", "radius_m", "share", "target", "met", "uncovered_pop", "source"]
-        ].to_markdown(),
-        "",
-        "## Plan indicators (2025 targets)",
-        "",
-        ind[["value", "target", "unit", "gap", "met", "basis"]].to_markdown(),
-        "",
-        "## Share covered by subdistrict (%)",
-        "",
-        wide.to_markdown(),
-        "",
+def method_notes(result: PlanAnalysis, config: AnalysisConfig) -> list[str]:
+    """How the figures were obtained, one sentence each.
+
+    Parameters
+    ----------
+    result : PlanAnalysis
+        Analysis results (their distance method).
+    config : AnalysisConfig
+        Settings used.
+
+    Returns
+    -------
+    list of str
+        Plain-text notes.
+    """
+    if result.method == "street network":
+        distance = (
+            "Distance: walking distance along the street network given (OSM extract); "
+            f"points farther than {config.max_snap_m:g} m from it are neither covered nor "
+            "uncovered."
+        )
+    else:
+        distance = (
+            f"Distance: straight line × {config.detour_factor:g} (no street network given). "
+            "Straight lines understate walking distance, so shares are upper bounds for the "
+            "facilities recorded; pass an OSM extract or a detour factor of 1.2-1.4 for "
+            "walking estimates."
+        )
+    return [
+        distance,
+        "Residents: modelled 100 m population grid from the 2020 census counts of the 21 "
+        "subdistricts (dasymetric: parks and water hold nobody); subdistrict polygons are "
+        "approximate.",
+        f"Facilities up to {config.facility_buffer_m:g} m outside the district count, since "
+        "they serve residents near the edge; only existing / operating facilities count.",
+        "Standards (radius, target share, source) are the presets in tianhe_geo.config; "
+        "each row of the standards table names its source.",
+        f"2SFCA: doctors per 1,000 residents within {config.catchment_2sfca_m:g} m, only "
+        "where doctor counts are recorded.",
+        "The shipped park and facility layers are incomplete and their positions carry the "
+        "stated accuracy (see the sources table and data/geo/SOURCES.md): shares are lower "
+        "bounds of what the real facilities give; capacity indicators count only recorded "
+        "capacities.",
     ]
+
+
+@dataclass(frozen=True)
+class ScenarioRun:
+    """A scenario applied and compared, ready for the report.
+
+    Attributes
+    ----------
+    key : str
+        Short name used in file names (e.g. the scenario file's stem).
+    scenario : Scenario
+        The scenario.
+    layers : dict
+        Layers after the scenario.
+    comparison : ScenarioComparison
+        Before / after.
+    """
+
+    key: str
+    scenario: Scenario
+    layers: dict
+    comparison: ScenarioComparison
+
+
+def _pct(v: float) -> str:
+    return "—" if pd.isna(v) else f"{100 * v:.1f} %"
+
+
+def _standards_view(result: PlanAnalysis) -> pd.DataFrame:
+    std = result.standards
+    return pd.DataFrame(
+        {
+            "standard": std["name_en"],
+            "radius_m": std["radius_m"].map("{:g}".format),
+            "share": std["share"].map(_pct),
+            "target": std["target"].map(lambda v: "—" if pd.isna(v) else f"> {100 * v:.0f} %"),
+            "met": std["met"].map(lambda v: "—" if v is None or pd.isna(v) else str(bool(v))),
+            "uncovered_pop": std["uncovered_pop"].round(0).astype(int),
+            "source": std["source"],
+        },
+        index=std.index,
+    )
+
+
+def _indicators_view(result: PlanAnalysis) -> pd.DataFrame:
+    ind = result.indicators
+    return ind[["value", "target", "unit", "gap", "met", "basis"]].assign(
+        value=ind["value"].round(2), gap=ind["gap"].round(2)
+    )
+
+
+def _wide_shares(by_sub: pd.DataFrame) -> pd.DataFrame:
+    return by_sub.pivot(index="name", columns="standard", values="share").mul(100).round(1)
+
+
+def _scenario_view(run: ScenarioRun) -> pd.DataFrame:
+    t = run.comparison.standards
+    return pd.DataFrame(
+        {
+            "share_before": t["share_before"].map(_pct),
+            "share_after": t["share_after"].map(_pct),
+            "change_pp": t["change_pp"].round(2),
+            "gained_pop": t["gained_pop"].round(0).astype(int),
+            "lost_pop": t["lost_pop"].round(0).astype(int),
+        }
+    )
+
+
+def report_charts(
+    result: PlanAnalysis,
+    layers: dict[str, gpd.GeoDataFrame],
+    run: ScenarioRun | None = None,
+) -> dict[str, bytes]:
+    """Render the report's charts.
+
+    Parameters
+    ----------
+    result : PlanAnalysis
+        Analysis results.
+    layers : dict
+        Loaded layers (subdistrict names).
+    run : ScenarioRun, optional
+        A scenario to chart.
+
+    Returns
+    -------
+    dict
+        File name (``*.png``) -> PNG bytes.
+    """
+    names = layers["subdistricts"].set_index("code")["name_en"].str.replace(" Subdistrict", "")
+    out = {"indicators.png": charts.indicators_vs_target(result.indicators)}
+    for key in CHARTED:
+        if key not in result.results:
+            continue
+        std = STANDARDS[key]
+        share = result.results[key].summary[f"share_{std.radius_m:g}"].drop("district")
+        out[f"share_{key}.png"] = charts.share_by_subdistrict(
+            share.rename(index=names), std.name_en, std.target_share
+        )
+    if run is not None:
+        out["scenario.png"] = charts.scenario_change(
+            run.comparison.standards, f"Before / after: {run.scenario.name}"
+        )
+    return out
+
+
+def markdown_report(
+    result: PlanAnalysis,
+    by_sub: pd.DataFrame,
+    layers: dict[str, gpd.GeoDataFrame],
+    config: AnalysisConfig,
+    run: ScenarioRun | None = None,
+    chart_files: Sequence[str] = (),
+) -> str:
+    """The report as Markdown (charts referenced as files beside it).
+
+    Parameters
+    ----------
+    result : PlanAnalysis
+        Analysis results.
+    by_sub : pandas.DataFrame
+        Output of :func:`coverage_by_subdistrict`.
+    layers : dict
+        Loaded layers (for the sources table).
+    config : AnalysisConfig
+        Settings used.
+    run : ScenarioRun, optional
+        Scenario before / after.
+    chart_files : sequence of str
+        Relative paths of chart images to link.
+
+    Returns
+    -------
+    str
+        Markdown text.
+    """
+    parts = ["# Tianhe planning report / 天河区规划评估报告", "", "## Method / 方法", ""]
+    parts += [f"- {note}" for note in method_notes(result, config)]
+    parts += ["", "## Plan indicators (2025 targets) / 规划指标", ""]
+    parts += [_indicators_view(result).to_markdown(), ""]
+    parts += ["## Standards (district) / 标准覆盖率", "", _standards_view(result).to_markdown()]
+    parts += ["", "## Share covered by subdistrict (%) / 分街道覆盖率", ""]
+    parts += [_wide_shares(by_sub).to_markdown(), ""]
+    if run is not None:
+        parts += [f"## Scenario: {run.scenario.name} / {run.scenario.name_zh}", ""]
+        parts += [run.scenario.description, "", _scenario_view(run).to_markdown(), ""]
+    parts += [f"![{Path(f).stem}]({f})" for f in chart_files]
+    parts += ["", "## Data sources and accuracy / 数据来源与精度", ""]
+    parts += [describe_layers(layers).to_markdown(), "", "Details: data/geo/SOURCES.md.", ""]
     return "\n".join(parts)
+
+
+def _table_html(df: pd.DataFrame) -> str:
+    # to_html escapes cell text; the report is public.
+    return df.to_html(escape=True, na_rep="—", border=0, classes="t")
+
+
+def _img(name: str, png: bytes) -> str:
+    data = base64.b64encode(png).decode("ascii")
+    return f'<figure><img alt="{html.escape(name)}" src="data:image/png;base64,{data}"></figure>'
+
+
+def _iframe(title: str, page: str) -> str:
+    return (
+        f"<h3>{html.escape(title)}</h3>"
+        f'<iframe title="{html.escape(title)}" srcdoc="{html.escape(page, quote=True)}" '
+        'loading="lazy"></iframe>'
+    )
+
+
+_CSS = """
+body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+table.t{border-collapse:collapse;font-size:13px;margin:.5em 0 1.5em}
+table.t td,table.t th{border-bottom:1px solid #ddd;padding:3px 8px;text-align:left}
+td{vertical-align:top}
+figure{margin:1em 0}img{max-width:100%}
+iframe{width:100%;height:560px;border:1px solid #ccc}
+.note{background:#fff8e1;padding:.5em 1em;border-left:4px solid #f9a825}
+"""
+
+
+def html_report(
+    result: PlanAnalysis,
+    by_sub: pd.DataFrame,
+    layers: dict[str, gpd.GeoDataFrame],
+    config: AnalysisConfig,
+    pngs: dict[str, bytes],
+    maps: dict[str, str],
+    run: ScenarioRun | None = None,
+) -> str:
+    """The report as one self-contained HTML page (charts and maps inline).
+
+    Parameters
+    ----------
+    result : PlanAnalysis
+        Analysis results.
+    by_sub : pandas.DataFrame
+        Output of :func:`coverage_by_subdistrict`.
+    layers : dict
+        Loaded layers (for the sources table).
+    config : AnalysisConfig
+        Settings used.
+    pngs : dict
+        Chart name -> PNG bytes (from :func:`report_charts`).
+    maps : dict
+        Map title -> complete map HTML, embedded with ``iframe srcdoc``.
+    run : ScenarioRun, optional
+        Scenario before / after.
+
+    Returns
+    -------
+    str
+        HTML text.
+    """
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    body = [
+        "<h1>Tianhe planning report / 天河区规划评估报告</h1>",
+        f"<p>Generated {stamp} by tianhe-geo.</p>",
+        '<div class="note"><h2>Method / 方法</h2><ul>',
+        *[f"<li>{html.escape(n)}</li>" for n in method_notes(result, config)],
+        "</ul></div>",
+        "<h2>Plan indicators (2025 targets) / 规划指标</h2>",
+        _table_html(_indicators_view(result)),
+        _img("indicators", pngs["indicators.png"]),
+        "<h2>Standards (district) / 标准覆盖率</h2>",
+        _table_html(_standards_view(result)),
+        "<h2>Share covered by subdistrict (%) / 分街道覆盖率</h2>",
+        _table_html(_wide_shares(by_sub)),
+        *[_img(k, v) for k, v in pngs.items() if k.startswith("share_")],
+    ]
+    if run is not None:
+        body += [
+            f"<h2>Scenario: {html.escape(run.scenario.name)} / "
+            f"{html.escape(run.scenario.name_zh)}</h2>",
+            f"<p>{html.escape(run.scenario.description)}</p>",
+            _table_html(_scenario_view(run)),
+            _img("scenario", pngs["scenario.png"]),
+        ]
+    body += ["<h2>Maps / 地图</h2>", *[_iframe(t, p) for t, p in maps.items()]]
+    body += [
+        "<h2>Data sources and accuracy / 数据来源与精度</h2>",
+        "<p>accuracy_m: min / median / max stated positional accuracy in metres; "
+        "approximate: rows flagged approximate, schematic or modelled. Details in "
+        "data/geo/SOURCES.md.</p>",
+        _table_html(describe_layers(layers)),
+    ]
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>Tianhe planning report</title><style>{_CSS}</style></head><body>"
+        + "\n".join(body)
+        + "</body></html>"
+    )
+
+
+def run_scenario(
+    layers: dict[str, gpd.GeoDataFrame],
+    scenario: Scenario,
+    key: str,
+    config: AnalysisConfig = DEFAULT_CONFIG,
+    network: WalkNetwork | None = None,
+) -> ScenarioRun:
+    """Apply a scenario to the layers and compare before / after.
+
+    Parameters
+    ----------
+    layers : dict
+        Loaded layers.
+    scenario : Scenario
+        The changes.
+    key : str
+        Short name for file names.
+    config : AnalysisConfig
+        Settings.
+    network : WalkNetwork, optional
+        Street network.
+
+    Returns
+    -------
+    ScenarioRun
+        Layers after and the comparison.
+    """
+    after = apply_scenario(layers, scenario)
+    return ScenarioRun(key, scenario, after, compare(layers, after, config, network=network))
+
+
+def write_scenario(
+    out_dir: str | os.PathLike[str],
+    run: ScenarioRun,
+    config: AnalysisConfig = DEFAULT_CONFIG,
+    langs: Sequence[str] = ("zh", "en"),
+) -> list[Path]:
+    """Write a scenario's tables, difference layer and maps.
+
+    Parameters
+    ----------
+    out_dir : path-like
+        Output folder.
+    run : ScenarioRun
+        From :func:`run_scenario`.
+    config : AnalysisConfig
+        Settings (basemap).
+    langs : sequence of str
+        Map languages.
+
+    Returns
+    -------
+    list of pathlib.Path
+        ``scenario_<key>_standards.csv``, ``..._by_subdistrict.csv``,
+        ``..._indicators.csv``, ``..._diff.gpkg`` (layers ``diff`` and
+        ``changes``) and ``scenario_<key>_<standard>_<lang>.html`` for every
+        standard the scenario changes.
+    """
+    from .mapping import add_legends_and_controls, render_html
+    from .maps import scenario_map
+
+    out, c = Path(out_dir), run.comparison
+    stem = f"scenario_{run.key}"
+    written = [
+        write_text(c.standards.to_csv(), out / f"{stem}_standards.csv"),
+        write_text(c.by_subdistrict.to_csv(index=False), out / f"{stem}_by_subdistrict.csv"),
+        write_text(c.indicators.to_csv(), out / f"{stem}_indicators.csv"),
+        write_vector(c.diff, out / f"{stem}_diff.gpkg", layer="diff"),
+    ]
+    if len(c.changes):
+        written.append(write_vector(c.changes, out / f"{stem}_changes.geojson"))
+    moved = c.standards.index[(c.standards["gained_pop"] + c.standards["lost_pop"]) > 0]
+    for key in moved:
+        for lang in langs:
+            m = scenario_map(run.layers, c, key, lang, config.tiles)
+            page = render_html(add_legends_and_controls(m))
+            written.append(write_text(page, out / f"{stem}_{key}_{lang}.html"))
+    return written
+
+
+def write_report(
+    out_dir: str | os.PathLike[str],
+    layers: dict[str, gpd.GeoDataFrame],
+    result: PlanAnalysis,
+    config: AnalysisConfig = DEFAULT_CONFIG,
+    run: ScenarioRun | None = None,
+    lang: str = "en",
+) -> list[Path]:
+    """Write ``report.html`` (self-contained) and ``report.md`` with ``charts/*.png``.
+
+    Parameters
+    ----------
+    out_dir : path-like
+        Output folder.
+    layers : dict
+        Loaded layers.
+    result : PlanAnalysis
+        Analysis results.
+    config : AnalysisConfig
+        Settings used.
+    run : ScenarioRun, optional
+        Scenario before / after to include.
+    lang : {'zh', 'en'}
+        Language of the embedded maps.
+
+    Returns
+    -------
+    list of pathlib.Path
+        Files written.
+    """
+    from .mapping import add_legends_and_controls, render_html
+    from .maps import dashboard_map, parks_map
+
+    out = Path(out_dir)
+    names = layers["subdistricts"].set_index("code")["name_zh"]
+    by_sub = coverage_by_subdistrict(result, names)
+    pngs = report_charts(result, layers, run)
+    written = [write_bytes(png, out / "charts" / name) for name, png in pngs.items()]
+    maps = {
+        "Coverage by subdistrict": dashboard_map(layers, result, lang, config.tiles),
+        "Parks and their 500 m reach": parks_map(layers, result, lang, config.tiles),
+    }
+    pages = {t: render_html(add_legends_and_controls(m)) for t, m in maps.items()}
+    md = markdown_report(result, by_sub, layers, config, run, [f"charts/{n}" for n in pngs])
+    written.append(write_text(md, out / "report.md"))
+    page = html_report(result, by_sub, layers, config, pngs, pages, run)
+    written.append(write_text(page, out / "report.html"))
+    return written
+
+
+def write_tables(
+    out_dir: str | os.PathLike[str], layers: dict[str, gpd.GeoDataFrame], result: PlanAnalysis
+) -> list[Path]:
+    """Write the analysis tables and the uncovered areas.
+
+    Parameters
+    ----------
+    out_dir : path-like
+        Output folder.
+    layers : dict
+        Loaded layers (subdistrict names).
+    result : PlanAnalysis
+        Analysis results.
+
+    Returns
+    -------
+    list of pathlib.Path
+        ``coverage_by_subdistrict.csv``, ``standards.csv``,
+        ``indicators.csv``, ``uncovered.gpkg``.
+    """
+    out = Path(out_dir)
+    names = layers["subdistricts"].set_index("code")["name_zh"]
+    by_sub = coverage_by_subdistrict(result, names)
+    return [
+        write_text(by_sub.to_csv(index=False), out / "coverage_by_subdistrict.csv"),
+        write_text(result.standards.to_csv(), out / "standards.csv"),
+        write_text(result.indicators.to_csv(), out / "indicators.csv"),
+        _write_uncovered(result, out / "uncovered.gpkg"),
+    ]
 
 
 def build_all(
     out_dir: str | os.PathLike[str],
     overrides: dict[str, str] | None = None,
     config: AnalysisConfig = DEFAULT_CONFIG,
+    network: WalkNetwork | None = None,
+    scenario: tuple[str, Scenario] | None = None,
+    on_step: Callable[[str], None] | None = None,
 ) -> list[Path]:
     """Run the analysis on the shipped (or overridden) layers and write every output.
 
@@ -113,29 +550,34 @@ def build_all(
         Layer name -> replacement file.
     config : AnalysisConfig
         Settings.
+    network : WalkNetwork, optional
+        Street network; straight line x ``config.detour_factor`` when omitted.
+    scenario : (str, Scenario), optional
+        Key and scenario to compare and report (e.g. the shipped plan).
+    on_step : callable, optional
+        Called with a short label after each step (progress display).
 
     Returns
     -------
     list of pathlib.Path
         The files written.
     """
+    from .maps import build_maps
+
+    step = on_step or (lambda _label: None)
     out = Path(out_dir)
     layers = load_layers(overrides)
-    result = analyse(layers, config)
-    names = layers["subdistricts"].set_index("code")["name_zh"]
-    by_sub = coverage_by_subdistrict(result, names)
-    written = [
-        write_text(_markdown(result, by_sub, config), out / "coverage_report.md"),
-        write_text(by_sub.to_csv(index=False), out / "coverage_by_subdistrict.csv"),
-        write_text(result.standards.to_csv(), out / "standards.csv"),
-        write_text(result.indicators.to_csv(), out / "indicators.csv"),
-        _write_uncovered(result, out / "uncovered.gpkg"),
-    ]
-    try:
-        from .maps import build_maps
-    except ImportError:  # maps module not available in this build
-        return written
-    written += build_maps(layers, result, out, config)
+    result = analyse(layers, config, network, on_step=step)
+    run = None
+    if scenario is not None:
+        run = run_scenario(layers, scenario[1], scenario[0], config, network)
+        step(f"scenario {scenario[0]}")
+    written = write_tables(out, layers, result)
+    written += write_report(out, layers, result, config, run)
+    step("report")
+    if run is not None:
+        written += write_scenario(out, run, config)
+    written += build_maps(layers, result, out, config, on_step=step)
     return written
 
 
@@ -147,3 +589,19 @@ def _write_uncovered(result: PlanAnalysis, path: Path) -> Path:
         frames.append(unc)
     gdf = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=frames[0].crs)
     return write_vector(gdf.to_crs("EPSG:4326"), path, layer="uncovered")
+
+
+__all__ = [
+    "CHARTED",
+    "ScenarioRun",
+    "build_all",
+    "coverage_by_subdistrict",
+    "html_report",
+    "markdown_report",
+    "method_notes",
+    "report_charts",
+    "run_scenario",
+    "write_report",
+    "write_scenario",
+    "write_tables",
+]
