@@ -58,3 +58,157 @@ def test_build_with_gaode_and_detour(tmp_path, capsys):
     assert "autonavi" in (tmp_path / "overview_zh.html").read_text()
     assert main(["build", "--out", str(tmp_path / "x"), "--detour-factor", "0.5"]) == 1
     assert "detour_factor" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("fmt", ["gpkg", "parquet", "geojson", "shp"])
+def test_export_every_format_reads_back(tmp_path, fmt, capsys):
+    import pyogrio
+
+    import tianhe_geo
+
+    assert main(["export", "--format", fmt, "--out", str(tmp_path), "parks", "transit"]) == 0
+    for name in ("parks", "transit"):
+        paths = sorted(tmp_path.glob(f"{name}*.{fmt}"))
+        read = __import__("geopandas").read_parquet if fmt == "parquet" else pyogrio.read_dataframe
+        backs = [read(p) for p in paths]
+        # Shapefiles hold one geometry type: transit's stations and lines are two files.
+        assert len(paths) == (2 if fmt == "shp" and name == "transit" else 1)
+        assert sum(map(len, backs)) == len(tianhe_geo.load_layer(name))
+        assert all(b.crs.to_epsg() == 4326 for b in backs)
+        # The file validates as the layer it came from (shapefile names are cut to 10 chars).
+        if fmt != "shp":
+            assert main(["validate", str(paths[0]), "--as", name]) == 0
+    assert "wrote" in capsys.readouterr().out
+
+
+def test_export_unknown_layer(tmp_path, capsys):
+    assert main(["export", "--out", str(tmp_path), "parkz"]) == 1
+    assert "unknown layers ['parkz']" in capsys.readouterr().err
+
+
+def test_coverage_standard_prints_table_and_writes_outputs(tmp_path, capsys):
+    import geopandas as gpd
+    import pandas as pd
+
+    csv = tmp_path / "c.csv"
+    assert main(["coverage", "--standard", "park-500", "--out", str(csv)]) == 0
+    out = capsys.readouterr().out
+    assert "天河区 Tianhe District" in out and "share_%_500" in out
+    table = pd.read_csv(csv, index_col=0, dtype={"group": str})
+    assert len(table) == 22 and table.loc["district", "share_500"] <= 1
+    gpkg = tmp_path / "h.gpkg"
+    args = ["coverage", "--facilities", "facilities", "--where", "category=hospital"]
+    assert main([*args, "--threshold", "800", "--threshold", "1500", "--out", str(gpkg)]) == 0
+    polys = gpd.read_file(gpkg)
+    assert {"share_800", "share_1500"} <= set(polys.columns) and polys.crs.to_epsg() == 4326
+    assert (polys["share_800"] <= polys["share_1500"]).all()
+    assert len(gpd.read_file(tmp_path / "h_uncovered.gpkg")) == 2
+
+
+def test_coverage_matches_the_python_api(capsys, tmp_path):
+    import pandas as pd
+
+    import tianhe_geo
+    from tianhe_geo.analysis import run_standard
+
+    out = tmp_path / "x.csv"
+    assert main(["coverage", "--standard", "life15-health", "--out", str(out)]) == 0
+    cli = pd.read_csv(out, index_col=0)
+    api = run_standard(tianhe_geo.load_layers(), "life15-health").summary
+    assert cli.loc["district", "share_1000"] == pytest.approx(api.loc["district", "share_1000"])
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["coverage"], "give --standard KEY"),
+        (["coverage", "--facilities", "parks"], "at least one --threshold"),
+        (["coverage", "--facilities", "parks", "--where", "tier", "--threshold", "5"], "--where"),
+        (
+            ["coverage", "--facilities", "parks", "--where", "kind=x", "--threshold", "5"],
+            "no column",
+        ),
+        (["coverage", "--standard", "park-500", "--threshold", "-5"], "threshold"),
+        (["coverage", "--standard", "park-500", "--out", "x.xlsx"], ".xlsx"),
+        (["coverage", "--standard", "park-500", "--osm", "/no/such.osm"], "not found"),
+        (["scenario", "run", "/no/such.yaml"], "not found"),
+        (["maps", "--only", "atlas"], "unknown maps"),
+    ],
+)
+def test_bad_arguments_give_one_clear_line(argv, message, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and err.count("\n") == 1
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    with pytest.raises(tianhe_geo_error()):
+        main(["--debug", "export", "--out", str(tmp_path), "nope"])
+
+
+def tianhe_geo_error():
+    from tianhe_geo import TianheGeoError
+
+    return TianheGeoError
+
+
+def test_indicators_and_quiet(tmp_path, capsys):
+    import pandas as pd
+
+    out = tmp_path / "i.csv"
+    assert main(["indicators", "--out", str(out)]) == 0
+    assert "park_m2_per_resident" in capsys.readouterr().out
+    assert set(pd.read_csv(out, index_col=0).columns) >= {"value", "target", "gap", "met"}
+    assert main(["-q", "indicators"]) == 0
+    assert capsys.readouterr().out == ""
+
+
+def test_maps_one_language_no_basemap(tmp_path, capsys):
+    assert (
+        main(["maps", "--only", "parks", "--lang", "zh", "--tiles", "none", "--out", str(tmp_path)])
+        == 0
+    )
+    assert sorted(p.name for p in tmp_path.glob("*.html")) == ["parks_zh.html"]
+    page = (tmp_path / "parks_zh.html").read_text()
+    assert "tile.openstreetmap" not in page and "公园" in page
+
+
+def test_scenario_run_on_the_plan(tmp_path, capsys):
+    import pandas as pd
+
+    argv = ["scenario", "run", "--standard", "life15-health", "--out", str(tmp_path)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "features changed" in out and "life15-health" in out
+    table = pd.read_csv(tmp_path / "scenario_plan2025_standards.csv", index_col=0)
+    assert list(table.index) == ["life15-health"]
+    assert table.loc["life15-health", "share_after"] >= table.loc["life15-health", "share_before"]
+
+
+def test_report_command_writes_html_and_markdown(tmp_path, capsys):
+    assert main(["-q", "report", "--no-scenario", "--lang", "zh", "--out", str(tmp_path)]) == 0
+    page = (tmp_path / "report.html").read_text()
+    assert "Scenario:" not in page and page.count("<iframe") == 2 and "公园" in page
+    assert (tmp_path / "report.md").exists() and capsys.readouterr().out == ""
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "layers",
+        "validate",
+        "export",
+        "coverage",
+        "indicators",
+        "maps",
+        "report",
+        "build",
+        "scenario",
+    ],
+)
+def test_every_command_help_has_an_example(command):
+    out = subprocess.run(
+        [sys.executable, "-m", "tianhe_geo", command, "--help"], capture_output=True, text=True
+    )
+    assert out.returncode == 0 and "example:" in out.stdout

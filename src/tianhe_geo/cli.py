@@ -19,7 +19,14 @@ import pandas as pd
 
 from ._errors import TianheGeoError
 from .config import DEFAULT_CONFIG, STANDARDS, AnalysisConfig
-from .layers import LAYER_NAMES, describe_layers, layer_path, load_layers, read_layer_file
+from .layers import (
+    LAYER_NAMES,
+    describe_layers,
+    layer_path,
+    load_layers,
+    read_layer_file,
+    subdistrict_names,
+)
 from .schemas import SCHEMAS
 
 logger = logging.getLogger("tianhe_geo")
@@ -112,7 +119,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from .io import write_vector
+    from .io import geometry_families, write_vector
 
     names = args.names or list(LAYER_NAMES)
     unknown = sorted(set(names) - set(LAYER_NAMES))
@@ -124,8 +131,13 @@ def _cmd_export(args: argparse.Namespace) -> int:
     for name in names:
         # The id is the index in memory; write it as the column the schema names.
         gdf = layers[name].reset_index(drop=True)
-        path = write_vector(gdf, Path(args.out) / f"{name}{suffix}", layer=name)
-        _say(args, f"wrote {path} ({len(gdf)} features)")
+        parts = {name: gdf}
+        families = geometry_families(gdf)
+        if args.format == "shp" and len(families) > 1:
+            parts = {f"{name}_{family}": part for family, part in families.items()}
+        for stem, part in parts.items():
+            path = write_vector(part, Path(args.out) / f"{stem}{suffix}", layer=name)
+            _say(args, f"wrote {path} ({len(part)} features)")
     return 0
 
 
@@ -190,7 +202,7 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     result = measure_coverage(
         residents_in(layers, config), facilities, thresholds, config, net, group
     )
-    names = layers["subdistricts"].set_index("code")["name_zh"]
+    names = subdistrict_names(layers["subdistricts"])
     view = _summary_view(result.summary, names)
     _say(args, f"{len(facilities)} facilities; distance: {result.method}")
     _say(args, view.to_markdown())

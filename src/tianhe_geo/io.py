@@ -184,7 +184,36 @@ def write_vector(
     return dest
 
 
+def geometry_families(gdf: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
+    """Split a frame by geometry family, as formats with one geometry type need.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        Any frame.
+
+    Returns
+    -------
+    dict
+        ``"points"`` / ``"lines"`` / ``"polygons"`` -> rows of that family
+        (multi-part types go with their single-part family); only families
+        present.
+    """
+    family = gdf.geom_type.str.replace("Multi", "", regex=False).map(
+        {"Point": "points", "LineString": "lines", "Polygon": "polygons"}
+    )
+    return {f: gdf[family == f] for f in ("points", "lines", "polygons") if (family == f).any()}
+
+
 def _write_shapefile(gdf: gpd.GeoDataFrame, dest: Path) -> Path:
+    families = geometry_families(gdf)
+    if len(families) > 1:
+        msg = (
+            f"{dest}: a shapefile holds one geometry type, this layer has "
+            f"{sorted(families)}; write a GeoPackage, or one shapefile per type "
+            "(tianhe_geo.io.geometry_families splits them)"
+        )
+        raise DataSourceError(msg)
     # A shapefile is several files: write them all in a temporary folder,
     # then move each into place.
     dest.parent.mkdir(parents=True, exist_ok=True)

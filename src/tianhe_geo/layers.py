@@ -214,3 +214,22 @@ def describe_layers(layers: dict[str, gpd.GeoDataFrame]) -> pd.DataFrame:
             "distinct_sources": int(sources.nunique()),
         }
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("layer")
+
+
+def subdistrict_names(subdistricts: gpd.GeoDataFrame) -> pd.Series:
+    """Bilingual subdistrict labels by code, e.g. ``"五山街道 Wushan"``.
+
+    Parameters
+    ----------
+    subdistricts : geopandas.GeoDataFrame
+        The subdistricts layer (``code``, ``name_zh``, ``name_en``).
+
+    Returns
+    -------
+    pandas.Series
+        Label indexed by code.
+    """
+    short_en = subdistricts["name_en"].str.replace(" Subdistrict", "", regex=False)
+    return pd.Series(
+        (subdistricts["name_zh"] + " " + short_en).to_numpy(), index=subdistricts["code"]
+    )

@@ -278,7 +278,16 @@ def _share_layer(m, layers, result: PlanAnalysis, key, lang, name, show=True):
 def _coverage_layers(m, layers, result: PlanAnalysis, keys, lang, show_first=True):
     for i, key in enumerate(keys):
         title = _title(key, lang)
-        _share_layer(m, layers, result, key, lang, f"{title}: {_t('share', lang)}")
+        # One choropleth at a time: stacked translucent fills mix into unreadable colours.
+        _share_layer(
+            m,
+            layers,
+            result,
+            key,
+            lang,
+            f"{title}: {_t('share', lang)}",
+            show=show_first and i == 0,
+        )
         unc = result.results[key].uncovered.assign(name_zh="未覆盖", name_en="uncovered")
         add_layer(
             m,

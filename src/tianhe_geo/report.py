@@ -26,7 +26,7 @@ from . import charts
 from .analysis import PlanAnalysis, analyse
 from .config import DEFAULT_CONFIG, STANDARDS, AnalysisConfig
 from .io import write_bytes, write_text, write_vector
-from .layers import describe_layers, load_layers
+from .layers import describe_layers, load_layers, subdistrict_names
 from .network import WalkNetwork
 from .scenario import Scenario, ScenarioComparison, apply_scenario, compare
 
@@ -485,7 +485,7 @@ def write_report(
     from .maps import dashboard_map, parks_map
 
     out = Path(out_dir)
-    names = layers["subdistricts"].set_index("code")["name_zh"]
+    names = subdistrict_names(layers["subdistricts"])
     by_sub = coverage_by_subdistrict(result, names)
     pngs = report_charts(result, layers, run)
     written = [write_bytes(png, out / "charts" / name) for name, png in pngs.items()]
@@ -522,7 +522,7 @@ def write_tables(
         ``indicators.csv``, ``uncovered.gpkg``.
     """
     out = Path(out_dir)
-    names = layers["subdistricts"].set_index("code")["name_zh"]
+    names = subdistrict_names(layers["subdistricts"])
     by_sub = coverage_by_subdistrict(result, names)
     return [
         write_text(by_sub.to_csv(index=False), out / "coverage_by_subdistrict.csv"),
