@@ -74,6 +74,7 @@ def weighted_mean(values: pd.Series, population: pd.Series, groups: pd.Series) -
         Weighted mean per group (NaN for groups without population).
     """
     w = population.astype(float)
-    num = (values * w).groupby(groups).sum()
+    # min_count: a group whose scores are all unknown stays unknown, not 0.
+    num = (values * w).groupby(groups).sum(min_count=1)
     den = w.groupby(groups).sum()
     return (num / den).where(den > 0)

@@ -31,6 +31,9 @@ PLAN_TARGETS = {
 PLAN_SOURCE = "Tianhe 10th party congress report (2021), 2025 targets"
 
 
+#: Facility categories that supply doctors.
+HEALTH_CATEGORIES = ("hospital", "community_health")
+
 #: Statuses that count as built; planned and under-construction features do not serve anyone yet.
 BUILT = ("existing", "operating", "completed")
 
@@ -261,31 +264,44 @@ def standards_table(
     return pd.DataFrame(rows).set_index("standard"), results
 
 
-def doctors_2sfca(
-    layers: dict[str, gpd.GeoDataFrame], config: AnalysisConfig = DEFAULT_CONFIG
+def capacity_2sfca(
+    layers: dict[str, gpd.GeoDataFrame],
+    capacity: str,
+    categories: Sequence[str],
+    catchment_m: float,
+    config: AnalysisConfig = DEFAULT_CONFIG,
 ) -> tuple[pd.Series, pd.Series]:
-    """Doctors per 1,000 residents within the 2SFCA catchment.
+    """Capacity per 1,000 residents within a catchment (2SFCA), per cell and subdistrict.
 
     Parameters
     ----------
     layers : dict
         Loaded layers (``residents``, ``facilities``, ``boundary``).
+    capacity : str
+        Facilities column holding the capacity (``"doctors"``, ``"beds"``).
+    categories : sequence of str
+        Facility categories that supply it.
+    catchment_m : float
+        Catchment radius in metres.
     config : AnalysisConfig
-        Settings (``catchment_2sfca_m``).
+        Settings (CRS, detour factor, edge buffer).
 
     Returns
     -------
     per_cell : pandas.Series
-        Score per resident cell.
+        Score per resident cell (capacity per 1,000 residents); NaN
+        everywhere when no facility records the capacity (not measured).
     per_subdistrict : pandas.Series
         Population-weighted mean per subdistrict code.
     """
-    std = STANDARDS["life15-health"]
     res = residents_in(layers, config)
-    fac = select_facilities(layers, std, config)
-    fac = fac[fac["doctors"].notna()]
-    table = euclidean_table(res, fac, config.catchment_2sfca_m, config.detour_factor)
-    score = two_step_fca(table, res["population"], fac["doctors"], config.catchment_2sfca_m)
+    fac = select_features(layers, "facilities", {"category": list(categories)}, config)
+    fac = fac[fac[capacity].notna()]
+    if fac.empty:
+        nan = pd.Series(np.nan, index=res.index, name="score")
+        return nan, weighted_mean(nan, res["population"], res["subdistrict"])
+    table = euclidean_table(res, fac, catchment_m, config.detour_factor)
+    score = two_step_fca(table, res["population"], fac[capacity], catchment_m)
     return score, weighted_mean(score, res["population"], res["subdistrict"])
 
 
@@ -383,6 +399,8 @@ class PlanAnalysis:
     indicators: pd.DataFrame
     doctors_cell: pd.Series
     doctors_subdistrict: pd.Series
+    beds_cell: pd.Series
+    beds_subdistrict: pd.Series
     method: str = "straight line x 1"
 
 
@@ -412,6 +430,7 @@ def analyse(
         The results.
     """
     table, results = standards_table(layers, config, network, on_step)
-    cell, sub = doctors_2sfca(layers, config)
+    doctors = capacity_2sfca(layers, "doctors", HEALTH_CATEGORIES, config.catchment_2sfca_m, config)
+    beds = capacity_2sfca(layers, "beds", ("hospital",), config.catchment_beds_m, config)
     method = next(iter(results.values())).method if results else "none"
-    return PlanAnalysis(table, results, indicators(layers, config), cell, sub, method)
+    return PlanAnalysis(table, results, indicators(layers, config), *doctors, *beds, method=method)

@@ -203,7 +203,10 @@ class AnalysisConfig:
         Facilities up to this far outside the district are included (they
         serve residents inside it).
     catchment_2sfca_m : float
-        Catchment of the two-step floating catchment, metres.
+        Catchment of the doctors 2SFCA (hospitals and health centres), metres.
+    catchment_beds_m : float
+        Catchment of the hospital-beds 2SFCA, metres (hospitals serve a
+        wider area than a walk).
     standards : tuple of str
         Keys of :data:`STANDARDS` the report computes.
     tiles : str
@@ -220,6 +223,7 @@ class AnalysisConfig:
     max_snap_m: float = 200.0
     facility_buffer_m: float = 2000.0
     catchment_2sfca_m: float = 1000.0
+    catchment_beds_m: float = 3000.0
     standards: tuple[str, ...] = field(default_factory=lambda: tuple(STANDARDS))
     tiles: str = "osm"
     offline: bool = True

@@ -18,6 +18,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from ._errors import AnalysisInputError
 from .analysis import PlanAnalysis
@@ -49,6 +50,14 @@ T = {  # one dictionary for every label: no mixed-language maps
     "doctors": {"zh": "医生数", "en": "Doctors"},
     "beds": {"zh": "床位", "en": "Beds"},
     "dpk": {"zh": "每千人医生(2SFCA)", "en": "Doctors per 1,000 (2SFCA)"},
+    "bpk": {
+        "zh": "每千人医院床位(2SFCA, 3公里, 街道平均)",
+        "en": "Hospital beds per 1,000 (2SFCA, 3 km, subdistrict mean)",
+    },
+    "bpk_cell": {
+        "zh": "每千人医院床位(2SFCA, 3公里, 仅含已公布床位的医院)",
+        "en": "Hospital beds per 1,000 (2SFCA, 3 km; hospitals with published beds only)",
+    },
     "schools": {"zh": "学校", "en": "Schools"},
     "elderly": {"zh": "养老服务设施", "en": "Elderly care"},
     "category": {"zh": "类别", "en": "Category"},
@@ -262,6 +271,37 @@ def _choropleth(m, gdf, column, name, lang, colours, fmt="{:.0%}", show=True):
     return m
 
 
+def _surface(m, cells: gpd.GeoDataFrame, score: pd.Series, name: str, lang: str) -> folium.Map:
+    """A per-cell score drawn as a few dissolved classes: 13,000 cells would weigh megabytes."""
+    values = score.reindex(cells.index).astype(float)
+    finite = values[np.isfinite(values)]
+    edges = np.quantile(finite, np.linspace(0, 1, len(GREENS) + 1)) if len(finite) else []
+    edges = np.unique(edges)
+    if len(edges) < 2:
+        return m
+    cls = np.clip(np.searchsorted(edges, values.to_numpy(), side="right") - 1, 0, len(edges) - 2)
+    metric = cells.to_crs("EPSG:4547")
+    rows = []
+    for i in range(len(edges) - 1):
+        mask = (cls == i) & np.isfinite(values.to_numpy())
+        if mask.any():
+            label = f"{edges[i]:.2f} – {edges[i + 1]:.2f}"
+            geom = shapely.coverage_union_all(metric.geometry.values[mask])
+            rows.append({"name_zh": label, "name_en": label, "c": GREENS[i], "geometry": geom})
+    g = gpd.GeoDataFrame(rows, crs="EPSG:4547")
+    add_layer(
+        m,
+        g,
+        name,
+        [(_name(lang), name)],
+        color=lambda r: r["c"],
+        legend={r["name_en"]: r["c"] for r in rows},
+        tolerance_m=20,
+        fill_opacity=0.6,
+    )
+    return m
+
+
 def _title(key: str, lang: str) -> str:
     std = STANDARDS[key]
     return std.name_zh if lang == "zh" else std.name_en
@@ -393,8 +433,14 @@ def health_map(
     """
     m = m or new_map(lang, tiles)
     sub = layers["subdistricts"]
-    g = sub.assign(dpk=result.doctors_subdistrict.reindex(sub["code"]).to_numpy())
-    _choropleth(m, g, "dpk", _t("dpk", lang), lang, RAMP[::-1], fmt="{:.2f}")
+    # Capacities are sparse in the shipped data: draw a score only where it was measured.
+    if result.beds_cell.notna().any():
+        _surface(m, layers["residents"], result.beds_cell, _t("bpk_cell", lang), lang)
+        g = sub.assign(bpk=result.beds_subdistrict.reindex(sub["code"]).to_numpy())
+        _choropleth(m, g, "bpk", _t("bpk", lang), lang, GREENS, fmt="{:.2f}", show=False)
+    if result.doctors_cell.notna().any():
+        g = sub.assign(dpk=result.doctors_subdistrict.reindex(sub["code"]).to_numpy())
+        _choropleth(m, g, "dpk", _t("dpk", lang), lang, GREENS, fmt="{:.2f}", show=False)
     _coverage_layers(m, layers, result, ["life15-health"], lang, show_first=False)
     return _facilities(m, layers, ["hospital", "community_health"], lang, "hospitals")
 

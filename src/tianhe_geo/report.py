@@ -109,8 +109,9 @@ def method_notes(result: PlanAnalysis, config: AnalysisConfig) -> list[str]:
         "they serve residents near the edge; only existing / operating facilities count.",
         "Standards (radius, target share, source) are the presets in tianhe_geo.config; "
         "each row of the standards table names its source.",
-        f"2SFCA: doctors per 1,000 residents within {config.catchment_2sfca_m:g} m, only "
-        "where doctor counts are recorded.",
+        f"2SFCA: doctors per 1,000 residents within {config.catchment_2sfca_m:g} m and "
+        f"hospital beds per 1,000 within {config.catchment_beds_m:g} m, from the facilities "
+        "whose capacity is recorded (none for doctors in the shipped data: not measured).",
         "The shipped park and facility layers are incomplete and their positions carry the "
         "stated accuracy (see the sources table and data/geo/SOURCES.md): shares are lower "
         "bounds of what the real facilities give; capacity indicators count only recorded "

@@ -1,0 +1,60 @@
+"""Plan analysis on the shipped layers, checked against independent computations."""
+
+import numpy as np
+import pytest
+import shapely
+
+import tianhe_geo
+from tianhe_geo import AnalysisInputError
+from tianhe_geo.analysis import BUILT, capacity_2sfca, select_features
+from tianhe_geo.crs import ANALYSIS_CRS
+
+
+@pytest.fixture(scope="module")
+def layers():
+    return tianhe_geo.load_layers()
+
+
+def test_beds_2sfca_matches_a_dense_computation(layers):
+    cell, per_sub = capacity_2sfca(layers, "beds", ["hospital"], 3000)
+    res = layers["residents"].to_crs(ANALYSIS_CRS)
+    fac = layers["facilities"].to_crs(ANALYSIS_CRS)
+    fac = fac[(fac["category"] == "hospital") & fac["beds"].notna() & fac["status"].isin(BUILT)]
+    area = layers["boundary"].to_crs(ANALYSIS_CRS).union_all()
+    fac = fac[shapely.distance(fac.geometry.values, area) <= 2000]
+    # Dense distance matrix: every cell centroid to every hospital.
+    d = shapely.distance(
+        shapely.centroid(res.geometry.values)[:, None], np.asarray(fac.geometry.values)[None, :]
+    )
+    reach = d <= 3000
+    pop = res["population"].to_numpy()
+    demand = (reach * pop[:, None]).sum(axis=0)
+    ratio = np.where(demand > 0, fac["beds"].to_numpy() / np.where(demand > 0, demand, 1), 0)
+    expect = 1000 * (reach * ratio[None, :]).sum(axis=1)
+    assert np.allclose(cell.to_numpy(), expect)
+    w = res.groupby("subdistrict")["population"].sum()
+    mean = (res["population"] * expect).groupby(res["subdistrict"]).sum() / w
+    assert np.allclose(per_sub.reindex(mean.index).to_numpy(), mean.to_numpy())
+    # Every bed is shared out among residents in reach: total supply is conserved.
+    reached = fac["beds"].to_numpy()[demand > 0].sum()
+    assert (cell * res["population"]).sum() / 1000 == pytest.approx(reached)
+
+
+def test_unrecorded_capacity_is_unknown_not_zero(layers):
+    facilities = layers["facilities"].assign(doctors=np.nan)
+    cell, per_sub = capacity_2sfca(
+        {**layers, "facilities": facilities}, "doctors", ["hospital"], 1000
+    )
+    assert cell.isna().all() and per_sub.isna().all()
+
+
+def test_select_features_filters_and_explains(layers):
+    got = select_features(layers, "facilities", {"category": ["hospital"]})
+    assert len(got) > 0 and set(got["category"]) == {"hospital"}
+    assert set(got["status"]) <= set(BUILT) and got.crs.to_epsg() == 4547
+    with pytest.raises(AnalysisInputError, match="never holds"):
+        select_features(layers, "facilities", {"category": ["hospitl"]})
+    with pytest.raises(AnalysisInputError, match="no column"):
+        select_features(layers, "facilities", {"colour": ["red"]})
+    with pytest.raises(AnalysisInputError, match="not loaded"):
+        select_features(layers, "shops")
