@@ -133,6 +133,9 @@ def test_coverage_matches_the_python_api(capsys, tmp_path):
         (["coverage", "--standard", "park-500", "--osm", "/no/such.osm"], "not found"),
         (["scenario", "run", "/no/such.yaml"], "not found"),
         (["maps", "--only", "atlas"], "unknown maps"),
+        (["site", "lscp", "--standard", "green-300", "--target", "1.5"], "target_share"),
+        (["site", "mclp", "--standard", "green-300", "--k", "-1"], "k must be"),
+        (["site", "mclp", "--standard", "green-300", "--k", "2", "--spacing", "0"], "spacing"),
     ],
 )
 def test_bad_arguments_give_one_clear_line(argv, message, capsys, tmp_path, monkeypatch):
@@ -212,3 +215,26 @@ def test_every_command_help_has_an_example(command):
         [sys.executable, "-m", "tianhe_geo", command, "--help"], capture_output=True, text=True
     )
     assert out.returncode == 0 and "example:" in out.stdout
+
+
+def test_site_mclp_with_own_candidates(tmp_path, capsys):
+    import geopandas as gpd
+    import pandas as pd
+
+    import tianhe_geo
+    from tianhe_geo.crs import ANALYSIS_CRS
+
+    # Candidates: the centroids of the five most populous residents' cells.
+    res = tianhe_geo.load_layer("residents").to_crs(ANALYSIS_CRS)
+    top = res.nlargest(5, "population")
+    cand = gpd.GeoDataFrame(geometry=top.geometry.centroid.to_numpy(), crs=ANALYSIS_CRS)
+    cand.index = [f"mine-{i}" for i in range(5)]
+    path = tmp_path / "cand.geojson"
+    cand.to_crs("EPSG:4326").to_file(path)
+    argv = ["site", "mclp", "--standard", "life5-elderly", "--k", "2", "--candidates", str(path)]
+    assert main([*argv, "--lang", "en", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "Optimal" in out
+    sites = pd.read_csv(tmp_path / "siting_mclp_life5-elderly.csv")
+    assert len(sites) <= 2 and (sites["new_covered_pop"] > 0).all()
+    assert (tmp_path / "siting_mclp_life5-elderly_en.html").exists()

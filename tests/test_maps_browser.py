@@ -67,7 +67,7 @@ def _open(browser, path: Path):
 
 def test_shipped_maps_open_offline(browser, built_maps, tmp_path):
     htmls = [built_maps / f"{m}_{lang}.html" for m in MAP_NAMES for lang in ("zh", "en")]
-    htmls += sorted(built_maps.glob("scenario_*.html"))
+    htmls += sorted(built_maps.glob("scenario_*.html")) + sorted(built_maps.glob("siting_*.html"))
     assert len(htmls) > 12
     for path in htmls:
         page, errors, dialogs, requests = _open(browser, path)
@@ -148,8 +148,9 @@ def test_report_opens_with_charts_and_live_maps(browser, built_maps):
     assert len(widths) >= 4 and min(widths) > 100
     assert "Plan indicators" in page.inner_text("body")
     assert page.locator("text=Scenario:").count() == 1
+    assert "Where next: siting" in page.inner_text("body")
     frames = [f for f in page.frames if f != page.main_frame]
-    assert len(frames) == 2
+    assert len(frames) == 3  # coverage, parks, the first siting answer
     for frame in frames:
         frame.wait_for_selector("path.leaflet-interactive", timeout=5000)
         assert frame.evaluate("typeof L") == "object"

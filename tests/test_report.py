@@ -19,6 +19,8 @@ def test_main_job_outputs(built_maps):
         "charts/indicators.png",
         "scenario_plan2025_standards.csv",
         "scenario_plan2025_diff.gpkg",
+        "siting_pocket_parks_300m.gpkg",
+        "siting_health_centres_1000m_zh.html",
         "coverage_by_subdistrict.csv",
         "standards.csv",
         "indicators.csv",
@@ -59,3 +61,13 @@ def test_shipped_park_coverage_equals_brute_force():
     expect = pop[d <= 500].sum() / pop.sum()
     assert out.summary.loc["district", "share_500"] == pytest.approx(expect, rel=1e-9)
     assert np.allclose(out.residents["nearest_m"].to_numpy(), d)
+
+
+def test_siting_answers_in_the_main_job(built_maps):
+    sites = gpd.read_file(built_maps / "siting_pocket_parks_300m.gpkg")
+    assert len(sites) == 10 and sites.crs.to_epsg() == 4326
+    assert (sites["new_covered_pop"] > 0).all()
+    health = pd.read_csv(built_maps / "siting_health_centres_1000m.csv")
+    assert len(health) > 0
+    text = (built_maps / "report.md").read_text()
+    assert "Where should 10 pocket parks go" in text and "Optimal" in text

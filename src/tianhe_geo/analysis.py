@@ -19,6 +19,7 @@ from .access import two_step_fca, weighted_mean
 from .config import DEFAULT_CONFIG, STANDARDS, AnalysisConfig, Standard
 from .coverage import CoverageResult, coverage, euclidean_table
 from .network import WalkNetwork, network_table
+from .siting import SitingResult, candidate_grid, maximal_covering, set_covering
 
 #: The plan's 2025 targets (Tianhe 10th party congress report, 2021).
 PLAN_TARGETS = {
@@ -434,3 +435,107 @@ def analyse(
     beds = capacity_2sfca(layers, "beds", ("hospital",), config.catchment_beds_m, config)
     method = next(iter(results.values())).method if results else "none"
     return PlanAnalysis(table, results, indicators(layers, config), *doctors, *beds, method=method)
+
+
+def siting_candidates(
+    layers: dict[str, gpd.GeoDataFrame],
+    spacing_m: float,
+    config: AnalysisConfig = DEFAULT_CONFIG,
+) -> gpd.GeoDataFrame:
+    """Candidate sites on a grid over the district, outside existing parks.
+
+    Parameters
+    ----------
+    layers : dict
+        Loaded layers (``boundary``, ``parks``).
+    spacing_m : float
+        Grid spacing in metres.
+    config : AnalysisConfig
+        Settings (analysis CRS).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Points in the analysis CRS, indexed ``cand-<n>``. Parks are excluded
+        because a new clinic or pocket park is not built inside a park; give
+        your own candidates (vacant or public land) for real decisions.
+    """
+    area = layers["boundary"].to_crs(config.analysis_crs)
+    parks = layers["parks"].to_crs(config.analysis_crs) if "parks" in layers else None
+    return candidate_grid(area, spacing_m, exclude=parks)
+
+
+def site_for_standard(  # noqa: PLR0913 - a siting question has this many knobs
+    layers: dict[str, gpd.GeoDataFrame],
+    key: str,
+    *,
+    k: int | None = None,
+    target_share: float | None = None,
+    candidates: gpd.GeoDataFrame | None = None,
+    spacing_m: float = 250.0,
+    config: AnalysisConfig = DEFAULT_CONFIG,
+    network: WalkNetwork | None = None,
+    time_limit_s: float = 60.0,
+) -> tuple[SitingResult, gpd.GeoDataFrame]:
+    """Where new facilities of a standard's kind should go (MCLP or set covering).
+
+    Parameters
+    ----------
+    layers : dict
+        Loaded layers.
+    key : str
+        A key of :data:`tianhe_geo.config.STANDARDS`: its facilities are kept
+        as existing and its radius is the covering distance.
+    k : int, optional
+        Number of new sites: maximal covering (MCLP).
+    target_share : float, optional
+        Share of residents to reach (0-1]: fewest sites (set covering).
+        Give exactly one of ``k`` and ``target_share``.
+    candidates : geopandas.GeoDataFrame, optional
+        Possible sites (any CRS); a grid from :func:`siting_candidates`
+        when omitted.
+    spacing_m : float, default 250
+        Grid spacing in metres when ``candidates`` is omitted.
+    config : AnalysisConfig
+        Settings (CRS, detour factor, edge buffer, snapping).
+    network : WalkNetwork, optional
+        Street network; straight line x ``config.detour_factor`` when omitted.
+    time_limit_s : float, default 60
+        Solver time limit in seconds.
+
+    Returns
+    -------
+    result : SitingResult
+        Chosen sites, coverage before and after, solver status and gap.
+    existing : geopandas.GeoDataFrame
+        The facilities kept fixed, in the analysis CRS.
+    """
+    if (k is None) == (target_share is None):
+        msg = "give exactly one of k (maximal covering) and target_share (set covering)"
+        raise AnalysisInputError(msg)
+    if key not in STANDARDS:
+        msg = f"unknown standard {key!r}; known: {sorted(STANDARDS)}"
+        raise AnalysisInputError(msg)
+    std = STANDARDS[key]
+    res = residents_in(layers, config)
+    existing = select_facilities(layers, std, config)
+    if candidates is None:
+        cand = siting_candidates(layers, spacing_m, config)
+    else:
+        cand = candidates.to_crs(config.analysis_crs)
+    table = None
+    if network is not None:
+        both = pd.concat([cand.geometry, existing.geometry.centroid])
+        sites = gpd.GeoDataFrame(geometry=both.to_numpy(), index=both.index, crs=cand.crs)
+        table, _ = network_table(res, sites, network, std.radius_m, config.max_snap_m)
+    common = {
+        "existing": existing,
+        "table": table,
+        "detour_factor": config.detour_factor,
+        "time_limit_s": time_limit_s,
+    }
+    if k is not None:
+        result = maximal_covering(res, cand, k, std.radius_m, **common)
+    else:
+        result = set_covering(res, cand, target_share, std.radius_m, **common)
+    return result, existing

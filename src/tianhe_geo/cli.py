@@ -251,30 +251,81 @@ def _scenario(path: str | None):
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from .analysis import analyse
-    from .report import run_scenario, write_report
+    from .build import run_scenario, run_sitings
+    from .report import write_report
 
     config = _config(args)
     layers = _layers(args)
     net = _network(args, config)
-    with _progress(args, len(config.standards) + 2, "report") as step:
+    with _progress(args, len(config.standards) + 3, "report") as step:
         result = analyse(layers, config, net, on_step=step)
         run = None
         if not args.no_scenario:
             key, sc = _scenario(args.scenario)
             run = run_scenario(layers, sc, key, config, net)
         step("scenario")
-        written = write_report(args.out, layers, result, config, run, args.lang)
+        sitings = [] if args.no_siting else run_sitings(layers, config, net)
+        step("siting")
+        written = write_report(args.out, layers, result, config, run, args.lang, sitings)
         step("report")
     for path in written:
         _say(args, f"wrote {path}")
     return 0
 
 
-def _cmd_build(args: argparse.Namespace) -> int:
-    from .report import build_all
+def _cmd_site(args: argparse.Namespace) -> int:
+    from .analysis import site_for_standard
+    from .build import write_siting
+    from .io import read_vector
+    from .report import SitingRun, siting_table
 
     config = _config(args)
-    total = len(config.standards) + 2 + 12
+    layers = _layers(args)
+    candidates = None
+    if args.candidates:
+        candidates = read_vector(args.candidates)
+        if candidates.crs is None:
+            msg = f"{args.candidates}: no CRS; expected EPSG:4326 (WGS-84 lon/lat) points"
+            raise TianheGeoError(msg)
+    model = {"k": args.k} if args.model == "mclp" else {"target_share": args.target}
+    with _progress(args, 1, f"siting ({args.model})") as step:
+        result, existing = site_for_standard(
+            layers,
+            args.standard,
+            candidates=candidates,
+            spacing_m=args.spacing,
+            config=config,
+            network=_network(args, config),
+            time_limit_s=args.time_limit,
+            **model,
+        )
+        step("solved")
+    key = f"{args.model}_{args.standard}"
+    question = f"{args.model.upper()} {args.standard} " + (
+        f"k={args.k}" if args.model == "mclp" else f"target {args.target:.0%}"
+    )
+    run = SitingRun(key, question, args.standard, result, existing)
+    _say(args, siting_table([run]).T.to_markdown())
+    sites = result.chosen.to_crs("EPSG:4326")
+    view = pd.DataFrame(
+        {
+            "lon": sites.geometry.x.round(6),
+            "lat": sites.geometry.y.round(6),
+            "new_covered_pop": sites["new_covered_pop"].round(0).astype(int),
+        }
+    )
+    _say(args, view.to_markdown())
+    langs = ("zh", "en") if args.lang == "both" else (args.lang,)
+    for path in write_siting(args.out, layers, run, config, langs):
+        _say(args, f"wrote {path}")
+    return 0
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from .build import build_all
+
+    config = _config(args)
+    total = len(config.standards) + 3 + 12
     with _progress(args, total, "build") as step:
         written = build_all(
             Path(args.out),
@@ -283,6 +334,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
             network=_network(args, config),
             scenario=None if args.no_scenario else _scenario(None),
             on_step=step,
+            siting=not args.no_siting,
         )
     for path in written:
         _say(args, f"wrote {path}")
@@ -290,7 +342,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 
 def _cmd_scenario_run(args: argparse.Namespace) -> int:
-    from .report import run_scenario, write_scenario
+    from .build import run_scenario, write_scenario
 
     config = _config(args)
     layers = _layers(args)
@@ -356,7 +408,7 @@ def _add_map_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_commands(sub) -> None:
+def _add_data_commands(sub) -> None:
     _sub(
         sub,
         "layers",
@@ -415,6 +467,8 @@ def _add_commands(sub) -> None:
     )
     p.add_argument("--out", metavar="FILE.csv")
 
+
+def _add_output_commands(sub) -> None:
     p = _sub(
         sub,
         "maps",
@@ -439,6 +493,7 @@ def _add_commands(sub) -> None:
     p.add_argument("--lang", choices=["zh", "en"], default="en", help="language of embedded maps")
     p.add_argument("--scenario", metavar="FILE", help="scenario to report (default: the plan)")
     p.add_argument("--no-scenario", action="store_true", help="leave the scenario section out")
+    p.add_argument("--no-siting", action="store_true", help="leave the siting section out")
     _add_map_options(p)
     _add_distance(p)
 
@@ -451,8 +506,48 @@ def _add_commands(sub) -> None:
     )
     p.add_argument("--out", default="maps", help="output folder (default: maps)")
     p.add_argument("--no-scenario", action="store_true", help="skip the plan scenario")
+    p.add_argument("--no-siting", action="store_true", help="skip the siting questions")
     _add_map_options(p)
     _add_distance(p)
+
+
+def _add_planning_commands(sub) -> None:
+    p = _sub(
+        sub,
+        "site",
+        "where new facilities should go: maximal covering (mclp) or fewest sites (lscp)",
+        "tianhe-geo site mclp --standard green-300 --k 10\n"
+        "  tianhe-geo site lscp --standard life15-health --target 0.9 --candidates land.gpkg",
+        None,
+    )
+    models = p.add_subparsers(dest="model", required=True)
+    for model, help_, example in (
+        (
+            "mclp",
+            "choose k new sites that put the most residents within the standard's radius",
+            "tianhe-geo site mclp --standard green-300 --k 10 --out sites/",
+        ),
+        (
+            "lscp",
+            "the fewest new sites that bring coverage up to a target share",
+            "tianhe-geo site lscp --standard life15-health --target 1.0 --out sites/",
+        ),
+    ):
+        m = _sub(models, model, help_, example, _cmd_site)
+        m.add_argument("--standard", required=True, choices=sorted(STANDARDS))
+        if model == "mclp":
+            m.add_argument("--k", type=int, required=True, help="number of new sites")
+        else:
+            m.add_argument(
+                "--target", type=float, required=True, help="share to reach, e.g. 0.9 or 1.0"
+            )
+        m.add_argument("--candidates", metavar="FILE", help="candidate points (default: a grid)")
+        m.add_argument("--spacing", type=float, default=250.0, help="grid spacing, metres")
+        m.add_argument("--time-limit", type=float, default=60.0, help="solver limit, seconds")
+        m.add_argument("--lang", choices=["zh", "en", "both"], default="both")
+        m.add_argument("--out", default="sites", help="output folder (default: sites)")
+        _add_map_options(m)
+        _add_distance(m)
 
     p = _sub(
         sub,
@@ -501,7 +596,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME=FILE",
         help="use FILE instead of a shipped layer (repeatable), e.g. parks=my_parks.gpkg",
     )
-    _add_commands(parser.add_subparsers(dest="command", required=True))
+    sub = parser.add_subparsers(dest="command", required=True)
+    for add in (_add_data_commands, _add_output_commands, _add_planning_commands):
+        add(sub)
     return parser
 
 

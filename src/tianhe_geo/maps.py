@@ -26,6 +26,7 @@ from .config import DEFAULT_CONFIG, STANDARDS, AnalysisConfig
 from .io import write_text
 from .mapping import add_layer, add_legends_and_controls, new_map, render_html
 from .scenario import ScenarioComparison
+from .siting import SitingResult
 
 T = {  # one dictionary for every label: no mixed-language maps
     "name": {"zh": "名称", "en": "Name"},
@@ -68,6 +69,10 @@ T = {  # one dictionary for every label: no mixed-language maps
     "changed": {"zh": "情景变化的设施", "en": "Features the scenario changes"},
     "change": {"zh": "变化", "en": "Change"},
     "persons": {"zh": "人口", "en": "Residents"},
+    "sites": {"zh": "建议新址", "en": "Proposed new sites"},
+    "site_reach": {"zh": "新址服务范围", "en": "Reach of the new sites"},
+    "newly": {"zh": "新增覆盖人口", "en": "Newly covered residents"},
+    "existing_fac": {"zh": "现有设施", "en": "Existing facilities"},
 }
 CHANGE = {
     "added": ("新增", "Added", "#1a9850"),
@@ -706,4 +711,95 @@ def scenario_map(
             label=_name(lang),
             radius=7,
         )
+    return m
+
+
+def siting_map(
+    layers: dict,
+    result: SitingResult,
+    existing: gpd.GeoDataFrame,
+    radius_m: float,
+    lang: str = "en",
+    tiles: str = "osm",
+    m: folium.Map | None = None,
+) -> folium.Map:
+    """Proposed sites from a siting model, their reach and the residents they newly cover.
+
+    Parameters
+    ----------
+    layers : dict
+        Loaded layers (for the subdistricts).
+    result : SitingResult
+        From :func:`tianhe_geo.siting.maximal_covering` or ``set_covering``.
+    existing : geopandas.GeoDataFrame
+        Facilities kept fixed.
+    radius_m : float
+        Covering distance in metres (drawn around each new site).
+    lang : {'zh', 'en'}
+        Language.
+    tiles : {'osm', 'gaode', 'none'}
+        Basemap.
+    m : folium.Map, optional
+        Map to add to.
+
+    Returns
+    -------
+    folium.Map
+        The map.
+    """
+    m = _base(layers, lang, tiles, m)
+    res = result.residents
+    newly = res["covered_after"].to_numpy() & ~res["covered_before"].to_numpy()
+    if newly.any():
+        area = shapely.coverage_union_all(res.geometry.values[newly])
+        pop = round(float(res["population"].to_numpy()[newly].sum()))
+        g = gpd.GeoDataFrame(
+            {"name_zh": [T["newly"]["zh"]], "name_en": [T["newly"]["en"]], "persons": [pop]},
+            geometry=[area],
+            crs=res.crs,
+        )
+        fields = [(_name(lang), _t("change", lang)), ("persons", _t("persons", lang))]
+        add_layer(
+            m,
+            g,
+            _t("newly", lang),
+            fields,
+            color="#1a9850",
+            legend={_t("newly", lang): "#1a9850"},
+            tolerance_m=20,
+        )
+    ex = existing.assign(name_zh=existing.get("name_zh"), name_en=existing.get("name_en"))
+    add_layer(
+        m,
+        ex,
+        _t("existing_fac", lang),
+        [(_name(lang), _t("name", lang))],
+        color="#636363",
+        legend={_t("existing_fac", lang): "#636363"},
+        label=_name(lang),
+    )
+    sites = result.chosen.copy()
+    sites["name_zh"] = [f"新址 {i + 1}" for i in range(len(sites))]
+    sites["name_en"] = [f"New site {i + 1}" for i in range(len(sites))]
+    sites["persons"] = sites["new_covered_pop"].round(0).astype(int)
+    reach = sites.assign(geometry=sites.geometry.buffer(radius_m))
+    add_layer(
+        m,
+        reach,
+        _t("site_reach", lang),
+        [(_name(lang), _t("name", lang))],
+        color="#fdae61",
+        fill_opacity=0.15,
+        tolerance_m=5,
+    )
+    add_layer(
+        m,
+        sites,
+        _t("sites", lang),
+        [(_name(lang), _t("name", lang)), ("persons", _t("newly", lang))],
+        color="#d7191c",
+        legend={_t("sites", lang): "#d7191c"},
+        label=_name(lang),
+        radius=7,
+    )
     return m

@@ -1,11 +1,8 @@
-"""The planning report and the main job that writes every output.
+"""The planning report: one self-contained HTML page and the same in Markdown.
 
-Outputs (in the chosen folder): ``report.html`` (one self-contained page:
-tables, charts, two maps, sources, method notes), ``report.md`` with
-``charts/*.png`` beside it, ``coverage_by_subdistrict.csv``,
-``standards.csv``, ``indicators.csv``, ``uncovered.gpkg`` (one row per
-standard), the interactive maps and, for a scenario, its before / after
-tables, difference layer and maps.
+Rendering only: the figures come in as :class:`~tianhe_geo.analysis.PlanAnalysis`,
+:class:`ScenarioRun` and :class:`SitingRun`; :mod:`tianhe_geo.build` computes
+them and decides what to write where.
 """
 
 from __future__ import annotations
@@ -14,7 +11,7 @@ import base64
 import html
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,12 +20,12 @@ import geopandas as gpd
 import pandas as pd
 
 from . import charts
-from .analysis import PlanAnalysis, analyse
+from .analysis import PlanAnalysis
 from .config import DEFAULT_CONFIG, STANDARDS, AnalysisConfig
-from .io import write_bytes, write_text, write_vector
-from .layers import describe_layers, load_layers, subdistrict_names
-from .network import WalkNetwork
-from .scenario import Scenario, ScenarioComparison, apply_scenario, compare
+from .io import write_bytes, write_text
+from .layers import describe_layers, subdistrict_names
+from .scenario import Scenario, ScenarioComparison
+from .siting import SitingResult
 
 logger = logging.getLogger(__name__)
 
@@ -141,6 +138,66 @@ class ScenarioRun:
     comparison: ScenarioComparison
 
 
+@dataclass(frozen=True)
+class SitingRun:
+    """A siting question answered, ready for the report.
+
+    Attributes
+    ----------
+    key : str
+        Short name used in file names.
+    question : str
+        The question in words.
+    standard : str
+        Standard whose facilities were kept and whose radius covers.
+    result : SitingResult
+        The model's answer.
+    existing : geopandas.GeoDataFrame
+        Facilities kept fixed.
+    """
+
+    key: str
+    question: str
+    standard: str
+    result: SitingResult
+    existing: gpd.GeoDataFrame
+
+
+def siting_table(runs: Sequence[SitingRun]) -> pd.DataFrame:
+    """One row per siting question: sites, coverage before / after, solver status.
+
+    Parameters
+    ----------
+    runs : sequence of SitingRun
+        Answered questions.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by question.
+    """
+    rows = {
+        r.question: {
+            "new_sites": len(r.result.chosen),
+            "share_before": _pct(r.result.share_before),
+            "share_after": _pct(r.result.share_after),
+            "newly_covered": round(r.result.covered_after - r.result.covered_before),
+            "status": r.result.status,
+            "gap": f"{100 * r.result.gap:.2f} %",
+            "solve_s": round(r.result.solve_seconds, 1),
+        }
+        for r in runs
+    }
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("question")
+
+
+SITING_NOTE = (
+    "Siting: exact integer programmes (PuLP + CBC) over candidate points on a 250 m grid "
+    "outside existing parks, existing facilities kept; the grid stands in for buildable "
+    "land, which the shipped data does not hold, so the sites show where need is, not parcels."
+)
+
+
 def _pct(v: float) -> str:
     return "—" if pd.isna(v) else f"{100 * v:.1f} %"
 
@@ -230,6 +287,7 @@ def markdown_report(
     config: AnalysisConfig,
     run: ScenarioRun | None = None,
     chart_files: Sequence[str] = (),
+    sitings: Sequence[SitingRun] = (),
 ) -> str:
     """The report as Markdown (charts referenced as files beside it).
 
@@ -247,6 +305,8 @@ def markdown_report(
         Scenario before / after.
     chart_files : sequence of str
         Relative paths of chart images to link.
+    sitings : sequence of SitingRun
+        Siting questions answered.
 
     Returns
     -------
@@ -263,6 +323,9 @@ def markdown_report(
     if run is not None:
         parts += [f"## Scenario: {run.scenario.name} / {run.scenario.name_zh}", ""]
         parts += [run.scenario.description, "", _scenario_view(run).to_markdown(), ""]
+    if sitings:
+        parts += ["## Where next: siting / 设施选址", "", SITING_NOTE, ""]
+        parts += [siting_table(sitings).to_markdown(), ""]
     parts += [f"![{Path(f).stem}]({f})" for f in chart_files]
     parts += ["", "## Data sources and accuracy / 数据来源与精度", ""]
     parts += [describe_layers(layers).to_markdown(), "", "Details: data/geo/SOURCES.md.", ""]
@@ -306,6 +369,7 @@ def html_report(
     pngs: dict[str, bytes],
     maps: dict[str, str],
     run: ScenarioRun | None = None,
+    sitings: Sequence[SitingRun] = (),
 ) -> str:
     """The report as one self-contained HTML page (charts and maps inline).
 
@@ -325,6 +389,8 @@ def html_report(
         Map title -> complete map HTML, embedded with ``iframe srcdoc``.
     run : ScenarioRun, optional
         Scenario before / after.
+    sitings : sequence of SitingRun
+        Siting questions answered.
 
     Returns
     -------
@@ -355,6 +421,12 @@ def html_report(
             _table_html(_scenario_view(run)),
             _img("scenario", pngs["scenario.png"]),
         ]
+    if sitings:
+        body += [
+            "<h2>Where next: siting / 设施选址</h2>",
+            f"<p>{html.escape(SITING_NOTE)}</p>",
+            _table_html(siting_table(sitings)),
+        ]
     body += ["<h2>Maps / 地图</h2>", *[_iframe(t, p) for t, p in maps.items()]]
     body += [
         "<h2>Data sources and accuracy / 数据来源与精度</h2>",
@@ -372,86 +444,6 @@ def html_report(
     )
 
 
-def run_scenario(
-    layers: dict[str, gpd.GeoDataFrame],
-    scenario: Scenario,
-    key: str,
-    config: AnalysisConfig = DEFAULT_CONFIG,
-    network: WalkNetwork | None = None,
-) -> ScenarioRun:
-    """Apply a scenario to the layers and compare before / after.
-
-    Parameters
-    ----------
-    layers : dict
-        Loaded layers.
-    scenario : Scenario
-        The changes.
-    key : str
-        Short name for file names.
-    config : AnalysisConfig
-        Settings.
-    network : WalkNetwork, optional
-        Street network.
-
-    Returns
-    -------
-    ScenarioRun
-        Layers after and the comparison.
-    """
-    after = apply_scenario(layers, scenario)
-    return ScenarioRun(key, scenario, after, compare(layers, after, config, network=network))
-
-
-def write_scenario(
-    out_dir: str | os.PathLike[str],
-    run: ScenarioRun,
-    config: AnalysisConfig = DEFAULT_CONFIG,
-    langs: Sequence[str] = ("zh", "en"),
-) -> list[Path]:
-    """Write a scenario's tables, difference layer and maps.
-
-    Parameters
-    ----------
-    out_dir : path-like
-        Output folder.
-    run : ScenarioRun
-        From :func:`run_scenario`.
-    config : AnalysisConfig
-        Settings (basemap).
-    langs : sequence of str
-        Map languages.
-
-    Returns
-    -------
-    list of pathlib.Path
-        ``scenario_<key>_standards.csv``, ``..._by_subdistrict.csv``,
-        ``..._indicators.csv``, ``..._diff.gpkg`` (layers ``diff`` and
-        ``changes``) and ``scenario_<key>_<standard>_<lang>.html`` for every
-        standard the scenario changes.
-    """
-    from .mapping import add_legends_and_controls, render_html
-    from .maps import scenario_map
-
-    out, c = Path(out_dir), run.comparison
-    stem = f"scenario_{run.key}"
-    written = [
-        write_text(c.standards.to_csv(), out / f"{stem}_standards.csv"),
-        write_text(c.by_subdistrict.to_csv(index=False), out / f"{stem}_by_subdistrict.csv"),
-        write_text(c.indicators.to_csv(), out / f"{stem}_indicators.csv"),
-        write_vector(c.diff, out / f"{stem}_diff.gpkg", layer="diff"),
-    ]
-    if len(c.changes):
-        written.append(write_vector(c.changes, out / f"{stem}_changes.geojson"))
-    moved = c.standards.index[(c.standards["gained_pop"] + c.standards["lost_pop"]) > 0]
-    for key in moved:
-        for lang in langs:
-            m = scenario_map(run.layers, c, key, lang, config.tiles)
-            page = render_html(add_legends_and_controls(m))
-            written.append(write_text(page, out / f"{stem}_{key}_{lang}.html"))
-    return written
-
-
 def write_report(
     out_dir: str | os.PathLike[str],
     layers: dict[str, gpd.GeoDataFrame],
@@ -459,6 +451,7 @@ def write_report(
     config: AnalysisConfig = DEFAULT_CONFIG,
     run: ScenarioRun | None = None,
     lang: str = "en",
+    sitings: Sequence[SitingRun] = (),
 ) -> list[Path]:
     """Write ``report.html`` (self-contained) and ``report.md`` with ``charts/*.png``.
 
@@ -476,6 +469,8 @@ def write_report(
         Scenario before / after to include.
     lang : {'zh', 'en'}
         Language of the embedded maps.
+    sitings : sequence of SitingRun
+        Siting questions answered; the first is also embedded as a map.
 
     Returns
     -------
@@ -483,7 +478,7 @@ def write_report(
         Files written.
     """
     from .mapping import add_legends_and_controls, render_html
-    from .maps import dashboard_map, parks_map
+    from .maps import dashboard_map, parks_map, siting_map
 
     out = Path(out_dir)
     names = subdistrict_names(layers["subdistricts"])
@@ -494,115 +489,13 @@ def write_report(
         "Coverage by subdistrict": dashboard_map(layers, result, lang, config.tiles),
         "Parks and their 500 m reach": parks_map(layers, result, lang, config.tiles),
     }
+    for r in sitings[:1]:
+        radius = STANDARDS[r.standard].radius_m
+        maps[r.question] = siting_map(layers, r.result, r.existing, radius, lang, config.tiles)
     pages = {t: render_html(add_legends_and_controls(m)) for t, m in maps.items()}
-    md = markdown_report(result, by_sub, layers, config, run, [f"charts/{n}" for n in pngs])
+    files = [f"charts/{n}" for n in pngs]
+    md = markdown_report(result, by_sub, layers, config, run, files, sitings)
     written.append(write_text(md, out / "report.md"))
-    page = html_report(result, by_sub, layers, config, pngs, pages, run)
+    page = html_report(result, by_sub, layers, config, pngs, pages, run, sitings)
     written.append(write_text(page, out / "report.html"))
     return written
-
-
-def write_tables(
-    out_dir: str | os.PathLike[str], layers: dict[str, gpd.GeoDataFrame], result: PlanAnalysis
-) -> list[Path]:
-    """Write the analysis tables and the uncovered areas.
-
-    Parameters
-    ----------
-    out_dir : path-like
-        Output folder.
-    layers : dict
-        Loaded layers (subdistrict names).
-    result : PlanAnalysis
-        Analysis results.
-
-    Returns
-    -------
-    list of pathlib.Path
-        ``coverage_by_subdistrict.csv``, ``standards.csv``,
-        ``indicators.csv``, ``uncovered.gpkg``.
-    """
-    out = Path(out_dir)
-    names = subdistrict_names(layers["subdistricts"])
-    by_sub = coverage_by_subdistrict(result, names)
-    return [
-        write_text(by_sub.to_csv(index=False), out / "coverage_by_subdistrict.csv"),
-        write_text(result.standards.to_csv(), out / "standards.csv"),
-        write_text(result.indicators.to_csv(), out / "indicators.csv"),
-        _write_uncovered(result, out / "uncovered.gpkg"),
-    ]
-
-
-def build_all(
-    out_dir: str | os.PathLike[str],
-    overrides: dict[str, str] | None = None,
-    config: AnalysisConfig = DEFAULT_CONFIG,
-    network: WalkNetwork | None = None,
-    scenario: tuple[str, Scenario] | None = None,
-    on_step: Callable[[str], None] | None = None,
-) -> list[Path]:
-    """Run the analysis on the shipped (or overridden) layers and write every output.
-
-    Parameters
-    ----------
-    out_dir : path-like
-        Folder to write into (created if missing).
-    overrides : dict, optional
-        Layer name -> replacement file.
-    config : AnalysisConfig
-        Settings.
-    network : WalkNetwork, optional
-        Street network; straight line x ``config.detour_factor`` when omitted.
-    scenario : (str, Scenario), optional
-        Key and scenario to compare and report (e.g. the shipped plan).
-    on_step : callable, optional
-        Called with a short label after each step (progress display).
-
-    Returns
-    -------
-    list of pathlib.Path
-        The files written.
-    """
-    from .maps import build_maps
-
-    step = on_step or (lambda _label: None)
-    out = Path(out_dir)
-    layers = load_layers(overrides)
-    result = analyse(layers, config, network, on_step=step)
-    run = None
-    if scenario is not None:
-        run = run_scenario(layers, scenario[1], scenario[0], config, network)
-        step(f"scenario {scenario[0]}")
-    written = write_tables(out, layers, result)
-    written += write_report(out, layers, result, config, run)
-    step("report")
-    if run is not None:
-        written += write_scenario(out, run, config)
-    written += build_maps(layers, result, out, config, on_step=step)
-    return written
-
-
-def _write_uncovered(result: PlanAnalysis, path: Path) -> Path:
-    frames = []
-    for key, out in result.results.items():
-        unc = out.uncovered.copy()
-        unc["standard"] = key
-        frames.append(unc)
-    gdf = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=frames[0].crs)
-    return write_vector(gdf.to_crs("EPSG:4326"), path, layer="uncovered")
-
-
-__all__ = [
-    "CHARTED",
-    "ScenarioRun",
-    "build_all",
-    "coverage_by_subdistrict",
-    "html_report",
-    "markdown_report",
-    "method_notes",
-    "report_charts",
-    "run_scenario",
-    "write_report",
-    "write_scenario",
-    "write_tables",
-]

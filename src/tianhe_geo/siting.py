@@ -20,10 +20,15 @@ Model reduction (the answer is unchanged, the model is much smaller):
   every solution, so they are left out of the model;
 * residents covered by exactly the same set of candidates are merged into one
   demand row weighted by their total population;
-* candidates that reach no remaining demand are left out.
+* candidates that reach no remaining demand are left out, and so are
+  candidates dominated by another one (which covers every demand row they
+  cover): swapping one for its dominator never loses coverage or adds a site.
 
-With these reductions, the LP relaxation of the MCLP on a city grid is nearly
-integral and CBC proves optimality in seconds.
+CBC starts from a greedy solution (repeatedly the site adding the most
+uncovered persons), with its preprocessing off; see ``bench/siting_bench.py``
+for sizes and times on the shipped data. The only Python loops run over
+candidate sites and merged demand rows (PuLP takes a model one constraint at
+a time), never over residents.
 """
 
 from __future__ import annotations
@@ -67,7 +72,8 @@ class SitingResult:
         ``new_covered_pop`` (persons newly covered and credited to this
         site: every resident covered by no existing facility but by at least
         one chosen site is credited to the nearest chosen site that covers
-        it, so the column sums to ``covered_after - covered_before``).
+        it (ties to the earlier candidate row), so the column sums to
+        ``covered_after - covered_before``).
         Sorted by ``new_covered_pop``, largest first. Sites that would be
         credited with no one are dropped (removing them changes no
         coverage), so a model may return fewer than ``k`` sites.
@@ -85,7 +91,9 @@ class SitingResult:
         solution (PuLP itself labels such a solution "Optimal").
     gap : float
         Relative optimality gap ``|best - bound| / |best|`` of the primary
-        objective, 0.0 when proven optimal. Read from CBC's log; for another
+        objective as modelled (new persons for the MCLP, sites for set
+        covering), 0.0 when proven optimal. Read from CBC's log (the tighter
+        of its closing bound and its last progress line's); for another
         solver that stops early, computed from the LP-relaxation bound (an
         upper estimate of the true gap).
     solve_seconds : float
@@ -98,7 +106,8 @@ class SitingResult:
     stats : dict
         Model sizes: ``residents``, ``demand_rows`` (residents left in the
         model), ``demand_groups`` (after merging identical cover sets),
-        ``candidates``, ``model_candidates``.
+        ``candidates``, ``model_candidates`` (reaching someone and not
+        dominated).
     """
 
     chosen: gpd.GeoDataFrame
@@ -350,7 +359,9 @@ def _build(
     # Demand already covered, empty or out of every candidate's reach is a constant.
     keep = np.flatnonzero(~before & (pop > 0) & (np.diff(cover.indptr) > 0))
     groups, weights = _aggregate(cover[keep], pop[keep])
-    model_cand = np.flatnonzero(np.diff(groups.tocsc().indptr) > 0)
+    model_cand = np.flatnonzero(_undominated(groups))
+    # Dropping candidates can make more demand rows identical: merge again.
+    groups, weights = _aggregate(groups[:, model_cand], weights)
     stats = {
         "residents": n_res,
         "demand_rows": int(keep.size),
@@ -361,8 +372,28 @@ def _build(
     logger.info("siting instance: %s", stats)
     return _Problem(
         residents, candidates, pop, pairs, cover, before,
-        groups[:, model_cand].tocsr(), weights, model_cand, stats,
+        groups, weights, model_cand, stats,
     )  # fmt: skip
+
+
+def _undominated(groups: csr_matrix) -> np.ndarray:
+    """Bool per column: reaches some demand and is not dominated by another column.
+
+    Column j is dominated when another column covers every demand group j
+    covers (of identical columns the first is kept). Any solution using j
+    does at least as well with its dominator instead, in both models, and
+    every dropped column has a kept dominator (the subset order has maximal
+    elements), so dropping all of them at once loses nothing.
+    """
+    cols = groups.tocsc().astype(np.int32)
+    deg = np.diff(cols.indptr)
+    overlap = (cols.T @ cols).tocoo()
+    r, c = overlap.row, overlap.col
+    inside = (overlap.data == deg[r]) & (r != c)  # r's groups are all c's groups
+    same = inside & (deg[r] == deg[c])
+    dominated = np.zeros(cols.shape[1], dtype=bool)
+    dominated[r[(inside & ~same) | (same & (r > c))]] = True
+    return (deg > 0) & ~dominated
 
 
 def _no_existing(candidates: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -404,14 +435,24 @@ def _model(
     return prob, xs
 
 
-def _cbc(time_limit_s: float, log: Path | None, mip: bool = True) -> pulp.LpSolver:
+def _cbc(
+    time_limit_s: float, log: Path | None, mip: bool = True, preprocess: bool = True
+) -> pulp.LpSolver:
     """CBC: the binary bundled with PuLP if present, else one on PATH.
 
     ``PULP_CBC_CMD`` runs the same bundled binary but warns that PuLP 4 drops
     it; ``COIN_CMD`` pointed at it does not, and keeps working once CBC comes
     from ``pip install pulp[cbc]`` instead.
     """
+    # On the MCLP, CBC's preprocessing costs more than it saves and a greedy
+    # start spares its slow root heuristics: on Tianhe (k=20, 500 m) 55 s by
+    # default, 24 s without preprocessing, 11 s with both. Set covering needs
+    # the preprocessing (without it CBC stalls at the greedy start).
     kwargs = {"mip": mip, "msg": False, "timeLimit": time_limit_s}
+    if not preprocess:
+        kwargs["options"] = ["preprocess off"]
+    if mip:
+        kwargs["warmStart"] = True
     if log is not None:
         kwargs["logPath"] = str(log)
     bundled = Path(pulp.PULP_CBC_CMD.pulp_cbc_path)
@@ -421,14 +462,23 @@ def _cbc(time_limit_s: float, log: Path | None, mip: bool = True) -> pulp.LpSolv
 
 
 def _solve(
-    prob: pulp.LpProblem, xs: list, time_limit_s: float, solver: pulp.LpSolver | None
+    prob: pulp.LpProblem,
+    xs: list,
+    start: np.ndarray,
+    time_limit_s: float,
+    solver: pulp.LpSolver | None,
+    preprocess: bool = True,
 ) -> tuple[np.ndarray, str, float, float]:
-    """Solve; return open model columns, status, relative gap and solver seconds."""
+    """Solve from the open columns ``start``; return open columns, status, gap, seconds."""
+    opened = np.zeros(len(xs), dtype=bool)
+    opened[start] = True
+    for x, value in zip(xs, opened.tolist(), strict=True):
+        x.setInitialValue(float(value))
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp, "cbc.log")
-        start = time.perf_counter()
-        prob.solve(solver if solver is not None else _cbc(time_limit_s, log))
-        seconds = time.perf_counter() - start
+        clock = time.perf_counter()
+        prob.solve(solver if solver is not None else _cbc(time_limit_s, log, True, preprocess))
+        seconds = time.perf_counter() - clock
         text = log.read_text(errors="replace") if log.exists() else ""
     if prob.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
         msg = (
@@ -446,16 +496,24 @@ def _solve(
 
 
 def _cbc_gap(log: str) -> float | None:
-    """Relative gap from CBC's closing summary, or None when the log does not say."""
+    """Relative gap from CBC's log, or None when the log does not say.
+
+    The bound is the tighter of the closing summary's and the last progress
+    line's ("best possible"); the latter is in CBC's internal minimising sign,
+    so magnitudes are compared (both models have objectives >= 0).
+    """
     if "Result - Optimal solution found" in log:
         return 0.0
     best = re.search(r"^Objective value:\s+(\S+)", log, re.MULTILINE)
-    bound = re.search(r"^Lower bound:\s+(\S+)", log, re.MULTILINE)
-    if best and bound:
-        b, lb = float(best.group(1)), float(bound.group(1))
-        return abs(b - lb) / max(abs(b), 1e-9)
-    stated = re.search(r"^Gap:\s+(\S+)", log, re.MULTILINE)
-    return float(stated.group(1)) if stated else None
+    if best is None:
+        stated = re.search(r"^Gap:\s+(\S+)", log, re.MULTILINE)
+        return abs(float(stated.group(1))) if stated else None
+    bounds = re.findall(r"^(?:Lower|Upper) bound:\s+(\S+)", log, re.MULTILINE)
+    bounds += re.findall(r"best possible (-?[0-9.]+(?:[eE][-+]?[0-9]+)?)", log)[-1:]
+    if not bounds:
+        return None
+    value = abs(float(best.group(1)))
+    return min(abs(abs(float(b)) - value) for b in bounds) / max(value, 1e-9)
 
 
 def _lp_gap(prob: pulp.LpProblem, time_limit_s: float) -> float:
@@ -464,6 +522,27 @@ def _lp_gap(prob: pulp.LpProblem, time_limit_s: float) -> float:
     prob.solve(_cbc(time_limit_s, None, mip=False))
     bound = pulp.value(prob.objective)
     return abs(bound - best) / max(abs(best), 1e-9)
+
+
+def _greedy(problem: _Problem, k: int | None = None, need: float = np.inf) -> np.ndarray:
+    """Model columns picked greedily (most uncovered persons first): a solver start.
+
+    Stops after ``k`` sites, once ``need`` persons are covered, or when no
+    site adds anyone. One sparse product per site, not per resident.
+    """
+    cols = problem.groups.tocsc()
+    left = problem.weights.copy()
+    picked: list[int] = []
+    gained = 0.0
+    while (k is None or len(picked) < k) and gained < need:
+        gain = cols.T @ left
+        j = int(np.argmax(gain))
+        if gain[j] <= 0:
+            break
+        picked.append(j)
+        gained += float(gain[j])
+        left[cols.indices[cols.indptr[j] : cols.indptr[j + 1]]] = 0.0
+    return np.asarray(picked, dtype=np.intp)
 
 
 def _new_groups_pop(problem: _Problem, picked: np.ndarray) -> float:
@@ -614,7 +693,7 @@ def maximal_covering(  # noqa: PLR0913 - a siting query has this many knobs
     if n_model <= k:  # every useful site fits: nothing to choose
         return _result(p, p.model_cand, "Optimal", 0.0, 0.0, mclp=True)
     prob, xs = _model(p, k=k)
-    picked, status, gap, seconds = _solve(prob, xs, time_limit_s, solver)
+    picked, status, gap, seconds = _solve(prob, xs, _greedy(p, k=k), time_limit_s, solver, False)
     return _result(p, p.model_cand[picked], status, gap, seconds, mclp=True)
 
 
@@ -702,10 +781,10 @@ def set_covering(  # noqa: PLR0913 - a siting query has this many knobs
     if need == 0:
         return _result(p, np.empty(0, np.intp), "Optimal", 0.0, 0.0, mclp=False)
     prob, xs = _model(p, need=need)
-    picked, status, gap, seconds = _solve(prob, xs, time_limit_s, solver)
+    picked, status, gap, seconds = _solve(prob, xs, _greedy(p, need=need), time_limit_s, solver)
     if tie_break and 0 < picked.size < p.groups.shape[1]:
         prob, xs = _model(p, k=int(picked.size))
-        again, _, _, more = _solve(prob, xs, time_limit_s, solver)
+        again, _, _, more = _solve(prob, xs, picked, time_limit_s, solver, False)
         seconds += more
         if _new_groups_pop(p, again) >= _new_groups_pop(p, picked):
             picked = again
