@@ -51,7 +51,19 @@ def test_unknown_command_exits_2():
 
 def test_build_with_gaode_and_detour(tmp_path, capsys):
     assert (
-        main(["build", "--out", str(tmp_path), "--tiles", "gaode", "--detour-factor", "1.3"]) == 0
+        main(
+            [
+                "build",
+                "--out",
+                str(tmp_path),
+                "--tiles",
+                "gaode",
+                "--detour-factor",
+                "1.3",
+                "--no-siting",
+            ]
+        )
+        == 0
     )
     report = (tmp_path / "report.md").read_text()
     assert "straight line × 1.3" in report
@@ -190,9 +202,11 @@ def test_scenario_run_on_the_plan(tmp_path, capsys):
 
 
 def test_report_command_writes_html_and_markdown(tmp_path, capsys):
-    assert main(["-q", "report", "--no-scenario", "--lang", "zh", "--out", str(tmp_path)]) == 0
+    argv = ["-q", "report", "--no-scenario", "--no-siting", "--lang", "zh"]
+    assert main([*argv, "--out", str(tmp_path)]) == 0
     page = (tmp_path / "report.html").read_text()
-    assert "Scenario:" not in page and page.count("<iframe") == 2 and "公园" in page
+    assert "Scenario:" not in page and "siting" not in page
+    assert page.count("<iframe") == 2 and "公园" in page
     assert (tmp_path / "report.md").exists() and capsys.readouterr().out == ""
 
 
