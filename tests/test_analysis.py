@@ -58,3 +58,21 @@ def test_select_features_filters_and_explains(layers):
         select_features(layers, "facilities", {"colour": ["red"]})
     with pytest.raises(AnalysisInputError, match="not loaded"):
         select_features(layers, "shops")
+
+
+def test_siting_candidates_respect_parks_and_masks(layers):
+    from tianhe_geo.analysis import siting_candidates
+
+    cand = siting_candidates(layers, 400)
+    parks = layers["parks"].to_crs(ANALYSIS_CRS).union_all()
+    assert len(cand) > 100 and not shapely.intersects(cand.geometry.values, parks).any()
+    area = layers["boundary"].to_crs(ANALYSIS_CRS).union_all()
+    x0, y0, x1, y1 = area.bounds
+    west = (
+        __import__("geopandas")
+        .GeoDataFrame(geometry=[shapely.box(x0, y0, (x0 + x1) / 2, y1)], crs=ANALYSIS_CRS)
+        .to_crs("EPSG:4326")
+    )
+    masked = siting_candidates(layers, 400, exclude=west)
+    assert 0 < len(masked) < len(cand)
+    assert (masked.geometry.x > (x0 + x1) / 2).all()

@@ -18,6 +18,7 @@ from ._errors import AnalysisInputError
 from .access import two_step_fca, weighted_mean
 from .config import DEFAULT_CONFIG, STANDARDS, AnalysisConfig, Standard
 from .coverage import CoverageResult, coverage, euclidean_table
+from .crs import require_crs
 from .network import WalkNetwork, network_table
 from .siting import SitingResult, candidate_grid, maximal_covering, set_covering
 
@@ -441,6 +442,7 @@ def siting_candidates(
     layers: dict[str, gpd.GeoDataFrame],
     spacing_m: float,
     config: AnalysisConfig = DEFAULT_CONFIG,
+    exclude: gpd.GeoDataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     """Candidate sites on a grid over the district, outside existing parks.
 
@@ -452,6 +454,9 @@ def siting_candidates(
         Grid spacing in metres.
     config : AnalysisConfig
         Settings (analysis CRS).
+    exclude : geopandas.GeoDataFrame, optional
+        More land where no site may go (any CRS), e.g. water, protected or
+        built-up land masks.
 
     Returns
     -------
@@ -461,8 +466,12 @@ def siting_candidates(
         your own candidates (vacant or public land) for real decisions.
     """
     area = layers["boundary"].to_crs(config.analysis_crs)
-    parks = layers["parks"].to_crs(config.analysis_crs) if "parks" in layers else None
-    return candidate_grid(area, spacing_m, exclude=parks)
+    masks = [layers[n].to_crs(config.analysis_crs).geometry for n in ("parks",) if n in layers]
+    if exclude is not None:
+        require_crs(exclude, "exclude")
+        masks.append(exclude.to_crs(config.analysis_crs).geometry)
+    mask = gpd.GeoSeries(pd.concat(masks), crs=config.analysis_crs) if masks else None
+    return candidate_grid(area, spacing_m, exclude=mask)
 
 
 def site_for_standard(  # noqa: PLR0913 - a siting question has this many knobs
@@ -473,6 +482,7 @@ def site_for_standard(  # noqa: PLR0913 - a siting question has this many knobs
     target_share: float | None = None,
     candidates: gpd.GeoDataFrame | None = None,
     spacing_m: float = 250.0,
+    exclude: gpd.GeoDataFrame | None = None,
     config: AnalysisConfig = DEFAULT_CONFIG,
     network: WalkNetwork | None = None,
     time_limit_s: float = 60.0,
@@ -496,6 +506,8 @@ def site_for_standard(  # noqa: PLR0913 - a siting question has this many knobs
         when omitted.
     spacing_m : float, default 250
         Grid spacing in metres when ``candidates`` is omitted.
+    exclude : geopandas.GeoDataFrame, optional
+        Land masks where the grid may not go (besides existing parks).
     config : AnalysisConfig
         Settings (CRS, detour factor, edge buffer, snapping).
     network : WalkNetwork, optional
@@ -520,7 +532,7 @@ def site_for_standard(  # noqa: PLR0913 - a siting question has this many knobs
     res = residents_in(layers, config)
     existing = select_facilities(layers, std, config)
     if candidates is None:
-        cand = siting_candidates(layers, spacing_m, config)
+        cand = siting_candidates(layers, spacing_m, config, exclude)
     else:
         cand = candidates.to_crs(config.analysis_crs)
     table = None

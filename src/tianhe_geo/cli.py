@@ -287,6 +287,7 @@ def _cmd_site(args: argparse.Namespace) -> int:
         if candidates.crs is None:
             msg = f"{args.candidates}: no CRS; expected EPSG:4326 (WGS-84 lon/lat) points"
             raise TianheGeoError(msg)
+    exclude = read_vector(args.exclude) if args.exclude else None
     model = {"k": args.k} if args.model == "mclp" else {"target_share": args.target}
     with _progress(args, 1, f"siting ({args.model})") as step:
         result, existing = site_for_standard(
@@ -294,6 +295,7 @@ def _cmd_site(args: argparse.Namespace) -> int:
             args.standard,
             candidates=candidates,
             spacing_m=args.spacing,
+            exclude=exclude,
             config=config,
             network=_network(args, config),
             time_limit_s=args.time_limit,
@@ -543,6 +545,9 @@ def _add_planning_commands(sub) -> None:
             )
         m.add_argument("--candidates", metavar="FILE", help="candidate points (default: a grid)")
         m.add_argument("--spacing", type=float, default=250.0, help="grid spacing, metres")
+        m.add_argument(
+            "--exclude", metavar="FILE", help="polygons where the grid may not go (water, ...)"
+        )
         m.add_argument("--time-limit", type=float, default=60.0, help="solver limit, seconds")
         m.add_argument("--lang", choices=["zh", "en", "both"], default="both")
         m.add_argument("--out", default="sites", help="output folder (default: sites)")
