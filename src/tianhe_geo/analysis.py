@@ -16,7 +16,7 @@ import shapely
 
 from ._errors import AnalysisInputError
 from .access import two_step_fca, weighted_mean
-from .config import DEFAULT_CONFIG, STANDARDS, AnalysisConfig, Standard
+from .config import DEFAULT_CONFIG, STANDARDS, AnalysisConfig, Standard, check_standards
 from .coverage import CoverageResult, coverage, euclidean_table
 from .crs import require_crs
 from .network import WalkNetwork, network_table
@@ -205,9 +205,7 @@ def run_standard(
     CoverageResult
         Coverage at the standard's radius, grouped by ``subdistrict``.
     """
-    if key not in STANDARDS:
-        msg = f"unknown standard {key!r}; known: {sorted(STANDARDS)}"
-        raise AnalysisInputError(msg)
+    check_standards([key])
     std = STANDARDS[key]
     res = residents_in(layers, config)
     fac = select_facilities(layers, std, config)
@@ -525,9 +523,7 @@ def site_for_standard(  # noqa: PLR0913 - a siting question has this many knobs
     if (k is None) == (target_share is None):
         msg = "give exactly one of k (maximal covering) and target_share (set covering)"
         raise AnalysisInputError(msg)
-    if key not in STANDARDS:
-        msg = f"unknown standard {key!r}; known: {sorted(STANDARDS)}"
-        raise AnalysisInputError(msg)
+    check_standards([key])
     std = STANDARDS[key]
     res = residents_in(layers, config)
     existing = select_facilities(layers, std, config)

@@ -7,6 +7,7 @@ error rather than a silent new attribute.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -184,6 +185,31 @@ STANDARDS: MappingProxyType[str, Standard] = MappingProxyType(
 )
 
 
+def check_standards(keys: Sequence[str]) -> tuple[str, ...]:
+    """Return the keys if each names a standard, else raise naming the unknown ones.
+
+    Parameters
+    ----------
+    keys : sequence of str
+        Keys of :data:`STANDARDS`.
+
+    Returns
+    -------
+    tuple of str
+        The same keys.
+
+    Raises
+    ------
+    AnalysisInputError
+        Listing the unknown keys and the known ones.
+    """
+    unknown = [k for k in keys if k not in STANDARDS]
+    if unknown:
+        msg = f"unknown standards {unknown}; known: {sorted(STANDARDS)}"
+        raise AnalysisInputError(msg)
+    return tuple(keys)
+
+
 @dataclass(frozen=True)
 class AnalysisConfig:
     """Settings of an analysis run.
@@ -229,10 +255,7 @@ class AnalysisConfig:
     offline: bool = True
 
     def __post_init__(self) -> None:
-        unknown = [k for k in self.standards if k not in STANDARDS]
-        if unknown:
-            msg = f"unknown standards {unknown}; known: {sorted(STANDARDS)}"
-            raise AnalysisInputError(msg)
+        check_standards(self.standards)
         if self.detour_factor < 1:
             msg = f"detour_factor must be >= 1, got {self.detour_factor!r}"
             raise AnalysisInputError(msg)

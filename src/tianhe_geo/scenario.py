@@ -21,7 +21,7 @@ import shapely
 
 from ._errors import AnalysisInputError, LayerSchemaError
 from .analysis import indicators, residents_in, run_standard
-from .config import DEFAULT_CONFIG, STANDARDS, AnalysisConfig
+from .config import DEFAULT_CONFIG, STANDARDS, AnalysisConfig, check_standards
 from .crs import STORAGE_CRS, require_crs
 from .network import WalkNetwork
 from .schemas import SCHEMAS, validate_layer
@@ -360,11 +360,7 @@ def compare(
         Tables of the change per standard and subdistrict, indicators
         before / after, gained and lost areas, changed features.
     """
-    keys = list(standards or config.standards)
-    unknown = [k for k in keys if k not in STANDARDS]
-    if unknown:
-        msg = f"unknown standards {unknown}; known: {sorted(STANDARDS)}"
-        raise AnalysisInputError(msg)
+    keys = check_standards(standards or config.standards)
     tables, diffs = zip(
         *(_standard_diff(before, after, k, config, network) for k in keys), strict=True
     )
