@@ -1,5 +1,6 @@
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -252,3 +253,19 @@ def test_site_mclp_with_own_candidates(tmp_path, capsys):
     sites = pd.read_csv(tmp_path / "siting_mclp_life5-elderly.csv")
     assert len(sites) <= 2 and (sites["new_covered_pop"] > 0).all()
     assert (tmp_path / "siting_mclp_life5-elderly_en.html").exists()
+
+
+def test_coverage_by_street_network_from_an_osm_file(tmp_path, capsys):
+    import pandas as pd
+
+    osm = Path(__file__).parent / "data" / "grid.osm"  # a 400 m hand-made grid in Tianhe
+    out = tmp_path / "net.csv"
+    argv = ["coverage", "--standard", "life15-health", "--osm", str(osm), "--group", "district"]
+    assert main([*argv, "--out", str(out)]) == 0
+    assert "street network" in capsys.readouterr().out
+    table = pd.read_csv(out, index_col=0)
+    row = table.loc["district"]
+    # Only residents within 200 m of the small grid are measured; the rest are unknown.
+    assert row["population"] > 0 and row["unknown_pop"] > 10 * row["population"]
+    covered = row["covered_pop_1000"] + row["uncovered_pop_1000"]
+    assert covered == pytest.approx(row["population"], abs=1)
