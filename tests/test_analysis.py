@@ -76,3 +76,14 @@ def test_siting_candidates_respect_parks_and_masks(layers):
     masked = siting_candidates(layers, 400, exclude=west)
     assert 0 < len(masked) < len(cand)
     assert (masked.geometry.x > (x0 + x1) / 2).all()
+
+
+def test_park_area_per_subdistrict_adds_up_to_the_indicator(layers):
+    from tianhe_geo.analysis import indicators, park_area_per_resident
+
+    per = park_area_per_resident(layers)
+    pop = layers["subdistricts"].set_index("code")["population"]
+    total_m2 = (per * pop.reindex(per.index)).sum()
+    district = indicators(layers).loc["park_m2_per_resident", "value"] * pop.sum()
+    # Subdistricts tile the district, so the park area inside them is the district's.
+    assert total_m2 == pytest.approx(district, rel=1e-6)

@@ -44,3 +44,15 @@ def test_no_basemap_and_cdn_options():
     assert "tile.openstreetmap" not in bare and "autonavi" not in bare
     cdn = render_html(overview_map(layers, "en", m=new_map("en", "osm", offline=False)))
     assert "<script src=" in cdn and len(cdn) < len(bare)
+
+
+def test_dashboard_shows_park_area_against_the_target():
+    from tianhe_geo.analysis import analyse
+    from tianhe_geo.maps import dashboard_map
+
+    layers = tianhe_geo.load_layers()
+    m = dashboard_map(layers, analyse(layers), "en")
+    names = [c.layer_name for c in m._children.values() if isinstance(c, folium.FeatureGroup)]
+    assert "Park area per resident (m², plan target 18.5)" in names
+    legends = [legend for _n, legend, _g in m._tianhe["legends"]]
+    assert any("meets the target (≥ 18.5)" in legend for legend in legends)

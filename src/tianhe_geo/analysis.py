@@ -305,6 +305,31 @@ def capacity_2sfca(
     return score, weighted_mean(score, res["population"], res["subdistrict"])
 
 
+def park_area_per_resident(
+    layers: dict[str, gpd.GeoDataFrame], config: AnalysisConfig = DEFAULT_CONFIG
+) -> pd.Series:
+    """Park area per resident in each subdistrict, square metres per person.
+
+    Parameters
+    ----------
+    layers : dict
+        Loaded layers (``subdistricts``, ``parks``).
+    config : AnalysisConfig
+        Settings (analysis CRS).
+
+    Returns
+    -------
+    pandas.Series
+        m² of park inside each subdistrict polygon divided by its census
+        population, indexed by subdistrict code (the plan target is
+        district-wide, :data:`PLAN_TARGETS`).
+    """
+    sub = layers["subdistricts"].to_crs(config.analysis_crs)
+    parks = layers["parks"].to_crs(config.analysis_crs).union_all()
+    area = shapely.area(shapely.intersection(sub.geometry.values, parks))
+    return pd.Series(area / sub["population"].to_numpy(), index=sub["code"].to_numpy())
+
+
 def _in_district(gdf: gpd.GeoDataFrame, layers: dict, crs: str) -> gpd.GeoDataFrame:
     area = layers["boundary"].to_crs(crs).union_all()
     g = gdf.to_crs(crs)
@@ -341,7 +366,8 @@ def indicators(
     pop = float(layers["subdistricts"]["population"].sum())
     area = layers["boundary"].to_crs(crs).union_all()
     parks = layers["parks"].to_crs(crs)
-    park_m2 = float(shapely.area(shapely.intersection(parks.geometry.values, area)).sum())
+    # Union first: overlapping park polygons (a strip park along a bigger one) count once.
+    park_m2 = float(shapely.area(shapely.intersection(parks.union_all(), area)))
     fac = _in_district(layers["facilities"], layers, crs)
     existing = fac[fac["status"] == "existing"]
     health = existing[existing["category"].isin(["hospital", "community_health"])]

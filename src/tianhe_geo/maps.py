@@ -21,7 +21,7 @@ import pandas as pd
 import shapely
 
 from ._errors import AnalysisInputError
-from .analysis import PlanAnalysis
+from .analysis import PLAN_TARGETS, PlanAnalysis, park_area_per_resident
 from .config import DEFAULT_CONFIG, STANDARDS, AnalysisConfig
 from .io import write_text
 from .mapping import add_layer, add_legends_and_controls, new_map, render_html
@@ -51,6 +51,10 @@ T = {  # one dictionary for every label: no mixed-language maps
     "doctors": {"zh": "医生数", "en": "Doctors"},
     "beds": {"zh": "床位", "en": "Beds"},
     "dpk": {"zh": "每千人医生(2SFCA)", "en": "Doctors per 1,000 (2SFCA)"},
+    "park_m2": {
+        "zh": "人均公园绿地(平方米, 规划目标 {target:g})",
+        "en": "Park area per resident (m², plan target {target:g})",
+    },
     "bpk": {
         "zh": "每千人医院床位(2SFCA, 3公里, 街道平均)",
         "en": "Hospital beds per 1,000 (2SFCA, 3 km, subdistrict mean)",
@@ -509,6 +513,39 @@ def dashboard_map(
     for i, key in enumerate(result.results):
         # One choropleth on at a time keeps the map readable.
         _share_layer(m, layers, result, key, lang, _title(key, lang), show=i == 0)
+    sub = layers["subdistricts"]
+    target, _unit = PLAN_TARGETS["park_m2_per_resident"]
+    per = park_area_per_resident(layers).reindex(sub["code"]).to_numpy()
+    g = sub.assign(m2=per)
+    name = _t("park_m2", lang).format(target=target)
+    _target_choropleth(m, g, "m2", name, lang, target)
+    if result.beds_subdistrict.notna().any():
+        g = sub.assign(bpk=result.beds_subdistrict.reindex(sub["code"]).to_numpy())
+        _choropleth(m, g, "bpk", _t("bpk", lang), lang, GREENS, fmt="{:.2f}", show=False)
+    return m
+
+
+def _target_choropleth(m, gdf, column, name, lang, target):
+    """Two-colour choropleth: at or above the plan target, or below it."""
+    labels = {
+        "met": {"zh": f"达到目标 (≥ {target:g})", "en": f"meets the target (≥ {target:g})"},
+        "short": {"zh": f"低于目标 (< {target:g})", "en": f"below the target (< {target:g})"},
+    }
+    colours = {"met": "#1a9850", "short": "#d73027"}
+    g = gdf.copy()
+    g[column + "_t"] = g[column].map(lambda v: f"{v:.1f}")
+    n = _name(lang)
+    add_layer(
+        m,
+        g,
+        name,
+        [(n, _t("name", lang)), (column + "_t", name)],
+        color=lambda r: colours["met" if r[column] >= target else "short"],
+        legend={labels[k][lang]: c for k, c in colours.items()},
+        label=n,
+        show=False,
+        tolerance_m=30,
+    )
     return m
 
 
