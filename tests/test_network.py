@@ -132,3 +132,57 @@ def test_network_coverage_monotone(net, seed, t):
     out = coverage(res, fac, [t, t + 200], table=table, valid=ok)
     s = out.summary.loc["district"]
     assert s[f"covered_pop_{t + 200:g}"] >= s[f"covered_pop_{t:g}"]
+
+
+def _pbf_copy(src: Path, dest: Path) -> Path:
+    """Write the same OSM data as PBF with pyosmium (an independent writer)."""
+    import osmium
+
+    writer = osmium.SimpleWriter(str(dest), overwrite=True)
+
+    class Copy(osmium.SimpleHandler):
+        def node(self, n):
+            writer.add_node(n)
+
+        def way(self, w):
+            writer.add_way(w)
+
+    Copy().apply_file(str(src))
+    writer.close()
+    return dest
+
+
+def test_pbf_and_xml_give_the_same_network(tmp_path):
+    from tianhe_geo.io import read_walk_network
+
+    xml = read_walk_network(OSM, ANALYSIS_CRS)
+    pbf = read_walk_network(_pbf_copy(OSM, tmp_path / "grid.osm.pbf"), ANALYSIS_CRS)
+    assert sorted(xml.node_ids.tolist()) == sorted(pbf.node_ids.tolist())
+    order = np.argsort(pbf.node_ids)[np.searchsorted(np.sort(pbf.node_ids), xml.node_ids)]
+    assert np.allclose(pbf.xy[order], xml.xy, atol=1e-6)
+    # Same shortest paths: distance from the first node to every node.
+    src = np.array([0])
+    a = nearest_node_distance(xml, src, 5000)
+    b = nearest_node_distance(pbf, order[src], 5000)[order]
+    assert np.allclose(a, b)
+    # And the same as the osmnx graph read directly (every way here is walkable).
+    direct = from_graph(read_osm_graph(OSM), ANALYSIS_CRS)
+    assert direct.matrix.nnz == xml.matrix.nnz
+
+
+def test_unwalkable_ways_and_clip_are_dropped(tmp_path):
+    from tianhe_geo.io import read_walk_network
+
+    text = OSM.read_text()
+    motorway = tmp_path / "motorway.osm"
+    motorway.write_text(text.replace('v="residential"', 'v="motorway"', 1))
+    full = read_walk_network(OSM, ANALYSIS_CRS)
+    fewer = read_walk_network(motorway, ANALYSIS_CRS)
+    assert fewer.matrix.nnz < full.matrix.nnz
+    pbf = read_walk_network(_pbf_copy(motorway, tmp_path / "m.osm.pbf"), ANALYSIS_CRS)
+    assert pbf.matrix.nnz == fewer.matrix.nnz
+    west = shapely.box(113.3295, 23.1295, 113.3315, 23.1345)  # the two western columns
+    clipped = read_walk_network(OSM, ANALYSIS_CRS, clip=west)
+    assert 0 < len(clipped.node_ids) < len(full.node_ids)
+    with pytest.raises(DataSourceError, match="no walkable street"):
+        read_walk_network(OSM, ANALYSIS_CRS, clip=shapely.box(113.0, 23.0, 113.01, 23.01))

@@ -86,14 +86,20 @@ def _config(args: argparse.Namespace) -> AnalysisConfig:
     return replace(DEFAULT_CONFIG, **fields)
 
 
-def _network(args: argparse.Namespace, config: AnalysisConfig):
+def _network(args: argparse.Namespace, config: AnalysisConfig, layers: dict | None = None):
     if not getattr(args, "osm", None):
         return None
-    from .io import read_osm_graph
-    from .network import from_graph
+    from .io import read_walk_network
+    from .layers import load_layer
 
+    # The district plus the facility buffer: the streets residents and facilities use.
+    boundary = (layers or {}).get("boundary")
+    if boundary is None:
+        boundary = load_layer("boundary", args.layer_map)
+    area = boundary.to_crs(config.analysis_crs).buffer(config.facility_buffer_m)
+    clip = area.to_crs("EPSG:4326").union_all()
     logger.info("reading street network %s", args.osm)
-    return from_graph(read_osm_graph(args.osm), config.analysis_crs)
+    return read_walk_network(args.osm, config.analysis_crs, clip=clip)
 
 
 def _layers(args: argparse.Namespace) -> dict:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -253,14 +254,49 @@ def _shapefile_names(columns) -> dict[str, str]:
     return out
 
 
+#: Ways nobody walks along, dropped from street networks read from OSM.
+NOT_WALKABLE = frozenset(
+    {
+        "motorway",
+        "motorway_link",
+        "trunk",
+        "trunk_link",
+        "construction",
+        "proposed",
+        "abandoned",
+        "raceway",
+        "bus_guideway",
+    }
+)
+
+
+def walkable(highway: pd.Series, access: pd.Series) -> np.ndarray:
+    """Which OSM ways a pedestrian may use, from their ``highway`` and ``access`` tags.
+
+    Parameters
+    ----------
+    highway, access : pandas.Series
+        Tag values per way (missing allowed).
+
+    Returns
+    -------
+    numpy.ndarray
+        Bool per way: a highway of a walkable kind whose access is not
+        ``no`` / ``private``.
+    """
+    kind = highway.astype("string")
+    ok = kind.notna() & ~kind.isin(NOT_WALKABLE)
+    ok &= ~access.astype("string").isin(["no", "private"]).fillna(False)
+    return ok.to_numpy(dtype=bool)
+
+
 def read_osm_graph(path: str | os.PathLike[str]):
     """Read a street graph from an OpenStreetMap XML file (.osm) with osmnx.
 
     Parameters
     ----------
     path : path-like
-        ``.osm`` XML file (export from openstreetmap.org, or a .pbf converted
-        with ``osmium cat in.osm.pbf -o out.osm``).
+        ``.osm`` XML file (for example an export from openstreetmap.org).
 
     Returns
     -------
@@ -270,9 +306,6 @@ def read_osm_graph(path: str | os.PathLike[str]):
     p = Path(path)
     if not p.exists():
         msg = f"{p}: OSM file not found"
-        raise DataSourceError(msg)
-    if p.suffix.lower() == ".pbf":
-        msg = f"{p}: .osm.pbf is not read directly; convert it with `osmium cat {p.name} -o x.osm`"
         raise DataSourceError(msg)
     try:
         import osmnx as ox
@@ -284,6 +317,108 @@ def read_osm_graph(path: str | os.PathLike[str]):
     except Exception as exc:
         msg = f"{p}: cannot be read as OpenStreetMap XML: {exc}"
         raise DataSourceError(msg) from exc
+
+
+def _xml_edges(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    graph = read_osm_graph(path)
+    ids = np.array(list(graph.nodes))
+    nodes = pd.DataFrame(
+        {
+            "id": ids,
+            "lon": [graph.nodes[n]["x"] for n in ids],
+            "lat": [graph.nodes[n]["y"] for n in ids],
+        }
+    )
+    data = [(u, v, d.get("highway"), d.get("access")) for u, v, d in graph.edges(data=True)]
+    edges = pd.DataFrame(data, columns=["u", "v", "highway", "access"])
+    return nodes, edges
+
+
+def _pbf_edges(path: Path, clip) -> tuple[pd.DataFrame, pd.DataFrame]:
+    try:
+        import pyrosm
+    except ImportError as exc:
+        msg = "reading .osm.pbf needs pyrosm: pip install 'tianhe-geo[network]'"
+        raise DataSourceError(msg) from exc
+    try:
+        osm = pyrosm.OSM(str(path), bounding_box=clip)
+        nodes, edges = osm.get_network(network_type="all", nodes=True)
+    except Exception as exc:
+        msg = f"{path}: cannot be read as OpenStreetMap PBF: {exc}"
+        raise DataSourceError(msg) from exc
+    if nodes is None or edges is None or len(edges) == 0:
+        return pd.DataFrame(columns=["id", "lon", "lat"]), pd.DataFrame(
+            columns=["u", "v", "highway", "access"]
+        )
+    if "access" not in edges.columns:
+        edges = edges.assign(access=None)
+    return pd.DataFrame(nodes[["id", "lon", "lat"]]), pd.DataFrame(
+        edges[["u", "v", "highway", "access"]]
+    )
+
+
+def read_walk_network(
+    path: str | os.PathLike[str],
+    crs: str = "EPSG:4547",
+    clip=None,
+):
+    """Read a walking network from an OpenStreetMap extract (.osm XML or .osm.pbf).
+
+    XML is read with osmnx, PBF with pyrosm; both give the same network: every
+    way a pedestrian may use (:func:`walkable`), cut into straight segments
+    between consecutive nodes, measured in ``crs``.
+
+    Parameters
+    ----------
+    path : path-like
+        ``.osm`` or ``.osm.pbf`` / ``.pbf`` file.
+    crs : str, default "EPSG:4547"
+        Projected CRS to measure in.
+    clip : shapely geometry, optional
+        Area to keep (lon/lat, EPSG:4326), e.g. the district plus a buffer;
+        segments with a node outside it are dropped.
+
+    Returns
+    -------
+    tianhe_geo.network.WalkNetwork
+        The network.
+
+    Raises
+    ------
+    DataSourceError
+        File missing or unreadable, or no walkable way inside ``clip``.
+    """
+    import shapely
+
+    from .network import from_edges
+
+    p = Path(path)
+    if not p.exists():
+        msg = f"{p}: OSM file not found"
+        raise DataSourceError(msg)
+    if p.suffix.lower() == ".pbf":
+        nodes, edges = _pbf_edges(p, clip)
+    else:
+        nodes, edges = _xml_edges(p)
+    edges = edges[walkable(edges["highway"], edges["access"])]
+    pos = pd.Series(np.arange(len(nodes)), index=nodes["id"].to_numpy())
+    keep = np.ones(len(nodes), dtype=bool)
+    if clip is not None:
+        keep = shapely.contains_xy(clip, nodes["lon"].to_numpy(), nodes["lat"].to_numpy())
+    u = pos.reindex(edges["u"].to_numpy()).to_numpy()
+    v = pos.reindex(edges["v"].to_numpy()).to_numpy()
+    ok = ~(np.isnan(u) | np.isnan(v))
+    u, v = u[ok].astype(np.intp), v[ok].astype(np.intp)
+    inside = keep[u] & keep[v]
+    if not inside.any():
+        msg = f"{p}: no walkable street inside the area of interest"
+        raise DataSourceError(msg)
+    # Only nodes on kept segments: loose nodes would count as network fragments.
+    used, inverse = np.unique(np.concatenate([u[inside], v[inside]]), return_inverse=True)
+    nu, nv = np.split(inverse, 2)
+    kept = nodes.iloc[used]
+    xy = gpd.GeoSeries.from_xy(kept["lon"], kept["lat"], crs="EPSG:4326").to_crs(crs)
+    return from_edges(kept["id"].to_numpy(), shapely.get_coordinates(xy.values), nu, nv, crs)
 
 
 def _scenario_change(entry: object, base: Path, label: str):
