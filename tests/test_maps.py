@@ -56,3 +56,30 @@ def test_dashboard_shows_park_area_against_the_target():
     assert "Park area per resident (m², plan target 18.5)" in names
     legends = [legend for _n, legend, _g in m._tianhe["legends"]]
     assert any("meets the target (≥ 18.5)" in legend for legend in legends)
+
+
+def test_health_map_draws_doctors_once_the_data_has_them():
+    import numpy as np
+
+    from tianhe_geo.analysis import analyse
+    from tianhe_geo.maps import health_map
+
+    layers = tianhe_geo.load_layers()
+    fac = layers["facilities"]
+    health = fac["category"].isin(["hospital", "community_health"])
+    with_doctors = fac.assign(doctors=np.where(health, 50.0, np.nan))
+    mine = {**layers, "facilities": with_doctors}
+    result = analyse(mine)
+    assert result.doctors_subdistrict.notna().any()
+    names = [
+        c.layer_name
+        for c in health_map(mine, result, "en")._children.values()
+        if isinstance(c, folium.FeatureGroup)
+    ]
+    assert "Doctors per 1,000 (2SFCA)" in names
+    shipped = [
+        c.layer_name
+        for c in health_map(layers, analyse(layers), "en")._children.values()
+        if isinstance(c, folium.FeatureGroup)
+    ]
+    assert "Doctors per 1,000 (2SFCA)" not in shipped  # not measured: not drawn as zero
