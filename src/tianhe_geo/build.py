@@ -20,7 +20,13 @@ from .config import DEFAULT_CONFIG, STANDARDS, AnalysisConfig
 from .io import write_text, write_vector
 from .layers import load_layers, subdistrict_names
 from .network import WalkNetwork
-from .report import ScenarioRun, SitingRun, coverage_by_subdistrict, write_report
+from .report import (
+    ScenarioRun,
+    SitingRun,
+    coverage_by_subdistrict,
+    sites_lonlat,
+    write_report,
+)
 from .scenario import Scenario, apply_scenario, compare
 
 logger = logging.getLogger(__name__)
@@ -103,8 +109,7 @@ def write_siting(
     from .maps import siting_map
 
     out, r = Path(out_dir), run.result
-    sites = r.chosen.to_crs("EPSG:4326")
-    sites["lon"], sites["lat"] = sites.geometry.x.round(6), sites.geometry.y.round(6)
+    sites = sites_lonlat(r)
     written = [
         write_vector(sites.reset_index(names="site"), out / f"siting_{run.key}.gpkg"),
         write_text(

@@ -77,6 +77,11 @@ def _say(args: argparse.Namespace, text: str) -> None:
         print(text)
 
 
+def _say_written(args: argparse.Namespace, paths: Sequence[Path]) -> None:
+    for path in paths:
+        _say(args, f"wrote {path}")
+
+
 def _config(args: argparse.Namespace) -> AnalysisConfig:
     fields = {}
     for name in ("detour_factor", "tiles", "offline"):
@@ -204,7 +209,7 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     layers = _layers(args)
     facilities, thresholds = _coverage_facilities(args, layers, config)
     group = None if args.group == "district" else "subdistrict"
-    net = _network(args, config)
+    net = _network(args, config, layers)
     result = measure_coverage(
         residents_in(layers, config), facilities, thresholds, config, net, group
     )
@@ -239,10 +244,9 @@ def _cmd_maps(args: argparse.Namespace) -> int:
     langs = ("zh", "en") if args.lang == "both" else (args.lang,)
     n_maps = len(args.only or ()) or 6
     with _progress(args, len(config.standards) + n_maps * len(langs), "maps") as step:
-        result = analyse(layers, config, _network(args, config), on_step=step)
+        result = analyse(layers, config, _network(args, config, layers), on_step=step)
         written = build_maps(layers, result, args.out, config, args.only, langs, step)
-    for path in written:
-        _say(args, f"wrote {path}")
+    _say_written(args, written)
     return 0
 
 
@@ -262,7 +266,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     config = _config(args)
     layers = _layers(args)
-    net = _network(args, config)
+    net = _network(args, config, layers)
     with _progress(args, len(config.standards) + 3, "report") as step:
         result = analyse(layers, config, net, on_step=step)
         run = None
@@ -274,8 +278,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         step("siting")
         written = write_report(args.out, layers, result, config, run, args.lang, sitings)
         step("report")
-    for path in written:
-        _say(args, f"wrote {path}")
+    _say_written(args, written)
     return 0
 
 
@@ -283,7 +286,7 @@ def _cmd_site(args: argparse.Namespace) -> int:
     from .analysis import site_for_standard
     from .build import write_siting
     from .io import read_vector
-    from .report import SitingRun, siting_table
+    from .report import SitingRun, sites_lonlat, siting_table
 
     config = _config(args)
     layers = _layers(args)
@@ -303,7 +306,7 @@ def _cmd_site(args: argparse.Namespace) -> int:
             spacing_m=args.spacing,
             exclude=exclude,
             config=config,
-            network=_network(args, config),
+            network=_network(args, config, layers),
             time_limit_s=args.time_limit,
             **model,
         )
@@ -314,18 +317,11 @@ def _cmd_site(args: argparse.Namespace) -> int:
     )
     run = SitingRun(key, question, args.standard, result, existing)
     _say(args, siting_table([run]).T.to_markdown())
-    sites = result.chosen.to_crs("EPSG:4326")
-    view = pd.DataFrame(
-        {
-            "lon": sites.geometry.x.round(6),
-            "lat": sites.geometry.y.round(6),
-            "new_covered_pop": sites["new_covered_pop"].round(0).astype(int),
-        }
-    )
+    view = pd.DataFrame(sites_lonlat(result)[["lon", "lat", "new_covered_pop"]])
+    view["new_covered_pop"] = view["new_covered_pop"].round(0).astype(int)
     _say(args, view.to_markdown())
     langs = ("zh", "en") if args.lang == "both" else (args.lang,)
-    for path in write_siting(args.out, layers, run, config, langs):
-        _say(args, f"wrote {path}")
+    _say_written(args, write_siting(args.out, layers, run, config, langs))
     return 0
 
 
@@ -344,8 +340,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
             on_step=step,
             siting=not args.no_siting,
         )
-    for path in written:
-        _say(args, f"wrote {path}")
+    _say_written(args, written)
     return 0
 
 
@@ -357,13 +352,12 @@ def _cmd_scenario_run(args: argparse.Namespace) -> int:
     key, sc = _scenario(args.file)
     if args.standard:
         config = replace(config, standards=tuple(args.standard))
-    run = run_scenario(layers, sc, key, config, _network(args, config))
+    run = run_scenario(layers, sc, key, config, _network(args, config, layers))
     c = run.comparison
     _say(args, f"scenario {sc.name}: {len(c.changes)} features changed")
     view = c.standards[["share_before", "share_after", "change_pp", "gained_pop", "lost_pop"]]
     _say(args, view.round(4).to_markdown())
-    for path in write_scenario(args.out, run, config):
-        _say(args, f"wrote {path}")
+    _say_written(args, write_scenario(args.out, run, config))
     return 0
 
 

@@ -391,14 +391,32 @@ def uncovered_areas(
     rows = []
     for t in check_thresholds(thresholds):
         mask = ~per_resident[f"covered_{t:g}"].to_numpy()
-        geoms = residents.geometry.values[mask]
-        if _is_points(residents):
-            geom = shapely.multipoints(geoms) if len(geoms) else shapely.MultiPoint()
-        else:
-            # Grid cells do not overlap: the coverage union is exact and fast.
-            geom = shapely.coverage_union_all(geoms) if len(geoms) else shapely.MultiPolygon()
+        geom = dissolve_residents(residents, mask)
         rows.append({"threshold_m": t, "n_cells": int(mask.sum()), "geometry": geom})
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=residents.crs)
+
+
+def dissolve_residents(residents: gpd.GeoDataFrame, mask: np.ndarray) -> shapely.Geometry:
+    """One geometry for the selected residents: their cells united, or their points.
+
+    Parameters
+    ----------
+    residents : geopandas.GeoDataFrame
+        Residents as non-overlapping cells or as points.
+    mask : numpy.ndarray
+        Bool per resident row.
+
+    Returns
+    -------
+    shapely.Geometry
+        MultiPolygon / Polygon of the cells, or MultiPoint of the points
+        (empty when nothing is selected).
+    """
+    geoms = residents.geometry.values[np.asarray(mask, dtype=bool)]
+    if _is_points(residents):
+        return shapely.multipoints(geoms) if len(geoms) else shapely.MultiPoint()
+    # Grid cells do not overlap: the coverage union is exact and fast.
+    return shapely.coverage_union_all(geoms) if len(geoms) else shapely.MultiPolygon()
 
 
 def coverage(  # noqa: PLR0913 - a coverage query has this many knobs
@@ -448,7 +466,7 @@ def coverage(  # noqa: PLR0913 - a coverage query has this many knobs
         Per-resident table, summary and uncovered areas.
     """
     ts = check_thresholds(thresholds)
-    pop = _population(residents, population)
+    pop = population_of(residents, population)
     if table is None:
         origins = _prepare(residents, facilities, detour_factor)
         nearest = _nearest(origins, residents.index, facilities, detour_factor)
@@ -485,7 +503,26 @@ def _per_resident(
     return out
 
 
-def _population(residents: gpd.GeoDataFrame, column: str) -> pd.Series:
+def population_of(residents: gpd.GeoDataFrame, column: str) -> pd.Series:
+    """The persons per resident row, checked: present, numeric, >= 0, no NaN.
+
+    Parameters
+    ----------
+    residents : geopandas.GeoDataFrame
+        Residents.
+    column : str
+        Population column.
+
+    Returns
+    -------
+    pandas.Series
+        Persons per row (float or int as stored).
+
+    Raises
+    ------
+    AnalysisInputError
+        Naming the missing column or the bad rows.
+    """
     if column not in residents.columns:
         msg = f"residents: no population column {column!r}; columns are {list(residents.columns)}"
         raise AnalysisInputError(msg)

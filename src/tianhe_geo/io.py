@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._errors import DataSourceError
+from ._errors import DataSourceError, NetworkError
 
 #: File suffix -> pyogrio driver.
 DRIVERS = {
@@ -319,21 +319,6 @@ def read_osm_graph(path: str | os.PathLike[str]):
         raise DataSourceError(msg) from exc
 
 
-def _xml_edges(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    graph = read_osm_graph(path)
-    ids = np.array(list(graph.nodes))
-    nodes = pd.DataFrame(
-        {
-            "id": ids,
-            "lon": [graph.nodes[n]["x"] for n in ids],
-            "lat": [graph.nodes[n]["y"] for n in ids],
-        }
-    )
-    data = [(u, v, d.get("highway"), d.get("access")) for u, v, d in graph.edges(data=True)]
-    edges = pd.DataFrame(data, columns=["u", "v", "highway", "access"])
-    return nodes, edges
-
-
 def _pbf_edges(path: Path, clip) -> tuple[pd.DataFrame, pd.DataFrame]:
     try:
         import pyrosm
@@ -388,9 +373,7 @@ def read_walk_network(
     DataSourceError
         File missing or unreadable, or no walkable way inside ``clip``.
     """
-    import shapely
-
-    from .network import from_edges
+    from .network import from_frames, graph_frames
 
     p = Path(path)
     if not p.exists():
@@ -399,26 +382,13 @@ def read_walk_network(
     if p.suffix.lower() == ".pbf":
         nodes, edges = _pbf_edges(p, clip)
     else:
-        nodes, edges = _xml_edges(p)
+        nodes, edges = graph_frames(read_osm_graph(p))
     edges = edges[walkable(edges["highway"], edges["access"])]
-    pos = pd.Series(np.arange(len(nodes)), index=nodes["id"].to_numpy())
-    keep = np.ones(len(nodes), dtype=bool)
-    if clip is not None:
-        keep = shapely.contains_xy(clip, nodes["lon"].to_numpy(), nodes["lat"].to_numpy())
-    u = pos.reindex(edges["u"].to_numpy()).to_numpy()
-    v = pos.reindex(edges["v"].to_numpy()).to_numpy()
-    ok = ~(np.isnan(u) | np.isnan(v))
-    u, v = u[ok].astype(np.intp), v[ok].astype(np.intp)
-    inside = keep[u] & keep[v]
-    if not inside.any():
-        msg = f"{p}: no walkable street inside the area of interest"
-        raise DataSourceError(msg)
-    # Only nodes on kept segments: loose nodes would count as network fragments.
-    used, inverse = np.unique(np.concatenate([u[inside], v[inside]]), return_inverse=True)
-    nu, nv = np.split(inverse, 2)
-    kept = nodes.iloc[used]
-    xy = gpd.GeoSeries.from_xy(kept["lon"], kept["lat"], crs="EPSG:4326").to_crs(crs)
-    return from_edges(kept["id"].to_numpy(), shapely.get_coordinates(xy.values), nu, nv, crs)
+    try:
+        return from_frames(nodes, edges, crs, clip)
+    except NetworkError as exc:
+        msg = f"{p}: {exc}"
+        raise DataSourceError(msg) from exc
 
 
 def _scenario_change(entry: object, base: Path, label: str):

@@ -23,6 +23,7 @@ import shapely
 from ._errors import AnalysisInputError
 from .analysis import PLAN_TARGETS, PlanAnalysis, park_area_per_resident
 from .config import DEFAULT_CONFIG, STANDARDS, AnalysisConfig
+from .coverage import dissolve_residents
 from .io import write_text
 from .mapping import add_layer, add_legends_and_controls, new_map, render_html
 from .scenario import ScenarioComparison
@@ -289,15 +290,14 @@ def _surface(m, cells: gpd.GeoDataFrame, score: pd.Series, name: str, lang: str)
     if len(edges) < 2:
         return m
     cls = np.clip(np.searchsorted(edges, values.to_numpy(), side="right") - 1, 0, len(edges) - 2)
-    metric = cells.to_crs("EPSG:4547")
     rows = []
     for i in range(len(edges) - 1):
         mask = (cls == i) & np.isfinite(values.to_numpy())
         if mask.any():
             label = f"{edges[i]:.2f} – {edges[i + 1]:.2f}"
-            geom = shapely.coverage_union_all(metric.geometry.values[mask])
+            geom = dissolve_residents(cells, mask)
             rows.append({"name_zh": label, "name_en": label, "c": GREENS[i], "geometry": geom})
-    g = gpd.GeoDataFrame(rows, crs="EPSG:4547")
+    g = gpd.GeoDataFrame(rows, crs=cells.crs)
     add_layer(
         m,
         g,
@@ -721,7 +721,8 @@ def scenario_map(
     m = _base(layers, lang, tiles, m)
     title = _title(standard, lang)
     diff = comparison.diff[comparison.diff["standard"] == standard]
-    diff = diff[~diff.geometry.is_empty & diff.geometry.notna()]
+    g = diff.geometry.values
+    diff = diff[~shapely.is_missing(g) & ~shapely.is_empty(g)]
     colours = {"gained": "#1a9850", "lost": "#d73027"}
     for label in ("gained", "lost"):
         part = diff[diff["change"] == label].assign(name_zh=T[label]["zh"], name_en=T[label]["en"])
@@ -788,7 +789,7 @@ def siting_map(
     res = result.residents
     newly = res["covered_after"].to_numpy() & ~res["covered_before"].to_numpy()
     if newly.any():
-        area = shapely.coverage_union_all(res.geometry.values[newly])
+        area = dissolve_residents(res, newly)
         pop = round(float(res["population"].to_numpy()[newly].sum()))
         g = gpd.GeoDataFrame(
             {"name_zh": [T["newly"]["zh"]], "name_en": [T["newly"]["en"]], "persons": [pop]},

@@ -107,6 +107,79 @@ def from_edges(
     return WalkNetwork(np.asarray(node_ids), xy, matrix, labels == main, crs)
 
 
+def from_frames(
+    nodes: pd.DataFrame, edges: pd.DataFrame, crs: str, clip: shapely.Geometry | None = None
+) -> WalkNetwork:
+    """Build a :class:`WalkNetwork` from OSM node and edge tables.
+
+    Parameters
+    ----------
+    nodes : pandas.DataFrame
+        ``id``, ``lon``, ``lat`` (EPSG:4326).
+    edges : pandas.DataFrame
+        ``u``, ``v``: node ids of each straight segment; segments naming
+        unknown nodes are ignored.
+    crs : str
+        Projected CRS to measure in.
+    clip : shapely geometry, optional
+        Area to keep (lon/lat); segments with a node outside it are dropped.
+
+    Returns
+    -------
+    WalkNetwork
+        The network over the nodes of the kept segments.
+
+    Raises
+    ------
+    NetworkError
+        When no segment is left.
+    """
+    pos = pd.Series(np.arange(len(nodes)), index=nodes["id"].to_numpy())
+    u = pos.reindex(edges["u"].to_numpy()).to_numpy()
+    v = pos.reindex(edges["v"].to_numpy()).to_numpy()
+    ok = ~(np.isnan(u) | np.isnan(v))
+    u, v = u[ok].astype(np.intp), v[ok].astype(np.intp)
+    if clip is not None:
+        inside = shapely.contains_xy(clip, nodes["lon"].to_numpy(), nodes["lat"].to_numpy())
+        u, v = u[inside[u] & inside[v]], v[inside[u] & inside[v]]
+    if len(u) == 0:
+        msg = "no walkable street inside the area of interest"
+        raise NetworkError(msg)
+    # Only nodes on kept segments: loose nodes would count as network fragments.
+    used, inverse = np.unique(np.concatenate([u, v]), return_inverse=True)
+    nu, nv = np.split(inverse, 2)
+    kept = nodes.iloc[used]
+    pts = gpd.GeoSeries.from_xy(kept["lon"], kept["lat"], crs="EPSG:4326").to_crs(crs)
+    return from_edges(kept["id"].to_numpy(), shapely.get_coordinates(pts.values), nu, nv, crs)
+
+
+def graph_frames(graph) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Node and edge tables of an (unprojected) osmnx graph.
+
+    Parameters
+    ----------
+    graph : networkx.MultiDiGraph
+        Graph with node attributes ``x`` (lon) and ``y`` (lat) in EPSG:4326.
+
+    Returns
+    -------
+    nodes : pandas.DataFrame
+        ``id``, ``lon``, ``lat``.
+    edges : pandas.DataFrame
+        ``u``, ``v``, ``highway``, ``access`` (tags missing on a way are None).
+    """
+    ids = list(graph.nodes)
+    nodes = pd.DataFrame(
+        {
+            "id": ids,
+            "lon": [graph.nodes[n]["x"] for n in ids],
+            "lat": [graph.nodes[n]["y"] for n in ids],
+        }
+    )
+    data = [(u, v, d.get("highway"), d.get("access")) for u, v, d in graph.edges(data=True)]
+    return nodes, pd.DataFrame(data, columns=["u", "v", "highway", "access"])
+
+
 def from_graph(graph, crs: str) -> WalkNetwork:
     """Build a :class:`WalkNetwork` from an (unprojected) osmnx graph.
 
@@ -122,17 +195,10 @@ def from_graph(graph, crs: str) -> WalkNetwork:
     WalkNetwork
         The network; edges are straight segments between nodes.
     """
-    nodes = list(graph.nodes)
-    if not nodes:
+    if graph.number_of_nodes() == 0:
         msg = "the street network has no nodes"
         raise NetworkError(msg)
-    lon = np.array([graph.nodes[n]["x"] for n in nodes], dtype=float)
-    lat = np.array([graph.nodes[n]["y"] for n in nodes], dtype=float)
-    pts = gpd.GeoSeries.from_xy(lon, lat, crs="EPSG:4326").to_crs(crs)
-    xy = shapely.get_coordinates(pts.values)
-    pos = {n: i for i, n in enumerate(nodes)}
-    edges = np.array([(pos[a], pos[b]) for a, b in graph.edges()], dtype=np.intp).reshape(-1, 2)
-    return from_edges(np.array(nodes), xy, edges[:, 0], edges[:, 1], crs)
+    return from_frames(*graph_frames(graph), crs)
 
 
 @dataclass(frozen=True)

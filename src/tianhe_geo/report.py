@@ -191,6 +191,24 @@ def siting_table(runs: Sequence[SitingRun]) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("question")
 
 
+def sites_lonlat(result: SitingResult) -> gpd.GeoDataFrame:
+    """The chosen sites in WGS-84 with ``lon`` / ``lat`` columns (6 decimals, ~0.1 m).
+
+    Parameters
+    ----------
+    result : SitingResult
+        A siting answer.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``result.chosen`` in EPSG:4326 plus ``lon`` and ``lat``.
+    """
+    sites = result.chosen.to_crs("EPSG:4326")
+    sites["lon"], sites["lat"] = sites.geometry.x.round(6), sites.geometry.y.round(6)
+    return sites
+
+
 SITING_NOTE = (
     "Siting: exact integer programmes (PuLP + CBC) over candidate points on a 250 m grid "
     "outside existing parks, existing facilities kept; the grid stands in for buildable "

@@ -22,6 +22,7 @@ import shapely
 from ._errors import AnalysisInputError, LayerSchemaError
 from .analysis import indicators, residents_in, run_standard
 from .config import DEFAULT_CONFIG, STANDARDS, AnalysisConfig, check_standards
+from .coverage import dissolve_residents
 from .crs import STORAGE_CRS, require_crs
 from .network import WalkNetwork
 from .schemas import SCHEMAS, validate_layer
@@ -318,13 +319,12 @@ def _standard_diff(
     table["change_pp"] = 100 * (table["share_after"] - table["share_before"])
     areas = []
     for label, mask in (("gained", a & ~b), ("lost", b & ~a)):
-        geoms = res.geometry.values[mask.to_numpy()]
         areas.append(
             {
                 "standard": key,
                 "change": label,
                 "population": float(res["population"][mask].sum()),
-                "geometry": shapely.coverage_union_all(geoms) if len(geoms) else None,
+                "geometry": dissolve_residents(res, mask.to_numpy()),
             }
         )
     return table.rename_axis("subdistrict").reset_index(), gpd.GeoDataFrame(

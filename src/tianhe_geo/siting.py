@@ -50,7 +50,7 @@ import shapely
 from scipy.sparse import csr_matrix
 
 from ._errors import AnalysisInputError, CrsError
-from .coverage import _population, check_thresholds, euclidean_table
+from .coverage import check_thresholds, euclidean_table, population_of
 from .crs import ANALYSIS_CRS, require_projected, require_same_crs
 from .schemas import COST_COLUMNS
 
@@ -345,7 +345,7 @@ def _build(
     if threshold <= 0:
         msg = f"threshold_m must be a walking distance > 0 metres, e.g. 500; got {threshold_m!r}"
         raise AnalysisInputError(msg)
-    pop = _population(residents, population).to_numpy(dtype=float)
+    pop = population_of(residents, population).to_numpy(dtype=float)
     if not pop.sum() > 0:
         msg = f"residents: column {population!r} sums to 0 persons; nothing to cover"
         raise AnalysisInputError(msg)
