@@ -82,16 +82,22 @@ def check_thresholds(thresholds: float | Sequence[float]) -> tuple[float, ...]:
     return tuple(sorted(set(values.tolist())))
 
 
+def _geoms(gdf: gpd.GeoDataFrame) -> np.ndarray:
+    # The plain object array: shapely ufuncs on a GeometryArray go through pandas'
+    # extension-array dispatch, which copies a million geometries each time.
+    return np.asarray(gdf.geometry.values)
+
+
 def _points(gdf: gpd.GeoDataFrame) -> np.ndarray:
     """Representative points: residents' cells count from their centroid."""
-    geoms = np.asarray(gdf.geometry.values)
-    if _is_points(gdf):
+    geoms = _geoms(gdf)
+    if _is_points(geoms):
         return geoms
     return shapely.centroid(geoms)
 
 
-def _is_points(gdf: gpd.GeoDataFrame) -> bool:
-    return bool(len(gdf)) and bool((shapely.get_type_id(gdf.geometry.values) == 0).all())
+def _is_points(geoms: np.ndarray) -> bool:
+    return bool(len(geoms)) and bool((shapely.get_type_id(geoms) == 0).all())
 
 
 def _check_detour(detour_factor: float) -> None:
@@ -113,7 +119,8 @@ def _check_pair(residents: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame) -> No
     require_same_crs(residents=residents, facilities=facilities)
     require_projected(residents, "residents")
     for name, gdf in (("residents", residents), ("facilities", facilities)):
-        bad = shapely.is_missing(gdf.geometry.values) | shapely.is_empty(gdf.geometry.values)
+        # One pass finds both: a missing or an empty geometry has no coordinates.
+        bad = shapely.get_num_coordinates(_geoms(gdf)) == 0
         if bad.any():
             msg = f"{name}: rows {list(gdf.index[bad])[:10]} have missing or empty geometry"
             raise AnalysisInputError(msg)
@@ -148,15 +155,15 @@ def euclidean_table(
     origins = _prepare(residents, facilities, detour_factor)
     (limit,) = check_thresholds(max_distance)
     radius = limit / detour_factor
-    if len(facilities) == 0 or len(residents) == 0:
+    fac = _geoms(facilities)
+    if len(fac) == 0 or len(origins) == 0:
         oi = fi = np.empty(0, dtype=np.intp)
         dist = np.empty(0)
-    elif _is_points(facilities):
-        oi, fi, dist = _kdtree_pairs(origins, facilities.geometry.values, radius)
+    elif _is_points(fac):
+        oi, fi, dist = _kdtree_pairs(origins, fac, radius)
     else:
-        tree = shapely.STRtree(facilities.geometry.values)
-        oi, fi = tree.query(origins, predicate="dwithin", distance=radius)
-        dist = shapely.distance(origins[oi], facilities.geometry.values[fi])
+        oi, fi = shapely.STRtree(fac).query(origins, predicate="dwithin", distance=radius)
+        dist = shapely.distance(origins[oi], fac[fi])
     table = pd.DataFrame(
         {
             COST_COLUMNS[0]: residents.index.to_numpy()[oi],
@@ -217,15 +224,16 @@ def _counts(
     out = {}
     if len(facilities) == 0:
         return {t: np.zeros(len(origins), dtype=np.intp) for t in ts}
-    if _is_points(facilities):
-        tree = cKDTree(shapely.get_coordinates(facilities.geometry.values))
+    fac = _geoms(facilities)
+    if _is_points(fac):
+        tree = cKDTree(shapely.get_coordinates(fac))
         xy = shapely.get_coordinates(origins)
         for t in ts:
             out[t] = np.asarray(
                 tree.query_ball_point(xy, r=t / detour_factor, workers=-1, return_length=True)
             )
         return out
-    tree = shapely.STRtree(facilities.geometry.values)
+    tree = shapely.STRtree(fac)
     for t in ts:
         oi, _ = tree.query(origins, predicate="dwithin", distance=t / detour_factor)
         out[t] = np.bincount(oi, minlength=len(origins))
@@ -264,11 +272,12 @@ def _nearest(
         out["nearest_id"] = pd.Series([None] * len(out), index=out.index, dtype=object)
         out["nearest_m"] = np.inf
         return out
-    if _is_points(facilities):
-        f_xy = shapely.get_coordinates(facilities.geometry.values)
+    fac = _geoms(facilities)
+    if _is_points(fac):
+        f_xy = shapely.get_coordinates(fac)
         dist, idx = cKDTree(f_xy).query(shapely.get_coordinates(origins), k=1, workers=-1)
     else:
-        tree = shapely.STRtree(facilities.geometry.values)
+        tree = shapely.STRtree(fac)
         (oi, idx), dist = tree.query_nearest(origins, return_distance=True, all_matches=False)
         order = np.argsort(oi, kind="stable")
         idx, dist = idx[order], dist[order]
@@ -349,15 +358,19 @@ def summarise(
     """
     ts = check_thresholds(thresholds)
     ok = np.ones(len(population), dtype=bool) if valid is None else valid.to_numpy(dtype=bool)
-    pop = population.astype(float)
-    frame = pd.DataFrame({"population": pop.where(ok, 0.0), "unknown_pop": pop.where(~ok, 0.0)})
+    pop = population.to_numpy(dtype=float)
+    known = np.where(ok, pop, 0.0)
+    columns = {"population": known, "unknown_pop": pop - known}
     for t in ts:
-        covered = per_resident[f"covered_{t:g}"].to_numpy(dtype=bool) & ok
-        frame[f"covered_pop_{t:g}"] = frame["population"] * covered
-    key = groups if groups is not None else pd.Series("district", index=frame.index)
-    table = frame.groupby(key.rename("group")).sum()
-    if groups is not None:
-        table.loc["district"] = frame.sum()
+        covered = per_resident[f"covered_{t:g}"].to_numpy(dtype=bool)
+        columns[f"covered_pop_{t:g}"] = np.where(covered, known, 0.0)
+    totals = pd.DataFrame({k: [v.sum()] for k, v in columns.items()}, index=["district"])
+    if groups is None:
+        table = totals.rename_axis("group")
+    else:
+        frame = pd.DataFrame(columns, index=population.index)
+        table = pd.concat([frame.groupby(groups.rename("group")).sum(), totals])
+        table.index.name = "group"
     for t in ts:
         covered = table[f"covered_pop_{t:g}"]
         table[f"uncovered_pop_{t:g}"] = table["population"] - covered
@@ -389,9 +402,11 @@ def uncovered_areas(
         included here (see the summary), ``n_cells`` and the dissolved geometry.
     """
     rows = []
+    geoms = _geoms(residents)
+    points = _is_points(geoms)
     for t in check_thresholds(thresholds):
         mask = ~per_resident[f"covered_{t:g}"].to_numpy()
-        geom = dissolve_residents(residents, mask)
+        geom = _dissolve(geoms[mask], points)
         rows.append({"threshold_m": t, "n_cells": int(mask.sum()), "geometry": geom})
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=residents.crs)
 
@@ -412,8 +427,12 @@ def dissolve_residents(residents: gpd.GeoDataFrame, mask: np.ndarray) -> shapely
         MultiPolygon / Polygon of the cells, or MultiPoint of the points
         (empty when nothing is selected).
     """
-    geoms = residents.geometry.values[np.asarray(mask, dtype=bool)]
-    if _is_points(residents):
+    geoms = _geoms(residents)
+    return _dissolve(geoms[np.asarray(mask, dtype=bool)], _is_points(geoms))
+
+
+def _dissolve(geoms: np.ndarray, points: bool) -> shapely.Geometry:
+    if points:
         return shapely.multipoints(geoms) if len(geoms) else shapely.MultiPoint()
     # Grid cells do not overlap: the coverage union is exact and fast.
     return shapely.coverage_union_all(geoms) if len(geoms) else shapely.MultiPolygon()
