@@ -22,6 +22,9 @@ Layers or features marked approximate or schematic are drawn by hand from public
 must not be read as surveyed boundaries. Facts (names, positions, counts) come from public sources;
 no other project's code or text was copied.
 
+`plan_facts.csv` (not a layer) holds published values for the plan indicators the layers cannot
+measure, each with its year, derivation and source (section at the end).
+
 Summary (feature counts and the stated `accuracy_m` min / median / max are computed from the
 layers when this file is assembled):
 
@@ -53,7 +56,8 @@ def main() -> None:
         for name, row in table.iterrows()
     ]
     parts = [HEADER + "\n".join(rows) + "\n"]
-    for name in LAYER_NAMES:
+    # plan_facts is a table, not a layer: the published indicator values.
+    for name in (*LAYER_NAMES, "plan_facts"):
         note = GEO / "sources" / f"{name}.md"
         if note.exists():
             parts.append(note.read_text("utf-8").strip() + "\n")

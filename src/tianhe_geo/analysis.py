@@ -19,19 +19,9 @@ from .access import two_step_fca, weighted_mean
 from .config import DEFAULT_CONFIG, STANDARDS, AnalysisConfig, Standard, check_standards
 from .coverage import CoverageResult, coverage, euclidean_table
 from .crs import require_crs
+from .facts import PLAN_SOURCE, PLAN_TARGETS, load_plan_facts
 from .network import WalkNetwork, network_table
 from .siting import SitingResult, candidate_grid, maximal_covering, set_covering
-
-#: The plan's 2025 targets (Tianhe 10th party congress report, 2021).
-PLAN_TARGETS = {
-    "park_m2_per_resident": (18.5, "m²/person"),
-    "doctors_per_1000": (5.8, "per 1,000 residents"),
-    "elderly_care_beds": (6200.0, "beds"),
-    "new_public_school_places": (28000.0, "places"),
-    "old_communities_renovated": (88.0, "communities"),
-}
-PLAN_SOURCE = "Tianhe 10th party congress report (2021), 2025 targets"
-
 
 #: Facility categories that supply doctors.
 HEALTH_CATEGORIES = ("hospital", "community_health")
@@ -345,9 +335,17 @@ def _recorded(value: float, column: pd.Series, what: str, note: str) -> tuple[fl
 
 
 def indicators(
-    layers: dict[str, gpd.GeoDataFrame], config: AnalysisConfig = DEFAULT_CONFIG
+    layers: dict[str, gpd.GeoDataFrame],
+    config: AnalysisConfig = DEFAULT_CONFIG,
+    facts: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The plan's 2025 indicators: value, target, gap, met, and how each was obtained.
+
+    Each indicator is computed from the layers where they carry the data
+    (park area, recorded capacities); where they do not, the published figure
+    of ``facts`` is used instead. Both are returned side by side, so a
+    lower bound from an incomplete layer can be read against the official
+    statistic.
 
     Parameters
     ----------
@@ -355,13 +353,22 @@ def indicators(
         Loaded layers.
     config : AnalysisConfig
         Settings.
+    facts : pandas.DataFrame, optional
+        Published values (see :func:`tianhe_geo.facts.read_plan_facts`);
+        when omitted, the file ``config.plan_facts`` or the shipped
+        ``plan_facts.csv``. Pass an empty frame to use the layers only.
 
     Returns
     -------
     pandas.DataFrame
         Indexed by indicator: ``value``, ``target``, ``unit``, ``gap``
-        (target - value, positive = short), ``met``, ``basis``.
+        (target - value, positive = short), ``met``, ``basis`` (which of the
+        two ``value`` is and how it was obtained), ``computed`` (from the
+        layers; NaN when they do not carry the data), ``published``,
+        ``published_year``, ``published_source`` and ``target_source``.
     """
+    if facts is None:
+        facts = load_plan_facts(config.plan_facts)
     crs = config.analysis_crs
     pop = float(layers["subdistricts"]["population"].sum())
     area = layers["boundary"].to_crs(crs).union_all()
@@ -398,8 +405,17 @@ def indicators(
         ),
     }
     rows = []
-    for key, (value, basis) in values.items():
+    for key, (computed, basis) in values.items():
         target, unit = PLAN_TARGETS[key]
+        fact = facts.loc[key] if key in facts.index else None
+        published = float(fact["value"]) if fact is not None else np.nan
+        value = computed
+        if not np.isfinite(computed) and np.isfinite(published):
+            value = published
+            basis = (
+                f"published figure for {fact['year']} ({fact['scope']}): {fact['derivation']}; "
+                f"{fact['accuracy']}; the layers do not carry it ({basis})"
+            )
         known = bool(np.isfinite(value))
         rows.append(
             {
@@ -410,6 +426,10 @@ def indicators(
                 "gap": target - value if known else np.nan,
                 "met": (value >= target) if known else None,
                 "basis": basis,
+                "computed": computed,
+                "published": published,
+                "published_year": fact["year"] if np.isfinite(published) else pd.NA,
+                "published_source": fact["source"] if np.isfinite(published) else "",
                 "target_source": PLAN_SOURCE,
             }
         )

@@ -84,7 +84,7 @@ def _say_written(args: argparse.Namespace, paths: Sequence[Path]) -> None:
 
 def _config(args: argparse.Namespace) -> AnalysisConfig:
     fields = {}
-    for name in ("detour_factor", "tiles", "offline"):
+    for name in ("detour_factor", "tiles", "offline", "plan_facts"):
         value = getattr(args, name, None)
         if value is not None:
             fields[name] = value
@@ -228,7 +228,8 @@ def _cmd_indicators(args: argparse.Namespace) -> int:
     from .io import write_text
 
     table = indicators(_layers(args), _config(args))
-    view = table[["value", "target", "unit", "gap", "met"]].round(2)
+    view = table[["value", "target", "unit", "gap", "met", "computed", "published"]].round(2)
+    view["year"] = table["published_year"]
     _say(args, view.to_markdown())
     if args.out:
         _say(args, f"wrote {write_text(table.to_csv(), Path(args.out))}")
@@ -386,7 +387,18 @@ def _add_distance(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--osm",
         metavar="FILE",
-        help="OpenStreetMap XML extract (.osm) for walking distances along streets",
+        help="OpenStreetMap extract (.osm XML or .osm.pbf) for walking distances along streets",
+    )
+
+
+def _add_facts(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--facts",
+        dest="plan_facts",
+        metavar="FILE.csv",
+        default=None,
+        help="published indicator values used where the layers cannot measure one "
+        "(default: the shipped data/geo/plan_facts.csv)",
     )
 
 
@@ -464,6 +476,7 @@ def _add_data_commands(sub) -> None:
         _cmd_indicators,
     )
     p.add_argument("--out", metavar="FILE.csv")
+    _add_facts(p)
 
 
 def _add_output_commands(sub) -> None:
@@ -494,6 +507,7 @@ def _add_output_commands(sub) -> None:
     p.add_argument("--no-siting", action="store_true", help="leave the siting section out")
     _add_map_options(p)
     _add_distance(p)
+    _add_facts(p)
 
     p = _sub(
         sub,
@@ -507,6 +521,7 @@ def _add_output_commands(sub) -> None:
     p.add_argument("--no-siting", action="store_true", help="skip the siting questions")
     _add_map_options(p)
     _add_distance(p)
+    _add_facts(p)
 
 
 def _add_planning_commands(sub) -> None:
@@ -570,6 +585,7 @@ def _add_planning_commands(sub) -> None:
     r.add_argument("--out", default="scenario", help="output folder (default: scenario)")
     _add_map_options(r)
     _add_distance(r)
+    _add_facts(r)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -241,6 +241,10 @@ class AnalysisConfig:
     offline : bool
         Maps carry Leaflet inline and work without network (True), or load it
         from the CDN for smaller files (False).
+    plan_facts : str, optional
+        CSV of published indicator values (see :mod:`tianhe_geo.facts`) used
+        where the layers cannot measure an indicator; ``None`` = the shipped
+        ``data/geo/plan_facts.csv``.
     """
 
     analysis_crs: str = ANALYSIS_CRS
@@ -253,6 +257,7 @@ class AnalysisConfig:
     standards: tuple[str, ...] = field(default_factory=lambda: tuple(STANDARDS))
     tiles: str = "osm"
     offline: bool = True
+    plan_facts: str | None = None
 
     def __post_init__(self) -> None:
         check_standards(self.standards)

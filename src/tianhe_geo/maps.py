@@ -21,9 +21,10 @@ import pandas as pd
 import shapely
 
 from ._errors import AnalysisInputError
-from .analysis import PLAN_TARGETS, PlanAnalysis, park_area_per_resident
+from .analysis import PlanAnalysis, park_area_per_resident
 from .config import DEFAULT_CONFIG, STANDARDS, AnalysisConfig
 from .coverage import dissolve_residents
+from .facts import PLAN_TARGETS
 from .io import write_text
 from .mapping import add_layer, add_legends_and_controls, new_map, render_html
 from .scenario import ScenarioComparison

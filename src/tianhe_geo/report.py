@@ -238,8 +238,17 @@ def _standards_view(result: PlanAnalysis) -> pd.DataFrame:
 
 def _indicators_view(result: PlanAnalysis) -> pd.DataFrame:
     ind = result.indicators
+    published = [
+        "—" if pd.isna(v) else f"{v:,.2f} ({y}, {src})"
+        for v, y, src in zip(
+            ind["published"], ind["published_year"], ind["published_source"], strict=True
+        )
+    ]
     return ind[["value", "target", "unit", "gap", "met", "basis"]].assign(
-        value=ind["value"].round(2), gap=ind["gap"].round(2)
+        value=ind["value"].round(2),
+        gap=ind["gap"].round(2),
+        from_layers=ind["computed"].round(2),
+        published=published,
     )
 
 

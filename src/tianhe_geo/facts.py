@@ -1,0 +1,115 @@
+"""The plan's 2025 targets, and published facts for the indicators the layers cannot measure.
+
+Doctors per 1,000 residents, elderly-care beds or communities renovated are not
+in any shipped layer (or only partly). The district publishes them in
+statistical bulletins and work reports; ``data/geo/plan_facts.csv`` records the
+best such figure per indicator with its year, derivation and source, and
+:func:`tianhe_geo.analysis.indicators` falls back on it when the layers give no
+value. An analyst with newer figures passes their own table in the same form.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ._errors import DataSourceError, LayerSchemaError
+from .layers import data_dir
+
+#: The plan's 2025 targets (Tianhe 10th party congress report, 2021).
+PLAN_TARGETS = {
+    "park_m2_per_resident": (18.5, "m²/person"),
+    "doctors_per_1000": (5.8, "per 1,000 residents"),
+    "elderly_care_beds": (6200.0, "beds"),
+    "new_public_school_places": (28000.0, "places"),
+    "old_communities_renovated": (88.0, "communities"),
+}
+PLAN_SOURCE = "Tianhe 10th party congress report (2021), 2025 targets"
+
+#: Columns of a plan-facts table.
+FACT_COLUMNS = ("indicator", "value", "unit", "year", "scope", "derivation", "source", "accuracy")
+
+#: File name of the shipped table in the data folder.
+FACTS_FILE = "plan_facts.csv"
+
+
+def read_plan_facts(
+    path: str | os.PathLike[str], indicators: tuple[str, ...] | None = None
+) -> pd.DataFrame:
+    """Read and check a table of published indicator values.
+
+    Parameters
+    ----------
+    path : path-like
+        CSV (UTF-8) with the columns of :data:`FACT_COLUMNS`; ``value`` may be
+        empty where nothing was found.
+    indicators : tuple of str, optional
+        Allowed indicator names (default: the plan's, see
+        :data:`PLAN_TARGETS`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``indicator``; ``value`` float (NaN when not found), ``year``
+        nullable integer.
+
+    Raises
+    ------
+    DataSourceError
+        Missing or unreadable file.
+    LayerSchemaError
+        Every problem at once, naming file, row and column: missing columns,
+        unknown or duplicate indicators, non-numeric values or years.
+    """
+    if indicators is None:
+        indicators = tuple(PLAN_TARGETS)
+    p = Path(path)
+    try:
+        raw = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        msg = f"{p}: cannot read plan facts: {exc}"
+        raise DataSourceError(msg) from exc
+    problems = [f"missing column {c!r}" for c in FACT_COLUMNS if c not in raw.columns]
+    if problems:
+        raise LayerSchemaError(str(p), problems)
+    value = pd.to_numeric(raw["value"].replace("", np.nan), errors="coerce")
+    year = pd.to_numeric(raw["year"].replace("", np.nan), errors="coerce")
+    for i, row in raw.iterrows():
+        line = f"row {i + 2}"  # the header is line 1
+        if row["indicator"] not in indicators:
+            problems.append(
+                f"{line}, column 'indicator': unknown {row['indicator']!r}; "
+                f"expected one of {', '.join(indicators)}"
+            )
+        if row["value"] != "" and not np.isfinite(value[i]):
+            problems.append(f"{line}, column 'value': {row['value']!r} is not a number")
+        if row["value"] != "" and not np.isfinite(year[i]):
+            problems.append(f"{line}, column 'year': a value needs the year it refers to")
+        if row["value"] != "" and not row["source"].strip():
+            problems.append(f"{line}, column 'source': a value needs its source")
+    dup = raw["indicator"][raw["indicator"].duplicated()]
+    problems += [f"indicator {d!r} appears more than once" for d in dup]
+    if problems:
+        raise LayerSchemaError(str(p), problems)
+    out = raw.assign(value=value.astype(float), year=year.astype("Int64"))
+    return out.set_index("indicator")[list(FACT_COLUMNS[1:])]
+
+
+def load_plan_facts(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+    """The table of published indicator values: the user's, or the shipped one.
+
+    Parameters
+    ----------
+    path : path-like, optional
+        A CSV in the form of :func:`read_plan_facts`; ``None`` reads the
+        shipped ``data/geo/plan_facts.csv``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        See :func:`read_plan_facts`.
+    """
+    return read_plan_facts(data_dir() / FACTS_FILE if path is None else path)

@@ -1,0 +1,93 @@
+"""Published indicator values: the shipped table, bad tables, and how indicators use them."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import tianhe_geo
+from tianhe_geo._errors import DataSourceError, LayerSchemaError
+from tianhe_geo.analysis import indicators
+from tianhe_geo.config import AnalysisConfig
+from tianhe_geo.facts import FACT_COLUMNS, PLAN_TARGETS, load_plan_facts, read_plan_facts
+
+
+def _write(tmp_path, rows, columns=FACT_COLUMNS):
+    path = tmp_path / "facts.csv"
+    pd.DataFrame(rows, columns=list(columns)).to_csv(path, index=False)
+    return path
+
+
+def _fact(indicator, value, year=2023, source="a bulletin, https://example.org"):
+    return [indicator, value, "u", year, "Tianhe District", "stated in source", source, "official"]
+
+
+def test_shipped_facts_are_complete_and_sourced():
+    facts = load_plan_facts()
+    assert set(facts.index) <= set(PLAN_TARGETS)
+    found = facts[facts["value"].notna()]
+    assert (found["source"].str.len() > 10).all()
+    assert found["year"].between(2015, 2026).all()
+
+
+def test_every_problem_of_a_bad_table_is_named_with_row_and_column(tmp_path):
+    rows = [
+        _fact("doctors_per_1000", "many"),
+        _fact("parks_per_cat", 3),
+        _fact("elderly_care_beds", 5000, year=""),
+        _fact("elderly_care_beds", 5100, source=""),
+    ]
+    with pytest.raises(LayerSchemaError) as err:
+        read_plan_facts(_write(tmp_path, rows))
+    text = str(err.value)
+    assert "row 2, column 'value': 'many' is not a number" in text
+    assert "row 3, column 'indicator': unknown 'parks_per_cat'" in text
+    assert "row 4, column 'year'" in text
+    assert "row 5, column 'source'" in text
+    assert "'elderly_care_beds' appears more than once" in text
+    assert len(err.value.problems) == 5
+
+
+def test_missing_columns_and_files_are_reported(tmp_path):
+    with pytest.raises(LayerSchemaError, match="missing column 'source'"):
+        read_plan_facts(_write(tmp_path, [], columns=FACT_COLUMNS[:-2]))
+    with pytest.raises(DataSourceError, match=r"nowhere\.csv"):
+        read_plan_facts(tmp_path / "nowhere.csv")
+
+
+@pytest.fixture(scope="module")
+def layers():
+    return tianhe_geo.load_layers()
+
+
+def test_a_published_value_fills_an_indicator_the_layers_cannot_measure(layers, tmp_path):
+    path = _write(tmp_path, [_fact("doctors_per_1000", 4.9), _fact("park_m2_per_resident", 30)])
+    table = indicators(layers, facts=read_plan_facts(path))
+    doctors = table.loc["doctors_per_1000"]
+    # No doctor counts in the shipped facilities: the published figure is the value.
+    assert np.isnan(doctors["computed"])
+    assert doctors["value"] == 4.9 and doctors["published"] == 4.9
+    assert doctors["gap"] == pytest.approx(5.8 - 4.9) and not doctors["met"]
+    assert "published figure for 2023" in doctors["basis"]
+    # Park area is measured from the layers: that stays the value, the figure sits beside it.
+    parks = table.loc["park_m2_per_resident"]
+    assert parks["value"] == parks["computed"] != 30 and parks["published"] == 30
+    # Without a fact the indicator is unknown, not zero; the config path is read the same way.
+    table = indicators(layers, AnalysisConfig(plan_facts=str(path)))
+    assert table.loc["doctors_per_1000", "value"] == 4.9
+    assert np.isnan(
+        indicators(layers, facts=read_plan_facts(path).iloc[:0]).loc["doctors_per_1000", "value"]
+    )
+
+
+def test_layers_with_capacities_take_precedence_over_the_published_value(layers, tmp_path):
+    path = _write(tmp_path, [_fact("doctors_per_1000", 4.9)])
+    fac = layers["facilities"].copy()
+    health = fac["category"].isin(["hospital", "community_health"]) & (fac["status"] == "existing")
+    fac.loc[health, "doctors"] = 100
+    own = {**layers, "facilities": fac}
+    table = indicators(own, facts=read_plan_facts(path))
+    row = table.loc["doctors_per_1000"]
+    pop = layers["subdistricts"]["population"].sum()
+    # Only facilities inside the district (plus the edge buffer) count; at most all of them.
+    assert 0 < row["value"] == row["computed"] <= 1000 * 100 * health.sum() / pop
+    assert row["published"] == 4.9
