@@ -68,6 +68,13 @@ SRC_EAST_STATION = (
     "spot.cnair.com/guangdong/guangzhou/list_huochedongzhan.htm (4.7 ha, new city axis, 1999)"
 )
 SRC_LINJIANG = "rike.mobi article_id=21013 (临江带状公园: 临江大道, 广州大桥 to 琶洲大桥, ~6 km)"
+SRC_CHEBEI = (
+    "cnenc.net/b336684.html (车陂 entry: 车陂街道, between 中山大道 and 黄埔大道; 街内有车陂公园)"
+)
+SRC_LIEDE_BRIDGE = (
+    "hqcjw.cn/licai/2023/0803/152105.html (大洋网 2023-08-03: 猎德大桥临江大道桥下 '龙舟文化' 口袋公园,"
+    " usable area ~4018 m2)"
+)
 
 # fmt: off
 #: Named parks. shape: ("box", vertices) | ("circle", lon, lat, target_ha)
@@ -99,12 +106,15 @@ NAMED = [
     ("park-changban-leisure",  "community",  "长湴休闲公园",   "Changban Leisure Park",                 ("circle", 113.3570, 23.1780, 2.0),                          False, 1000.0, SRC_XIAOSIJI + "; position approximate (长湴村), area assumed 2 ha; current state unverified"),
     ("park-east-station-plaza", "community", "天河东站绿化广场", "Guangzhou East Station Green Plaza",  ("circle", 113.3247, 23.1475, 4.7),                          False, 200.0, SRC_EAST_STATION + "; position approximate (between 广州东站 and 中信广场 on the axis)"),
     ("park-linjiang-linear",   "pocket",     "临江带状公园",   "Linjiang Linear Park",                  ("riverside", 113.3185, 113.3720, 200.0, 20.0),              True,  300.0, SRC_LINJIANG + "; position approximate: river line of rivers.geojson offset 200 m north, 40 m wide (width assumed)"),
+    # --- added 2026-11 (2nd pass): community/pocket parks in subdistricts that had none; see parks.md.
+    ("park-chebei",            "community",  "车陂公园",       "Chebei Park",                           ("circle", 113.3980, 23.1230, 1.0),                          False, 1000.0, SRC_CHEBEI + "; position only to subdistrict level (车陂, between 中山大道 and 黄埔大道), area assumed 1 ha; current state unverified"),
+    ("park-liede-bridge-dragonboat", "pocket", "龙舟文化公园（猎德大桥桥下）", "Dragon Boat Culture Park (under Liede Bridge)", ("ellipse", 113.3330, 23.1148, 20.0, 64.0), False, 300.0, SRC_LIEDE_BRIDGE + "; position approximate (猎德大桥 x 临江大道 junction, north bank), drawn as a 20 m x 64 m ellipse along the bridge axis = published area"),
 ]
 
 #: Subdistricts given a placeholder community park, and those also given a pocket park.
-#: (林和, 黄村, 前进, 珠吉 left the community list when a sourced park was found there.)
+#: (林和, 黄村, 前进, 珠吉, 车陂 left the community list when a sourced park was found there.)
 PLACEHOLDER_COMMUNITY = [
-    ("wushan", "五山"), ("yuancun", "员村"), ("chebei", "车陂"), ("shahe", "沙河"), ("shipai", "石牌"),
+    ("wushan", "五山"), ("yuancun", "员村"), ("shahe", "沙河"), ("shipai", "石牌"),
     ("shadong", "沙东"), ("tianhenan", "天河南"), ("xinghua", "兴华"), ("tangxia", "棠下"),
     ("tianyuan", "天园"), ("xiancun", "冼村"), ("yuangang", "元岗"), ("longdong", "龙洞"),
     ("fenghuang", "凤凰"), ("xintang", "新塘"),

@@ -13,11 +13,15 @@ Where the facts come from
   station on English Wikipedia. Every station row taken from gz.js says
   "GCJ-02 converted to WGS-84" in its ``source``.
 * Positions of the stations first served by lines 10 and 13 (杨箕东, 棠下,
-  天河珠村): OpenStreetMap, as extracted in ``js/geo.js`` of the public
-  repository JamieStudio-lab/guangzhou-metro-typing, commit
-  6bdc2788be78c4e9745e0b74d9d23e0589f0aa1e (generated from the Overpass API,
-  fetched 2026-07-14; map data (c) OpenStreetMap contributors, ODbL). OSM is
-  WGS-84, so these are used as published. Cross-check: for the stations both
+  天河珠村), and of line 18's 磨碟沙 platform: OpenStreetMap, as extracted in
+  ``js/geo.js`` of the public repository JamieStudio-lab/guangzhou-metro-typing,
+  commit 6bdc2788be78c4e9745e0b74d9d23e0589f0aa1e (generated from the Overpass
+  API, fetched 2026-07-14; map data (c) OpenStreetMap contributors, ODbL). OSM
+  is WGS-84, so these are used as published. 磨碟沙: gz.js has a single point
+  for the line 8 / line 18 interchange that, once converted, lies 213 m from
+  OSM's line 8 platform and 263 m from its line 18 platform (the accuracy
+  check, ``scripts/check_transit_accuracy.py``); this layer draws only line 18
+  there, so the row takes OSM's line 18 platform point. Cross-check: for the stations both
   datasets share, the OSM point of the same line's platform is 7-81 m from the
   converted gz.js point (五羊邨 7 m, 天河公园 14 m, 车陂 10 m, 鱼珠 17 m, 冼村 24 m,
   广州东站 81 m), so the two sources agree in datum.
@@ -142,7 +146,6 @@ STATIONS = {
     "huajinglu": ("华景路", "Huajing Lu", 113.360099, 23.134268),
     "longkouxi": ("龙口西", "Longkou West", 113.337668, 23.141473),
     "yuntaihuayuan": ("云台花园", "Yuntai Garden", 113.292548, 23.153899),
-    "modiesha": ("磨碟沙", "Modiesha", 113.343774, 23.098667),
     "xiancun": ("冼村", "Xiancun", 113.328157, 23.125722),
     "tangdong": ("棠东", "Tangdong", 113.389742, 23.130919),
     "daguannanlu": ("大观南路", "Daguan Nanlu", 113.406950, 23.144574),
@@ -158,12 +161,15 @@ STATIONS = {
     "haixinsha": ("海心沙", "Haixinsha", 113.324401, 23.111554),
 }
 
-# Stations first served by lines 10 and 13, positions from OpenStreetMap (WGS-84, no conversion):
+# Positions from OpenStreetMap (WGS-84, no conversion): the stations first served by lines 10
+# and 13, and line 18's 磨碟沙 platform (gz.js has one point for the 8/18 interchange, 263 m
+# from the line 18 platform; only line 18 is drawn here).
 # slug -> (name_zh, name_en, WGS-84 lon, WGS-84 lat).
 STATIONS_WGS84 = {
     "yangjidong": ("杨箕东", "Yangji East", 113.31050, 23.12713),
     "tangxia": ("棠下", "Tangxia", 113.37705, 23.12782),
     "tianhezhucun": ("天河珠村", "Tianhe Zhucun", 113.41519, 23.11899),
+    "modiesha": ("磨碟沙", "Modiesha", 113.33838, 23.10362),
 }
 
 # Line facts: id -> (name_zh, name_en, status, stations in travel order).
