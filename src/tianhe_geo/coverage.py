@@ -88,12 +88,15 @@ def _geoms(gdf: gpd.GeoDataFrame) -> np.ndarray:
     return np.asarray(gdf.geometry.values)
 
 
-def _points(gdf: gpd.GeoDataFrame) -> np.ndarray:
-    """Representative points: residents' cells count from their centroid."""
+def _points(gdf: gpd.GeoDataFrame) -> tuple[np.ndarray, bool]:
+    """Representative points and whether the rows were points already.
+
+    Residents' cells count from their centroid.
+    """
     geoms = _geoms(gdf)
     if _is_points(geoms):
-        return geoms
-    return shapely.centroid(geoms)
+        return geoms, True
+    return shapely.centroid(geoms), False
 
 
 def _is_points(geoms: np.ndarray) -> bool:
@@ -108,8 +111,8 @@ def _check_detour(detour_factor: float) -> None:
 
 def _prepare(
     residents: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, detour_factor: float
-) -> np.ndarray:
-    """Validate a straight-line query once and return the residents' points."""
+) -> tuple[np.ndarray, bool]:
+    """Validate a straight-line query once; return the residents' points (see _points)."""
     _check_pair(residents, facilities)
     _check_detour(detour_factor)
     return _points(residents)
@@ -152,7 +155,7 @@ def euclidean_table(
         ``origin_id`` (residents' index), ``destination_id`` (facilities'
         index), ``cost_m`` (metres), sorted by origin then cost.
     """
-    origins = _prepare(residents, facilities, detour_factor)
+    origins, _ = _prepare(residents, facilities, detour_factor)
     (limit,) = check_thresholds(max_distance)
     radius = limit / detour_factor
     fac = _geoms(facilities)
@@ -214,7 +217,7 @@ def euclidean_counts(
     dict
         Threshold -> counts per resident (row order).
     """
-    origins = _prepare(residents, facilities, detour_factor)
+    origins, _ = _prepare(residents, facilities, detour_factor)
     return _counts(origins, facilities, check_thresholds(thresholds), detour_factor)
 
 
@@ -260,7 +263,7 @@ def nearest_facility(
         Indexed like ``residents``: ``nearest_id`` and ``nearest_m`` (metres;
         ``inf`` and missing id when there are no facilities).
     """
-    origins = _prepare(residents, facilities, detour_factor)
+    origins, _ = _prepare(residents, facilities, detour_factor)
     return _nearest(origins, residents.index, facilities, detour_factor)
 
 
@@ -401,10 +404,20 @@ def uncovered_areas(
         One row per threshold: ``threshold_m``, ``uncovered_pop`` is not
         included here (see the summary), ``n_cells`` and the dissolved geometry.
     """
-    rows = []
+    return _uncovered_areas(residents, per_resident, check_thresholds(thresholds))
+
+
+def _uncovered_areas(
+    residents: gpd.GeoDataFrame,
+    per_resident: pd.DataFrame,
+    ts: Sequence[float],
+    points: bool | None = None,
+) -> gpd.GeoDataFrame:
     geoms = _geoms(residents)
-    points = _is_points(geoms)
-    for t in check_thresholds(thresholds):
+    if points is None:
+        points = _is_points(geoms)
+    rows = []
+    for t in ts:
         mask = ~per_resident[f"covered_{t:g}"].to_numpy()
         geom = _dissolve(geoms[mask], points)
         rows.append({"threshold_m": t, "n_cells": int(mask.sum()), "geometry": geom})
@@ -486,8 +499,9 @@ def coverage(  # noqa: PLR0913 - a coverage query has this many knobs
     """
     ts = check_thresholds(thresholds)
     pop = population_of(residents, population)
+    points = None
     if table is None:
-        origins = _prepare(residents, facilities, detour_factor)
+        origins, points = _prepare(residents, facilities, detour_factor)
         nearest = _nearest(origins, residents.index, facilities, detour_factor)
         if counts:
             per_res = _per_resident(nearest, _counts(origins, facilities, ts, detour_factor))
@@ -507,7 +521,8 @@ def coverage(  # noqa: PLR0913 - a coverage query has this many knobs
         method,
         ts,
     )
-    return CoverageResult(per_res, summary, uncovered_areas(residents, per_res, ts), method, ts)
+    uncovered = _uncovered_areas(residents, per_res, ts, points)
+    return CoverageResult(per_res, summary, uncovered, method, ts)
 
 
 def _per_resident(
