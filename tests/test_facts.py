@@ -91,3 +91,25 @@ def test_layers_with_capacities_take_precedence_over_the_published_value(layers,
     # Only facilities inside the district (plus the edge buffer) count; at most all of them.
     assert 0 < row["value"] == row["computed"] <= 1000 * 100 * health.sum() / pop
     assert row["published"] == 4.9
+
+
+def test_a_sum_over_a_shipped_layer_is_a_lower_bound(layers, tmp_path):
+    empty = read_plan_facts(_write(tmp_path, []))
+    shipped = indicators(layers, facts=empty).loc["park_m2_per_resident"]
+    # The shipped parks layer is incomplete: below the target does not mean "not met".
+    assert layers["parks"].attrs["shipped"]
+    assert shipped["value"] < 18.5 and shipped["met"] is None
+    assert "lower bound" in shipped["basis"]
+    # The same parks given as the user's own layer are taken at their word.
+    path = tmp_path / "parks.gpkg"
+    layers["parks"].to_file(path)
+    own = tianhe_geo.load_layer("parks", overrides={"parks": path})
+    assert not own.attrs["shipped"]
+    table = indicators({**layers, "parks": own}, facts=empty)
+    assert table.loc["park_m2_per_resident", "met"] is False
+    assert table.loc["park_m2_per_resident", "value"] == pytest.approx(shipped["value"])
+    # Above the target a lower bound proves the target met.
+    big = layers["parks"].copy()
+    big.loc[big.index[0], "geometry"] = layers["boundary"].geometry.iloc[0]
+    big.attrs = dict(layers["parks"].attrs)
+    assert indicators({**layers, "parks": big}, facts=empty).loc["park_m2_per_resident", "met"]

@@ -326,12 +326,12 @@ def _in_district(gdf: gpd.GeoDataFrame, layers: dict, crs: str) -> gpd.GeoDataFr
     return g[shapely.intersects(g.geometry.values, area)]
 
 
-def _recorded(value: float, column: pd.Series, what: str, note: str) -> tuple[float, str]:
+def _recorded(value: float, column: pd.Series, what: str) -> tuple[float, str]:
     """An indicator summed from a capacity column: unknown (NaN), not 0, when none is recorded."""
     n = int(column.notna().sum())
     if n == 0:
         return np.nan, f"no {what} recorded in the data: not measured"
-    return value, f"{what} recorded at {n} of {len(column)} facilities; {note}"
+    return value, f"{what} recorded at {n} of {len(column)} facilities"
 
 
 def indicators(
@@ -369,6 +369,15 @@ def indicators(
     """
     if facts is None:
         facts = load_plan_facts(config.plan_facts)
+    rows = [
+        {"indicator": key, **_indicator_row(key, *measured, facts)}
+        for key, measured in _measured(layers, config).items()
+    ]
+    return pd.DataFrame(rows).set_index("indicator")
+
+
+def _measured(layers: dict[str, gpd.GeoDataFrame], config: AnalysisConfig) -> dict[str, tuple]:
+    """Per indicator: value from the layers (NaN if not carried), basis, and lower-bound flag."""
     crs = config.analysis_crs
     pop = float(layers["subdistricts"]["population"].sum())
     area = layers["boundary"].to_crs(crs).union_all()
@@ -383,57 +392,70 @@ def indicators(
         fac["category"].isin(["primary_school", "middle_school", "kindergarten"])
         & fac["status"].isin(["planned", "under_construction"])
     ]
-    shipped = "computed from the shipped layers, which are incomplete"
-    values = {
+    # Sums over the shipped layers, which are incomplete, are lower bounds.
+    parks_low = bool(layers["parks"].attrs.get("shipped", False))
+    fac_low = bool(layers["facilities"].attrs.get("shipped", False))
+    return {
         "park_m2_per_resident": (
             park_m2 / pop,
-            f"parks layer area in district / census pop; {shipped}",
+            "parks layer area in the district / census population",
+            parks_low,
         ),
-        "doctors_per_1000": _recorded(
-            1000 * health["doctors"].sum() / pop, health["doctors"], "doctors", shipped
+        "doctors_per_1000": (
+            *_recorded(1000 * health["doctors"].sum() / pop, health["doctors"], "doctors"),
+            fac_low,
         ),
-        "elderly_care_beds": _recorded(
-            float(elderly["beds"].sum()), elderly["beds"], "beds", shipped
+        "elderly_care_beds": (
+            *_recorded(float(elderly["beds"].sum()), elderly["beds"], "beds"),
+            fac_low,
         ),
         "new_public_school_places": (
             float(schools["places"].sum()),
-            f"places of planned / under-construction schools; {shipped}",
+            "places of planned / under-construction schools in the facilities layer",
+            fac_low,
         ),
         "old_communities_renovated": (
             np.nan,
-            "not in the shipped data: record progress from the district's reports",
+            "not in the layers: record progress from the district's reports",
+            False,
         ),
     }
-    rows = []
-    for key, (computed, basis) in values.items():
-        target, unit = PLAN_TARGETS[key]
-        fact = facts.loc[key] if key in facts.index else None
-        published = float(fact["value"]) if fact is not None else np.nan
-        value = computed
-        if not np.isfinite(computed) and np.isfinite(published):
-            value = published
-            basis = (
-                f"published figure for {fact['year']} ({fact['scope']}): {fact['derivation']}; "
-                f"{fact['accuracy']}; the layers do not carry it ({basis})"
-            )
-        known = bool(np.isfinite(value))
-        rows.append(
-            {
-                "indicator": key,
-                "value": value,
-                "target": target,
-                "unit": unit,
-                "gap": target - value if known else np.nan,
-                "met": (value >= target) if known else None,
-                "basis": basis,
-                "computed": computed,
-                "published": published,
-                "published_year": fact["year"] if np.isfinite(published) else pd.NA,
-                "published_source": fact["source"] if np.isfinite(published) else "",
-                "target_source": PLAN_SOURCE,
-            }
+
+
+def _indicator_row(
+    key: str, computed: float, basis: str, lower_bound: bool, facts: pd.DataFrame
+) -> dict:
+    """Value (layers first, else the published figure), gap and met for one indicator."""
+    target, unit = PLAN_TARGETS[key]
+    fact = facts.loc[key] if key in facts.index else None
+    published = float(fact["value"]) if fact is not None else np.nan
+    value = computed
+    if not np.isfinite(computed) and np.isfinite(published):
+        value, lower_bound = published, False
+        basis = (
+            f"published figure for {fact['year']} ({fact['scope']}): {fact['derivation']}; "
+            f"{fact['accuracy']}; the layers do not carry it ({basis})"
         )
-    return pd.DataFrame(rows).set_index("indicator")
+    known = bool(np.isfinite(value))
+    met = bool(value >= target) if known else None
+    if known and lower_bound:
+        basis += "; a lower bound, since the shipped layer is incomplete"
+        if not met:
+            met = None  # below the target, but the missing features may close the gap
+            basis += ", so whether the target is met is unknown"
+    return {
+        "value": value,
+        "target": target,
+        "unit": unit,
+        "gap": target - value if known else np.nan,
+        "met": met,
+        "basis": basis,
+        "computed": computed,
+        "published": published,
+        "published_year": fact["year"] if np.isfinite(published) else pd.NA,
+        "published_source": fact["source"] if np.isfinite(published) else "",
+        "target_source": PLAN_SOURCE,
+    }
 
 
 @dataclass(frozen=True)

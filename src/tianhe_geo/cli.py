@@ -226,9 +226,11 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
 def _cmd_indicators(args: argparse.Namespace) -> int:
     from .analysis import indicators
     from .io import write_text
+    from .report import met_label
 
     table = indicators(_layers(args), _config(args))
     view = table[["value", "target", "unit", "gap", "met", "computed", "published"]].round(2)
+    view["met"] = table["met"].map(met_label)
     view["year"] = table["published_year"]
     _say(args, view.to_markdown())
     if args.out:

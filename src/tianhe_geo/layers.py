@@ -157,6 +157,8 @@ def load_layer(
     if name != "boundary":
         boundary = load_layer("boundary", overrides)
     gdf = read_layer_file(path, name, boundary=boundary)
+    # Indicators read this: sums over a shipped (incomplete) layer are lower bounds.
+    gdf.attrs["shipped"] = name not in overrides
     logger.debug("loaded %s: %d features from %s", name, len(gdf), path)
     return gdf
 

@@ -519,20 +519,32 @@ def dashboard_map(
     per = park_area_per_resident(layers).reindex(sub["code"]).to_numpy()
     g = sub.assign(m2=per)
     name = _t("park_m2", lang).format(target=target)
-    _target_choropleth(m, g, "m2", name, lang, target)
+    lower_bound = bool(layers["parks"].attrs.get("shipped", False))
+    _target_choropleth(m, g, "m2", name, lang, target, lower_bound)
     if result.beds_subdistrict.notna().any():
         g = sub.assign(bpk=result.beds_subdistrict.reindex(sub["code"]).to_numpy())
         _choropleth(m, g, "bpk", _t("bpk", lang), lang, GREENS, fmt="{:.2f}", show=False)
     return m
 
 
-def _target_choropleth(m, gdf, column, name, lang, target):
-    """Two-colour choropleth: at or above the plan target, or below it."""
+def _target_choropleth(m, gdf, column, name, lang, target, lower_bound=False):
+    """Two-colour choropleth: at or above the plan target, or below it.
+
+    With ``lower_bound`` (values from an incomplete layer) "below" only means
+    below in this data, and is drawn and labelled as such.
+    """
     labels = {
         "met": {"zh": f"达到目标 (≥ {target:g})", "en": f"meets the target (≥ {target:g})"},
         "short": {"zh": f"低于目标 (< {target:g})", "en": f"below the target (< {target:g})"},
     }
     colours = {"met": "#1a9850", "short": "#d73027"}
+    if lower_bound:
+        labels["short"] = {
+            "zh": f"本数据中低于目标 (< {target:g}; 公园图层不全, 为下限)",
+            "en": f"below the target in this data (< {target:g}; parks layer incomplete: "
+            "a lower bound)",
+        }
+        colours["short"] = "#fdae61"
     g = gdf.copy()
     g[column + "_t"] = g[column].map(lambda v: f"{v:.1f}")
     n = _name(lang)

@@ -236,6 +236,13 @@ def _standards_view(result: PlanAnalysis) -> pd.DataFrame:
     )
 
 
+def met_label(met: bool | None) -> str:
+    """How an indicator's met flag reads in tables: yes, no or unknown."""
+    if met is None or pd.isna(met):
+        return "unknown"
+    return "yes" if met else "no"
+
+
 def _indicators_view(result: PlanAnalysis) -> pd.DataFrame:
     ind = result.indicators
     published = [
@@ -245,6 +252,7 @@ def _indicators_view(result: PlanAnalysis) -> pd.DataFrame:
         )
     ]
     return ind[["value", "target", "unit", "gap", "met", "basis"]].assign(
+        met=ind["met"].map(met_label),
         value=ind["value"].round(2),
         gap=ind["gap"].round(2),
         from_layers=ind["computed"].round(2),

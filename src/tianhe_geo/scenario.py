@@ -196,6 +196,7 @@ def apply_scenario(
             gdf = _set(gdf, change)
         where = f"{change.label} (layer {change.layer!r} after the change)"
         validate_layer(gdf, SCHEMAS[change.layer], where, boundary=out.get("boundary"))
+        gdf.attrs = dict(out[change.layer].attrs)  # a changed shipped layer is still incomplete
         out[change.layer] = gdf
     return out
 
