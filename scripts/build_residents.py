@@ -22,7 +22,7 @@ import pandas as pd
 
 from tianhe_geo import load_layer
 from tianhe_geo.io import write_vector
-from tianhe_geo.population import dasymetric_grid
+from tianhe_geo.population import dasymetric_grid, round_keeping_totals
 
 OUT = Path(__file__).resolve().parents[1] / "data" / "geo" / "residents.geojson"
 CREEK_HALF_WIDTH_M = 15.0
@@ -42,7 +42,8 @@ def main() -> None:
     """Write the residents layer."""
     grid = dasymetric_grid(load_layer("subdistricts"), masks(), cell_size=100.0)
     grid = grid[grid["population"] > 0].copy()
-    grid["population"] = grid["population"].round(2)
+    # Hundredths of a person, rounded so each subdistrict still sums to its census count.
+    grid["population"] = round_keeping_totals(grid["population"], grid["subdistrict"])
     grid["name_zh"] = "模拟人口网格"
     grid["name_en"] = "modelled population cell"
     grid["modelled"] = True

@@ -96,3 +96,44 @@ def dasymetric_grid(
         crs=crs,
     )
     return out.set_index(pd.Index(out["id"].to_numpy())).rename_axis(None)
+
+
+def round_keeping_totals(
+    values: np.ndarray | pd.Series, groups: np.ndarray | pd.Series, decimals: int = 2
+) -> np.ndarray:
+    """Round to ``decimals`` places so that every group still sums to its rounded total.
+
+    Plain rounding of a grid's cells lets a subdistrict's sum drift from its
+    census count by up to half a unit per cell; here each value is floored and
+    the group's shortfall handed, one unit each, to the cells with the largest
+    remainders (the largest-remainder method).
+
+    Parameters
+    ----------
+    values : array-like of float
+        Values (e.g. persons per cell), >= 0.
+    groups : array-like
+        Group label per value (e.g. subdistrict code).
+    decimals : int, default 2
+        Decimal places kept (2 = hundredths of a person).
+
+    Returns
+    -------
+    numpy.ndarray
+        Rounded values; per group ``sum == round(original sum, decimals)``
+        (up to float representation), each within one unit of the original.
+    """
+    scale = 10.0**decimals
+    scaled = np.asarray(values, dtype=float) * scale
+    codes, _ = pd.factorize(np.asarray(groups))
+    floors = np.floor(scaled)
+    remainder = scaled - floors
+    target = np.rint(np.bincount(codes, weights=scaled))
+    short = (target - np.bincount(codes, weights=floors)).astype(np.int64)
+    # Rank cells within their group by remainder, largest first.
+    order = np.lexsort((-remainder, codes))
+    starts = np.searchsorted(codes[order], np.arange(len(target)))
+    rank = np.empty(len(order), dtype=np.int64)
+    sizes = np.bincount(codes, minlength=len(target))
+    rank[order] = np.arange(len(order)) - np.repeat(starts, sizes)
+    return (floors + (rank < short[codes])) / scale
