@@ -87,3 +87,21 @@ def test_park_area_per_subdistrict_adds_up_to_the_indicator(layers):
     district = indicators(layers).loc["park_m2_per_resident", "value"] * pop.sum()
     # Subdistricts tile the district, so the park area inside them is the district's.
     assert total_m2 == pytest.approx(district, rel=1e-6)
+
+
+def test_a_share_below_target_from_a_shipped_layer_is_not_called_failed(layers):
+    from dataclasses import replace
+
+    from tianhe_geo.analysis import standards_table
+    from tianhe_geo.config import DEFAULT_CONFIG
+
+    config = replace(DEFAULT_CONFIG, standards=("gbt51346-park-500", "green-300"))
+    table, _ = standards_table(layers, config)
+    row = table.loc["gbt51346-park-500"]
+    # The shipped parks are incomplete: 30 % of 90 % is a lower bound, not a failure.
+    assert row["share"] < row["target"] and row["met"] is None
+    assert table.loc["green-300", "met"] is None  # no target at all
+    own = layers["parks"].copy()
+    own.attrs = {"shipped": False}
+    table, _ = standards_table({**layers, "parks": own}, config)
+    assert table.loc["gbt51346-park-500", "met"] is False

@@ -228,7 +228,10 @@ def _standards_view(result: PlanAnalysis) -> pd.DataFrame:
             "radius_m": std["radius_m"].map("{:g}".format),
             "share": std["share"].map(_pct),
             "target": std["target"].map(lambda v: "—" if pd.isna(v) else f"> {100 * v:.0f} %"),
-            "met": std["met"].map(lambda v: "—" if v is None or pd.isna(v) else str(bool(v))),
+            "met": [
+                "—" if pd.isna(t) else met_label(m)
+                for t, m in zip(std["target"], std["met"], strict=True)
+            ],
             "uncovered_pop": std["uncovered_pop"].round(0).astype(int),
             "source": std["source"],
         },
