@@ -105,3 +105,51 @@ def test_a_share_below_target_from_a_shipped_layer_is_not_called_failed(layers):
     own.attrs = {"shipped": False}
     table, _ = standards_table({**layers, "parks": own}, config)
     assert table.loc["gbt51346-park-500", "met"] is False
+
+
+def _brute_force_tiered(layers, config, key):
+    from tianhe_geo.analysis import residents_in, select_facilities
+
+    std = config.standard(key)
+    res = residents_in(layers, config)
+    fac = select_facilities(layers, std, config)
+    # All pairs: residents count from their cell centroid, parks from their edge.
+    origins = shapely.centroid(np.asarray(res.geometry.values))
+    d = shapely.distance(origins[:, None], np.asarray(fac.geometry.values)[None, :])
+    radius = np.array([dict(std.radius_by)[t] for t in fac["tier"]])
+    return (d <= radius[None, :]).any(axis=1), res["population"].to_numpy()
+
+
+def test_park_service_areas_by_tier_match_all_pairs(layers):
+    from dataclasses import replace
+
+    from tianhe_geo.analysis import run_standard
+    from tianhe_geo.config import DEFAULT_CONFIG
+
+    for config in (
+        DEFAULT_CONFIG,
+        replace(DEFAULT_CONFIG, radii={"park-tiered": {"city": 300, "ecological": 700}}),
+    ):
+        out = run_standard(layers, "park-tiered", config)
+        want, pop = _brute_force_tiered(layers, config, "park-tiered")
+        np.testing.assert_array_equal(out.covered().to_numpy(), want)
+        assert out.share()["district"] == pytest.approx(pop[want].sum() / pop.sum())
+        assert "service radius per facility" in out.method
+    # Smaller radii for big parks can only lower the share.
+    base = run_standard(layers, "park-tiered").share()["district"]
+    assert out.share()["district"] < base
+
+
+def test_radius_overrides_are_checked_and_siting_needs_one_radius(layers):
+    from tianhe_geo.analysis import site_for_standard
+    from tianhe_geo.config import AnalysisConfig
+
+    assert AnalysisConfig(radii={"park-500": 400}).standard("park-500").radius_m == 400
+    with pytest.raises(AnalysisInputError, match="not in"):
+        AnalysisConfig(radii={"park-tiered": {"zoo": 300}})
+    with pytest.raises(AnalysisInputError, match="positive metres"):
+        AnalysisConfig(radii={"park-500": -1})
+    with pytest.raises(AnalysisInputError, match="unknown standards"):
+        AnalysisConfig(radii={"park-5000": 400})
+    with pytest.raises(AnalysisInputError, match="siting needs one radius"):
+        site_for_standard(layers, "park-tiered", k=1)

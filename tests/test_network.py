@@ -186,3 +186,20 @@ def test_unwalkable_ways_and_clip_are_dropped(tmp_path):
     assert 0 < len(clipped.node_ids) < len(full.node_ids)
     with pytest.raises(DataSourceError, match="no walkable street"):
         read_walk_network(OSM, ANALYSIS_CRS, clip=shapely.box(113.0, 23.0, 113.01, 23.01))
+
+
+def test_service_radius_per_facility_on_the_network(net):
+    from tianhe_geo.analysis import measure_coverage
+
+    res = _points([[113.3312, 23.1309], [113.3334, 23.1337], [113.3302, 23.1341]], "r")
+    fac = _points([[113.3339, 23.1301], [113.3301, 23.1322]], "f")
+    full, _ = network_table(res, fac, net, max_distance=5000, max_snap_m=200)
+    cost = full.pivot(index="origin_id", columns="destination_id", values="cost_m")
+    for radii in ([150.0, 600.0], [600.0, 150.0], [400.0, 400.0]):
+        out = measure_coverage(
+            res, fac, [max(radii)], network=net, group=None, service_radius_m=radii
+        )
+        # Brute force on the full table: within the radius of at least one facility.
+        want = (cost.reindex(index=res.index, columns=fac.index) <= radii).any(axis=1)
+        np.testing.assert_array_equal(out.covered().to_numpy(), want.to_numpy())
+        assert out.method == "street network, service radius per facility"

@@ -7,7 +7,7 @@ algorithms of its own.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import geopandas as gpd
 import numpy as np
@@ -16,8 +16,8 @@ import shapely
 
 from ._errors import AnalysisInputError
 from .access import two_step_fca, weighted_mean
-from .config import DEFAULT_CONFIG, STANDARDS, AnalysisConfig, Standard, check_standards
-from .coverage import CoverageResult, coverage, euclidean_table
+from .config import DEFAULT_CONFIG, AnalysisConfig, Standard
+from .coverage import CoverageResult, check_thresholds, coverage, euclidean_table
 from .crs import require_crs
 from .facts import PLAN_SOURCE, PLAN_TARGETS, load_plan_facts
 from .network import WalkNetwork, network_table
@@ -140,6 +140,7 @@ def measure_coverage(
     config: AnalysisConfig = DEFAULT_CONFIG,
     network: WalkNetwork | None = None,
     group: str | None = "subdistrict",
+    service_radius_m: Sequence[float] | None = None,
 ) -> CoverageResult:
     """Coverage by street network when one is given, else by straight line x detour.
 
@@ -155,20 +156,36 @@ def measure_coverage(
         Street network in the same CRS (e.g. from an OSM extract).
     group : str or None, default "subdistrict"
         Column to summarise by; None for the district only.
+    service_radius_m : sequence of float, optional
+        Each facility's own service radius in metres (row order), e.g. by
+        park tier: a resident then counts as covered at the threshold when
+        within the radius of at least one facility. ``thresholds`` should
+        then be the largest radius.
 
     Returns
     -------
     CoverageResult
         Per resident, per group and uncovered areas.
     """
-    if network is None:
+    if network is None and service_radius_m is None:
         return coverage(
             residents, facilities, thresholds, group=group, detour_factor=config.detour_factor
         )
-    table, snapped = network_table(
-        residents, facilities, network, max(thresholds), config.max_snap_m
-    )
-    return coverage(residents, facilities, thresholds, group=group, table=table, valid=snapped)
+    cut = max(check_thresholds(thresholds))
+    snapped = None
+    if network is None:
+        table = euclidean_table(residents, facilities, cut, config.detour_factor)
+        method = f"straight line x {config.detour_factor:g}"
+    else:
+        table, snapped = network_table(residents, facilities, network, cut, config.max_snap_m)
+        method = "street network"
+    if service_radius_m is not None:
+        # Keep the pairs a facility's own service area reaches.
+        radius = pd.Series(np.asarray(service_radius_m, dtype=float), index=facilities.index)
+        table = table[table["cost_m"] <= radius.reindex(table["destination_id"]).to_numpy()]
+        method += ", service radius per facility"
+    out = coverage(residents, facilities, thresholds, group=group, table=table, valid=snapped)
+    return replace(out, method=method)
 
 
 def run_standard(
@@ -195,11 +212,11 @@ def run_standard(
     CoverageResult
         Coverage at the standard's radius, grouped by ``subdistrict``.
     """
-    check_standards([key])
-    std = STANDARDS[key]
+    std = config.standard(key)
     res = residents_in(layers, config)
     fac = select_facilities(layers, std, config)
-    return measure_coverage(res, fac, [std.radius_m], config, network)
+    radii = std.radii(fac[std.column]) if std.radius_by else None
+    return measure_coverage(res, fac, [std.radius_m], config, network, service_radius_m=radii)
 
 
 def standards_table(
@@ -232,13 +249,13 @@ def standards_table(
     """
     rows, results = [], {}
     for key in config.standards:
-        std = STANDARDS[key]
+        std = config.standard(key)
         out = run_standard(layers, key, config, network)
         results[key] = out
         if on_step:
             on_step(key)
         d = out.summary.loc["district"]
-        share = float(d[f"share_{std.radius_m:g}"])
+        share = float(out.share()["district"])
         rows.append(
             {
                 "standard": key,
@@ -607,8 +624,13 @@ def site_for_standard(  # noqa: PLR0913 - a siting question has this many knobs
     if (k is None) == (target_share is None):
         msg = "give exactly one of k (maximal covering) and target_share (set covering)"
         raise AnalysisInputError(msg)
-    check_standards([key])
-    std = STANDARDS[key]
+    std = config.standard(key)
+    if std.radius_by:
+        msg = (
+            f"standard {key!r} has a radius per {std.column}; siting needs one radius: "
+            "choose a single-radius standard, or override it with AnalysisConfig(radii=...)"
+        )
+        raise AnalysisInputError(msg)
     res = residents_in(layers, config)
     existing = select_facilities(layers, std, config)
     if candidates is None:

@@ -16,7 +16,7 @@ import geopandas as gpd
 import pandas as pd
 
 from .analysis import PlanAnalysis, analyse, site_for_standard
-from .config import DEFAULT_CONFIG, STANDARDS, AnalysisConfig
+from .config import DEFAULT_CONFIG, AnalysisConfig
 from .io import write_text, write_vector
 from .layers import load_layers, subdistrict_names
 from .network import WalkNetwork
@@ -116,7 +116,7 @@ def write_siting(
             pd.DataFrame(sites.drop(columns="geometry")).to_csv(), out / f"siting_{run.key}.csv"
         ),
     ]
-    radius = STANDARDS[run.standard].radius_m
+    radius = config.standard(run.standard).radius_m
     for lang in langs:
         m = new_map(lang, config.tiles, config.offline)
         siting_map(layers, r, run.existing, radius, lang, config.tiles, m)

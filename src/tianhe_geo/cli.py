@@ -153,11 +153,16 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _coverage_facilities(args: argparse.Namespace, layers: dict, config: AnalysisConfig):
+    """Facilities, thresholds and (for a standard with radii per class) each one's radius."""
     from .analysis import select_facilities, select_features
 
     if args.standard:
-        std = STANDARDS[args.standard]
-        return select_facilities(layers, std, config), args.threshold or [std.radius_m]
+        std = config.standard(args.standard)
+        fac = select_facilities(layers, std, config)
+        if args.threshold:  # the user's thresholds apply to every facility
+            return fac, args.threshold, None
+        radii = std.radii(fac[std.column]) if std.radius_by else None
+        return fac, [std.radius_m], radii
     if not args.facilities:
         msg = "give --standard KEY, or --facilities LAYER with --threshold METRES"
         raise TianheGeoError(msg)
@@ -165,7 +170,7 @@ def _coverage_facilities(args: argparse.Namespace, layers: dict, config: Analysi
         msg = "--facilities needs at least one --threshold METRES"
         raise TianheGeoError(msg)
     chosen = select_features(layers, args.facilities, _parse_where(args.where), config)
-    return chosen, args.threshold
+    return chosen, args.threshold, None
 
 
 def _summary_view(summary: pd.DataFrame, names: pd.Series) -> pd.DataFrame:
@@ -207,12 +212,11 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
 
     config = _config(args)
     layers = _layers(args)
-    facilities, thresholds = _coverage_facilities(args, layers, config)
+    facilities, thresholds, radii = _coverage_facilities(args, layers, config)
     group = None if args.group == "district" else "subdistrict"
     net = _network(args, config, layers)
-    result = measure_coverage(
-        residents_in(layers, config), facilities, thresholds, config, net, group
-    )
+    res = residents_in(layers, config)
+    result = measure_coverage(res, facilities, thresholds, config, net, group, radii)
     names = subdistrict_names(layers["subdistricts"])
     view = _summary_view(result.summary, names)
     _say(args, f"{len(facilities)} facilities; distance: {result.method}")

@@ -7,8 +7,8 @@ error rather than a silent new attribute.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 from ._errors import AnalysisInputError
@@ -32,11 +32,16 @@ class Standard:
     values : tuple of str
         Values of ``column`` that count.
     radius_m : float
-        Walking distance in metres.
+        Walking distance in metres; with ``radius_by``, the largest of the
+        radii (the summary's columns are named after it).
     target_share : float or None
         Share of residents (0-1) the rule asks for, when it sets one.
     source : str
         Where the rule comes from and how sure it is.
+    radius_by : tuple of (str, float)
+        Service radius in metres per value of ``column`` (e.g. per park
+        tier); a resident is covered when within the radius of at least one
+        facility. Empty: every facility has ``radius_m``.
     """
 
     key: str
@@ -48,6 +53,46 @@ class Standard:
     radius_m: float
     target_share: float | None
     source: str
+    radius_by: tuple[tuple[str, float], ...] = ()
+
+    def __post_init__(self) -> None:
+        radii = [self.radius_m, *(r for _, r in self.radius_by)]
+        if not all(isinstance(r, int | float) and 0 < r < float("inf") for r in radii):
+            msg = f"standard {self.key!r}: radii must be positive metres, got {radii}"
+            raise AnalysisInputError(msg)
+        unknown = sorted({v for v, _ in self.radius_by} - set(self.values))
+        if unknown:
+            msg = f"standard {self.key!r}: radius_by names {unknown}, not in {self.values}"
+            raise AnalysisInputError(msg)
+        if self.radius_by and self.radius_m != max(r for _, r in self.radius_by):
+            msg = f"standard {self.key!r}: radius_m must be the largest of radius_by"
+            raise AnalysisInputError(msg)
+
+    def radii(self, values) -> list[float]:
+        """Service radius in metres of each facility, from its ``column`` values."""
+        by = dict(self.radius_by)
+        return [float(by.get(v, self.radius_m)) for v in values]
+
+    def with_radius(self, radius: float | Mapping[str, float]) -> Standard:
+        """The same rule with another radius, or other radii per value.
+
+        Parameters
+        ----------
+        radius : float or mapping
+            Metres for every facility, or per value of ``column`` (merged
+            with the preset's; values not named keep theirs).
+
+        Returns
+        -------
+        Standard
+            A new, checked standard.
+        """
+        if isinstance(radius, Mapping):
+            by = {**dict(self.radius_by), **{k: float(v) for k, v in radius.items()}}
+            by.update({v: by.get(v, self.radius_m) for v in self.values if v not in by})
+            pairs = tuple(by.items())
+            return replace(self, radius_by=pairs, radius_m=max(r for _, r in pairs))
+        return replace(self, radius_m=float(radius), radius_by=())
 
 
 STANDARDS: MappingProxyType[str, Standard] = MappingProxyType(
@@ -170,6 +215,21 @@ STANDARDS: MappingProxyType[str, Standard] = MappingProxyType(
                 "bus stops (500 m) are not in the shipped data",
             ),
             Standard(
+                "park-tiered",
+                "公园绿地分级服务半径覆盖",
+                "Park service areas by tier",
+                "parks",
+                "tier",
+                ("ecological", "city", "community", "pocket"),
+                2000.0,
+                None,
+                "Service radius by park tier: 游园/口袋公园 300 m and 社区公园 500 m "
+                "(300米见绿、500米见园); 城市公园 1,000 m and 生态公园 2,000 m are ASSUMED from "
+                "common planning practice, not confirmed in a standard's text: override with "
+                "AnalysisConfig(radii={'park-tiered': {'city': ...}})",
+                (("pocket", 300.0), ("community", 500.0), ("city", 1000.0), ("ecological", 2000.0)),
+            ),
+            Standard(
                 "sdg-11.7.1",
                 "SDG 11.7.1 公共空间400米",
                 "SDG 11.7.1: open public space within 400 m",
@@ -241,6 +301,10 @@ class AnalysisConfig:
     offline : bool
         Maps carry Leaflet inline and work without network (True), or load it
         from the CDN for smaller files (False).
+    radii : mapping, optional
+        Radius overrides per standard key: metres for every facility
+        (``{"park-500": 400}``) or per value of the standard's column
+        (``{"park-tiered": {"city": 1500}}``).
     plan_facts : str, optional
         CSV of published indicator values (see :mod:`tianhe_geo.facts`) used
         where the layers cannot measure an indicator; ``None`` = the shipped
@@ -258,15 +322,36 @@ class AnalysisConfig:
     tiles: str = "osm"
     offline: bool = True
     plan_facts: str | None = None
+    radii: Mapping[str, float | Mapping[str, float]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         check_standards(self.standards)
+        check_standards(list(self.radii))
+        for key in self.radii:
+            self.standard(key)  # checks the override
         if self.detour_factor < 1:
             msg = f"detour_factor must be >= 1, got {self.detour_factor!r}"
             raise AnalysisInputError(msg)
         if self.tiles not in ("osm", "gaode", "none"):
             msg = f"tiles must be 'osm', 'gaode' or 'none', got {self.tiles!r}"
             raise AnalysisInputError(msg)
+
+    def standard(self, key: str) -> Standard:
+        """The preset ``key`` with this configuration's radius override applied.
+
+        Parameters
+        ----------
+        key : str
+            A key of :data:`STANDARDS`.
+
+        Returns
+        -------
+        Standard
+            The standard as this run measures it.
+        """
+        check_standards([key])
+        std = STANDARDS[key]
+        return std.with_radius(self.radii[key]) if key in self.radii else std
 
 
 DEFAULT_CONFIG = AnalysisConfig()

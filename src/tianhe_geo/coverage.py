@@ -58,6 +58,28 @@ class CoverageResult:
     method: str
     thresholds: tuple[float, ...]
 
+    def _threshold(self, threshold: float | None) -> float:
+        if threshold is None:
+            if len(self.thresholds) != 1:
+                msg = f"several thresholds {self.thresholds}: say which one"
+                raise AnalysisInputError(msg)
+            return self.thresholds[0]
+        if threshold not in self.thresholds:
+            msg = f"threshold {threshold:g} m not measured; measured: {self.thresholds}"
+            raise AnalysisInputError(msg)
+        return threshold
+
+    def share(self, threshold: float | None = None) -> pd.Series:
+        """Share covered (0-1) per group and ``district`` at a threshold.
+
+        The only threshold when omitted.
+        """
+        return self.summary[f"share_{self._threshold(threshold):g}"]
+
+    def covered(self, threshold: float | None = None) -> pd.Series:
+        """Covered flag per resident at a threshold (the only one when omitted)."""
+        return self.residents[f"covered_{self._threshold(threshold):g}"]
+
 
 def check_thresholds(thresholds: float | Sequence[float]) -> tuple[float, ...]:
     """Return thresholds as a sorted tuple of metres, or raise a clear error.

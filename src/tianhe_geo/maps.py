@@ -320,7 +320,7 @@ def _title(key: str, lang: str) -> str:
 def _share_layer(m, layers, result: PlanAnalysis, key, lang, name, show=True):
     """Choropleth of the share of residents a standard covers, per subdistrict."""
     sub = layers["subdistricts"]
-    share = result.results[key].summary[f"share_{STANDARDS[key].radius_m:g}"]
+    share = result.results[key].share()
     g = sub.assign(share=share.reindex(sub["code"]).to_numpy())
     return _choropleth(m, g, "share", name, lang, GREENS, show=show)
 

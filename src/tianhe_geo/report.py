@@ -51,7 +51,8 @@ def coverage_by_subdistrict(result: PlanAnalysis, names: pd.Series) -> pd.DataFr
     """
     frames = []
     for key, out in result.results.items():
-        r = f"{STANDARDS[key].radius_m:g}"
+        (radius,) = out.thresholds
+        r = f"{radius:g}"
         s = out.summary
         frames.append(
             pd.DataFrame(
@@ -59,7 +60,7 @@ def coverage_by_subdistrict(result: PlanAnalysis, names: pd.Series) -> pd.DataFr
                     "subdistrict": s.index,
                     "name": s.index.map(lambda c: names.get(c, "天河区 Tianhe District")),
                     "standard": key,
-                    "radius_m": STANDARDS[key].radius_m,
+                    "radius_m": radius,
                     "population": s["population"].round(0).to_numpy(),
                     "covered_pop": s[f"covered_pop_{r}"].round(0).to_numpy(),
                     "share": s[f"share_{r}"].round(4).to_numpy(),
@@ -307,7 +308,7 @@ def report_charts(
         if key not in result.results:
             continue
         std = STANDARDS[key]
-        share = result.results[key].summary[f"share_{std.radius_m:g}"].drop("district")
+        share = result.results[key].share().drop("district")
         out[f"share_{key}.png"] = charts.share_by_subdistrict(
             share.rename(index=names), std.name_en, std.target_share
         )
@@ -528,7 +529,7 @@ def write_report(
         "Parks and their 500 m reach": parks_map(layers, result, lang, config.tiles),
     }
     for r in sitings[:1]:
-        radius = STANDARDS[r.standard].radius_m
+        radius = config.standard(r.standard).radius_m
         maps[r.question] = siting_map(layers, r.result, r.existing, radius, lang, config.tiles)
     pages = {t: render_html(add_legends_and_controls(m)) for t, m in maps.items()}
     files = [f"charts/{n}" for n in pngs]

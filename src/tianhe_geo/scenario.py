@@ -21,7 +21,7 @@ import shapely
 
 from ._errors import AnalysisInputError, LayerSchemaError
 from .analysis import indicators, residents_in, run_standard
-from .config import DEFAULT_CONFIG, STANDARDS, AnalysisConfig, check_standards
+from .config import DEFAULT_CONFIG, AnalysisConfig, check_standards
 from .coverage import dissolve_residents
 from .crs import STORAGE_CRS, require_crs
 from .network import WalkNetwork
@@ -290,9 +290,8 @@ def _standard_diff(
     config: AnalysisConfig,
     network: WalkNetwork | None,
 ) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
-    r = f"{STANDARDS[key].radius_m:g}"
-    b = run_standard(before, key, config, network).residents[f"covered_{r}"]
-    a = run_standard(after, key, config, network).residents[f"covered_{r}"]
+    b = run_standard(before, key, config, network).covered()
+    a = run_standard(after, key, config, network).covered()
     res = residents_in(after, config)
     frame = pd.DataFrame(
         {
@@ -309,7 +308,7 @@ def _standard_diff(
     table = pd.DataFrame(
         {
             "standard": key,
-            "radius_m": STANDARDS[key].radius_m,
+            "radius_m": config.standard(key).radius_m,
             "population": per["population"],
             "share_before": per["before"] / per["population"],
             "share_after": per["after"] / per["population"],
