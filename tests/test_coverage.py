@@ -154,3 +154,14 @@ def test_flags_only_equals_counted_flags():
         assert (a.residents[f"covered_{t}"] == b.residents[f"covered_{t}"]).all()
     pd.testing.assert_frame_equal(a.summary, b.summary)
     assert "n_within_250" not in b.residents
+
+
+def test_one_point_multipoints_count_as_points():
+    crs = "EPSG:4547"
+    geoms = [shapely.MultiPoint([(0, 0)]), shapely.Point(1000, 0), shapely.Point(30, 0)]
+    res = gpd.GeoDataFrame({"population": [1, 2, 3]}, geometry=geoms, crs=crs)
+    fac = gpd.GeoDataFrame(geometry=[shapely.Point(0, 10)], crs=crs)
+    out = coverage(res, fac, [100])
+    assert out.covered().tolist() == [True, False, True]
+    assert out.residents["nearest_m"].iloc[0] == pytest.approx(10)
+    assert shapely.get_num_geometries(out.uncovered.geometry.iloc[0]) == 1

@@ -110,15 +110,28 @@ def _geoms(gdf: gpd.GeoDataFrame) -> np.ndarray:
     return np.asarray(gdf.geometry.values)
 
 
-def _points(gdf: gpd.GeoDataFrame) -> tuple[np.ndarray, bool]:
-    """Representative points and whether the rows were points already.
+@dataclass(frozen=True)
+class _Origins:
+    """The residents as query points: geometries, coordinates, and whether they were points."""
 
-    Residents' cells count from their centroid.
+    geoms: np.ndarray
+    xy: np.ndarray
+    points: bool
+
+
+def _origins(residents: gpd.GeoDataFrame) -> _Origins:
+    """Representative points (cells count from their centroid), checked for emptiness.
+
+    Points are recognised and read in one pass: exactly one coordinate per row
+    means no missing, empty or polygon rows.
     """
-    geoms = _geoms(gdf)
-    if _is_points(geoms):
-        return geoms, True
-    return shapely.centroid(geoms), False
+    geoms = _geoms(residents)
+    xy, row = shapely.get_coordinates(geoms, return_index=True)
+    if len(xy) == len(geoms) and np.array_equal(row, np.arange(len(geoms))):
+        return _Origins(geoms, xy, True)
+    _check_not_empty("residents", residents)
+    centroids = shapely.centroid(geoms)
+    return _Origins(centroids, shapely.get_coordinates(centroids), False)
 
 
 def _is_points(geoms: np.ndarray) -> bool:
@@ -133,22 +146,31 @@ def _check_detour(detour_factor: float) -> None:
 
 def _prepare(
     residents: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, detour_factor: float
-) -> tuple[np.ndarray, bool]:
-    """Validate a straight-line query once; return the residents' points (see _points)."""
-    _check_pair(residents, facilities)
+) -> _Origins:
+    """Validate a straight-line query once; return the residents as query points."""
+    _check_crs_pair(residents, facilities)
     _check_detour(detour_factor)
-    return _points(residents)
+    _check_not_empty("facilities", facilities)
+    return _origins(residents)
 
 
 def _check_pair(residents: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame) -> None:
+    _check_crs_pair(residents, facilities)
+    _check_not_empty("residents", residents)
+    _check_not_empty("facilities", facilities)
+
+
+def _check_crs_pair(residents: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame) -> None:
     require_same_crs(residents=residents, facilities=facilities)
     require_projected(residents, "residents")
-    for name, gdf in (("residents", residents), ("facilities", facilities)):
-        # One pass finds both: a missing or an empty geometry has no coordinates.
-        bad = shapely.get_num_coordinates(_geoms(gdf)) == 0
-        if bad.any():
-            msg = f"{name}: rows {list(gdf.index[bad])[:10]} have missing or empty geometry"
-            raise AnalysisInputError(msg)
+
+
+def _check_not_empty(name: str, gdf: gpd.GeoDataFrame) -> None:
+    # One pass finds both: a missing or an empty geometry has no coordinates.
+    bad = shapely.get_num_coordinates(_geoms(gdf)) == 0
+    if bad.any():
+        msg = f"{name}: rows {list(gdf.index[bad])[:10]} have missing or empty geometry"
+        raise AnalysisInputError(msg)
 
 
 def euclidean_table(
@@ -177,18 +199,18 @@ def euclidean_table(
         ``origin_id`` (residents' index), ``destination_id`` (facilities'
         index), ``cost_m`` (metres), sorted by origin then cost.
     """
-    origins, _ = _prepare(residents, facilities, detour_factor)
+    origins = _prepare(residents, facilities, detour_factor)
     (limit,) = check_thresholds(max_distance)
     radius = limit / detour_factor
     fac = _geoms(facilities)
-    if len(fac) == 0 or len(origins) == 0:
+    if len(fac) == 0 or len(origins.xy) == 0:
         oi = fi = np.empty(0, dtype=np.intp)
         dist = np.empty(0)
     elif _is_points(fac):
         oi, fi, dist = _kdtree_pairs(origins, fac, radius)
     else:
-        oi, fi = shapely.STRtree(fac).query(origins, predicate="dwithin", distance=radius)
-        dist = shapely.distance(origins[oi], fac[fi])
+        oi, fi = shapely.STRtree(fac).query(origins.geoms, predicate="dwithin", distance=radius)
+        dist = shapely.distance(origins.geoms[oi], fac[fi])
     table = pd.DataFrame(
         {
             COST_COLUMNS[0]: residents.index.to_numpy()[oi],
@@ -200,8 +222,8 @@ def euclidean_table(
     return table.sort_values(["origin_id", "cost_m"], kind="stable").reset_index(drop=True)
 
 
-def _kdtree_pairs(origins: np.ndarray, fac: np.ndarray, radius: float) -> tuple:
-    o_xy = shapely.get_coordinates(origins)
+def _kdtree_pairs(origins: _Origins, fac: np.ndarray, radius: float) -> tuple:
+    o_xy = origins.xy
     f_xy = shapely.get_coordinates(fac)
     pairs = cKDTree(f_xy).query_ball_point(o_xy, r=radius, workers=-1, return_sorted=False)
     counts = np.fromiter((len(p) for p in pairs), dtype=np.intp, count=len(pairs))
@@ -239,20 +261,20 @@ def euclidean_counts(
     dict
         Threshold -> counts per resident (row order).
     """
-    origins, _ = _prepare(residents, facilities, detour_factor)
+    origins = _prepare(residents, facilities, detour_factor)
     return _counts(origins, facilities, check_thresholds(thresholds), detour_factor)
 
 
 def _counts(
-    origins: np.ndarray, facilities: gpd.GeoDataFrame, ts: Sequence[float], detour_factor: float
+    origins: _Origins, facilities: gpd.GeoDataFrame, ts: Sequence[float], detour_factor: float
 ) -> dict[float, np.ndarray]:
     out = {}
     if len(facilities) == 0:
-        return {t: np.zeros(len(origins), dtype=np.intp) for t in ts}
+        return {t: np.zeros(len(origins.xy), dtype=np.intp) for t in ts}
     fac = _geoms(facilities)
     if _is_points(fac):
         tree = cKDTree(shapely.get_coordinates(fac))
-        xy = shapely.get_coordinates(origins)
+        xy = origins.xy
         for t in ts:
             out[t] = np.asarray(
                 tree.query_ball_point(xy, r=t / detour_factor, workers=-1, return_length=True)
@@ -260,8 +282,8 @@ def _counts(
         return out
     tree = shapely.STRtree(fac)
     for t in ts:
-        oi, _ = tree.query(origins, predicate="dwithin", distance=t / detour_factor)
-        out[t] = np.bincount(oi, minlength=len(origins))
+        oi, _ = tree.query(origins.geoms, predicate="dwithin", distance=t / detour_factor)
+        out[t] = np.bincount(oi, minlength=len(origins.xy))
     return out
 
 
@@ -285,12 +307,12 @@ def nearest_facility(
         Indexed like ``residents``: ``nearest_id`` and ``nearest_m`` (metres;
         ``inf`` and missing id when there are no facilities).
     """
-    origins, _ = _prepare(residents, facilities, detour_factor)
+    origins = _prepare(residents, facilities, detour_factor)
     return _nearest(origins, residents.index, facilities, detour_factor)
 
 
 def _nearest(
-    origins: np.ndarray, index: pd.Index, facilities: gpd.GeoDataFrame, detour_factor: float
+    origins: _Origins, index: pd.Index, facilities: gpd.GeoDataFrame, detour_factor: float
 ) -> pd.DataFrame:
     out = pd.DataFrame(index=index)
     if len(facilities) == 0:
@@ -300,10 +322,10 @@ def _nearest(
     fac = _geoms(facilities)
     if _is_points(fac):
         f_xy = shapely.get_coordinates(fac)
-        dist, idx = cKDTree(f_xy).query(shapely.get_coordinates(origins), k=1, workers=-1)
+        dist, idx = cKDTree(f_xy).query(origins.xy, k=1, workers=-1)
     else:
         tree = shapely.STRtree(fac)
-        (oi, idx), dist = tree.query_nearest(origins, return_distance=True, all_matches=False)
+        (oi, idx), dist = tree.query_nearest(origins.geoms, return_distance=True, all_matches=False)
         order = np.argsort(oi, kind="stable")
         idx, dist = idx[order], dist[order]
     out["nearest_id"] = facilities.index.to_numpy()[idx]
@@ -468,7 +490,12 @@ def dissolve_residents(residents: gpd.GeoDataFrame, mask: np.ndarray) -> shapely
 
 def _dissolve(geoms: np.ndarray, points: bool) -> shapely.Geometry:
     if points:
-        return shapely.multipoints(geoms) if len(geoms) else shapely.MultiPoint()
+        # From coordinates: a one-point MultiPoint row counts as its point.
+        return (
+            shapely.multipoints(shapely.get_coordinates(geoms))
+            if len(geoms)
+            else shapely.MultiPoint()
+        )
     # Grid cells do not overlap: the coverage union is exact and fast.
     return shapely.coverage_union_all(geoms) if len(geoms) else shapely.MultiPolygon()
 
@@ -523,7 +550,8 @@ def coverage(  # noqa: PLR0913 - a coverage query has this many knobs
     pop = population_of(residents, population)
     points = None
     if table is None:
-        origins, points = _prepare(residents, facilities, detour_factor)
+        origins = _prepare(residents, facilities, detour_factor)
+        points = origins.points
         nearest = _nearest(origins, residents.index, facilities, detour_factor)
         if counts:
             per_res = _per_resident(nearest, _counts(origins, facilities, ts, detour_factor))
