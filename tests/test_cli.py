@@ -131,6 +131,28 @@ def test_coverage_matches_the_python_api(capsys, tmp_path):
     assert cli.loc["district", "share_1000"] == pytest.approx(api.loc["district", "share_1000"])
 
 
+def test_radius_overrides_reach_the_analysis(capsys, tmp_path):
+    from dataclasses import replace
+
+    import pandas as pd
+
+    import tianhe_geo
+    from tianhe_geo.analysis import run_standard
+    from tianhe_geo.config import DEFAULT_CONFIG
+
+    out = tmp_path / "x.csv"
+    argv = ["coverage", "--standard", "park-tiered", "--out", str(out)]
+    argv += ["--radius", "park-tiered:city=300", "--radius", "park-tiered:ecological=700"]
+    assert main(argv) == 0
+    cli = pd.read_csv(out, index_col=0)
+    config = replace(DEFAULT_CONFIG, radii={"park-tiered": {"city": 300, "ecological": 700}})
+    api = run_standard(tianhe_geo.load_layers(), "park-tiered", config)
+    # The largest radius names the column: 700 m now, not the preset's 2,000 m.
+    assert cli.loc["district", "share_700"] == pytest.approx(api.share()["district"])
+    preset = run_standard(tianhe_geo.load_layers(), "park-tiered").share()["district"]
+    assert api.share()["district"] < preset
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
@@ -149,6 +171,9 @@ def test_coverage_matches_the_python_api(capsys, tmp_path):
         (["site", "lscp", "--standard", "green-300", "--target", "1.5"], "target_share"),
         (["site", "mclp", "--standard", "green-300", "--k", "-1"], "k must be"),
         (["site", "mclp", "--standard", "green-300", "--k", "2", "--spacing", "0"], "spacing"),
+        (["coverage", "--standard", "park-500", "--radius", "park-500=far"], "--radius expects"),
+        (["coverage", "--standard", "park-500", "--radius", "park-tiered:zoo=9"], "'zoo'"),
+        (["coverage", "--standard", "park-500", "--radius", "nope=9"], "unknown standards"),
     ],
 )
 def test_bad_arguments_give_one_clear_line(argv, message, capsys, tmp_path, monkeypatch):

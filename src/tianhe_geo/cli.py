@@ -57,6 +57,30 @@ def _parse_where(items: Sequence[str]) -> dict[str, list[str]]:
     return out
 
 
+def _parse_radii(items: Sequence[str]) -> dict:
+    """``KEY=METRES`` or ``KEY:VALUE=METRES`` (a radius per tier/category) into config radii."""
+    out: dict = {}
+    for item in items:
+        target, sep, metres = item.partition("=")
+        key, colon, value = target.partition(":")
+        try:
+            radius = float(metres)
+        except ValueError:
+            radius = None
+        if not sep or not key or (colon and not value) or radius is None:
+            msg = f"--radius expects STANDARD=METRES or STANDARD:VALUE=METRES, got {item!r}"
+            raise TianheGeoError(msg)
+        if colon:
+            by = out.setdefault(key, {})
+            if not isinstance(by, dict):
+                msg = f"--radius: {key!r} is given both one radius and radii per value"
+                raise TianheGeoError(msg)
+            by[value] = radius
+        else:
+            out[key] = radius
+    return out
+
+
 @contextmanager
 def _progress(args: argparse.Namespace, total: int, what: str) -> Iterator[Callable[[str], None]]:
     """A progress bar on stderr, shown only on a terminal and without ``--quiet``."""
@@ -88,6 +112,9 @@ def _config(args: argparse.Namespace) -> AnalysisConfig:
         value = getattr(args, name, None)
         if value is not None:
             fields[name] = value
+    radii = _parse_radii(getattr(args, "radius", None) or [])
+    if radii:
+        fields["radii"] = radii
     return replace(DEFAULT_CONFIG, **fields)
 
 
@@ -394,6 +421,13 @@ def _add_distance(p: argparse.ArgumentParser) -> None:
         "--osm",
         metavar="FILE",
         help="OpenStreetMap extract (.osm XML or .osm.pbf) for walking distances along streets",
+    )
+    p.add_argument(
+        "--radius",
+        action="append",
+        metavar="STANDARD[:VALUE]=METRES",
+        help="override a standard's radius (park-500=400) or one class's in a per-class "
+        "standard (park-tiered:city=1500); repeatable",
     )
 
 
