@@ -20,6 +20,7 @@ from .config import DEFAULT_CONFIG, AnalysisConfig, Standard
 from .coverage import CoverageResult, check_thresholds, coverage, euclidean_table
 from .crs import require_crs
 from .facts import PLAN_SOURCE, PLAN_TARGETS, load_plan_facts
+from .layers import is_shipped
 from .network import WalkNetwork, network_table
 from .siting import SitingResult, candidate_grid, maximal_covering, set_covering
 
@@ -282,7 +283,7 @@ def _standard_met(share: float, std: Standard, layers: dict) -> bool | None:
     if std.target_share is None:
         return None
     met = bool(share > std.target_share)
-    if not met and layers[std.layer].attrs.get("shipped", False):
+    if not met and is_shipped(layers[std.layer]):
         return None
     return met
 
@@ -426,8 +427,8 @@ def _measured(layers: dict[str, gpd.GeoDataFrame], config: AnalysisConfig) -> di
         & fac["status"].isin(["planned", "under_construction"])
     ]
     # Sums over the shipped layers, which are incomplete, are lower bounds.
-    parks_low = bool(layers["parks"].attrs.get("shipped", False))
-    fac_low = bool(layers["facilities"].attrs.get("shipped", False))
+    parks_low = is_shipped(layers["parks"])
+    fac_low = is_shipped(layers["facilities"])
     return {
         "park_m2_per_resident": (
             park_m2 / pop,

@@ -105,7 +105,7 @@ def write_siting(
     list of pathlib.Path
         ``siting_<key>.gpkg``, ``siting_<key>.csv``, ``siting_<key>_<lang>.html``.
     """
-    from .mapping import add_legends_and_controls, new_map, render_html
+    from .mapping import new_map
     from .maps import siting_map
 
     out, r = Path(out_dir), run.result
@@ -120,8 +120,7 @@ def write_siting(
     for lang in langs:
         m = new_map(lang, config.tiles, config.offline)
         siting_map(layers, r, run.existing, radius, lang, config.tiles, m)
-        page = render_html(add_legends_and_controls(m))
-        written.append(write_text(page, out / f"siting_{run.key}_{lang}.html"))
+        written.append(_write_map(m, out / f"siting_{run.key}_{lang}.html"))
     return written
 
 
@@ -183,7 +182,6 @@ def write_scenario(
         ``changes``) and ``scenario_<key>_<standard>_<lang>.html`` for every
         standard the scenario changes.
     """
-    from .mapping import add_legends_and_controls, render_html
     from .maps import scenario_map
 
     out, c = Path(out_dir), run.comparison
@@ -200,9 +198,15 @@ def write_scenario(
     for key in moved:
         for lang in langs:
             m = scenario_map(run.layers, c, key, lang, config.tiles)
-            page = render_html(add_legends_and_controls(m))
-            written.append(write_text(page, out / f"{stem}_{key}_{lang}.html"))
+            written.append(_write_map(m, out / f"{stem}_{key}_{lang}.html"))
     return written
+
+
+def _write_map(m, path: Path) -> Path:
+    """Finish a map (legends, layer control) and write it as one HTML page."""
+    from .mapping import add_legends_and_controls, render_html
+
+    return write_text(render_html(add_legends_and_controls(m)), path)
 
 
 def write_tables(

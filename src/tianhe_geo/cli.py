@@ -431,6 +431,14 @@ def _add_distance(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_run_options(p: argparse.ArgumentParser, facts: bool = False) -> None:
+    """Options of every command that analyses and draws: basemap, distance, radii (, facts)."""
+    _add_map_options(p)
+    _add_distance(p)
+    if facts:
+        _add_facts(p)
+
+
 def _add_facts(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--facts",
@@ -530,8 +538,7 @@ def _add_output_commands(sub) -> None:
     p.add_argument("--only", action="append", metavar="MAP", help="map name (repeatable)")
     p.add_argument("--lang", choices=["zh", "en", "both"], default="both")
     p.add_argument("--out", default="maps", help="output folder (default: maps)")
-    _add_map_options(p)
-    _add_distance(p)
+    _add_run_options(p)
 
     p = _sub(
         sub,
@@ -545,9 +552,7 @@ def _add_output_commands(sub) -> None:
     p.add_argument("--scenario", metavar="FILE", help="scenario to report (default: the plan)")
     p.add_argument("--no-scenario", action="store_true", help="leave the scenario section out")
     p.add_argument("--no-siting", action="store_true", help="leave the siting section out")
-    _add_map_options(p)
-    _add_distance(p)
-    _add_facts(p)
+    _add_run_options(p, facts=True)
 
     p = _sub(
         sub,
@@ -559,9 +564,7 @@ def _add_output_commands(sub) -> None:
     p.add_argument("--out", default="maps", help="output folder (default: maps)")
     p.add_argument("--no-scenario", action="store_true", help="skip the plan scenario")
     p.add_argument("--no-siting", action="store_true", help="skip the siting questions")
-    _add_map_options(p)
-    _add_distance(p)
-    _add_facts(p)
+    _add_run_options(p, facts=True)
 
 
 def _add_planning_commands(sub) -> None:
@@ -602,8 +605,7 @@ def _add_planning_commands(sub) -> None:
         m.add_argument("--time-limit", type=float, default=60.0, help="solver limit, seconds")
         m.add_argument("--lang", choices=["zh", "en", "both"], default="both")
         m.add_argument("--out", default="sites", help="output folder (default: sites)")
-        _add_map_options(m)
-        _add_distance(m)
+        _add_run_options(m)
 
     p = _sub(
         sub,
@@ -623,9 +625,7 @@ def _add_planning_commands(sub) -> None:
     r.add_argument("file", nargs="?", help="scenario file (default: the shipped plan)")
     r.add_argument("--standard", action="append", metavar="KEY", help="standards (repeatable)")
     r.add_argument("--out", default="scenario", help="output folder (default: scenario)")
-    _add_map_options(r)
-    _add_distance(r)
-    _add_facts(r)
+    _add_run_options(r, facts=True)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -11,6 +11,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
+import numpy as np
+import pandas as pd
+
 from ._errors import AnalysisInputError
 from .crs import ANALYSIS_CRS
 
@@ -68,10 +71,10 @@ class Standard:
             msg = f"standard {self.key!r}: radius_m must be the largest of radius_by"
             raise AnalysisInputError(msg)
 
-    def radii(self, values) -> list[float]:
+    def radii(self, values: pd.Series) -> np.ndarray:
         """Service radius in metres of each facility, from its ``column`` values."""
-        by = dict(self.radius_by)
-        return [float(by.get(v, self.radius_m)) for v in values]
+        by = pd.Series(dict(self.radius_by), dtype=float)
+        return pd.Series(values).map(by).fillna(self.radius_m).to_numpy(dtype=float)
 
     def with_radius(self, radius: float | Mapping[str, float]) -> Standard:
         """The same rule with another radius, or other radii per value.

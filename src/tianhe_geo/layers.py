@@ -73,6 +73,26 @@ def layer_path(name: str) -> Path:
     return data_dir() / f"{name}.geojson"
 
 
+def is_shipped(gdf: gpd.GeoDataFrame) -> bool:
+    """Whether a layer is the shipped one (set by :func:`load_layer`).
+
+    The shipped parks and facilities are incomplete, so sums and shares over
+    them are lower bounds; a user's own layer is taken at its word.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        A loaded layer (or one derived from it with its ``attrs`` kept).
+
+    Returns
+    -------
+    bool
+        True for a shipped layer; False for a user's file or a frame of
+        unknown origin.
+    """
+    return bool(gdf.attrs.get("shipped", False))
+
+
 def _check_name(name: str) -> None:
     if name not in SCHEMAS:
         msg = f"unknown layer {name!r}; known layers: {', '.join(LAYER_NAMES)}"
@@ -157,7 +177,6 @@ def load_layer(
     if name != "boundary":
         boundary = load_layer("boundary", overrides)
     gdf = read_layer_file(path, name, boundary=boundary)
-    # Indicators read this: sums over a shipped (incomplete) layer are lower bounds.
     gdf.attrs["shipped"] = name not in overrides
     logger.debug("loaded %s: %d features from %s", name, len(gdf), path)
     return gdf

@@ -26,6 +26,7 @@ from .config import DEFAULT_CONFIG, STANDARDS, AnalysisConfig
 from .coverage import dissolve_residents
 from .facts import PLAN_TARGETS
 from .io import write_text
+from .layers import is_shipped
 from .mapping import add_layer, add_legends_and_controls, new_map, render_html
 from .scenario import ScenarioComparison
 from .siting import SitingResult
@@ -519,7 +520,7 @@ def dashboard_map(
     per = park_area_per_resident(layers).reindex(sub["code"]).to_numpy()
     g = sub.assign(m2=per)
     name = _t("park_m2", lang).format(target=target)
-    lower_bound = bool(layers["parks"].attrs.get("shipped", False))
+    lower_bound = is_shipped(layers["parks"])
     _target_choropleth(m, g, "m2", name, lang, target, lower_bound)
     if result.beds_subdistrict.notna().any():
         g = sub.assign(bpk=result.beds_subdistrict.reindex(sub["code"]).to_numpy())
