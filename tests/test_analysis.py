@@ -84,7 +84,7 @@ def test_park_area_per_subdistrict_adds_up_to_the_indicator(layers):
     per = park_area_per_resident(layers)
     pop = layers["subdistricts"].set_index("code")["population"]
     total_m2 = (per * pop.reindex(per.index)).sum()
-    district = indicators(layers).loc["park_m2_per_resident", "value"] * pop.sum()
+    district = indicators(layers).loc["park_m2_per_resident", "computed"] * pop.sum()
     # Subdistricts tile the district, so the park area inside them is the district's.
     assert total_m2 == pytest.approx(district, rel=1e-6)
 

@@ -68,9 +68,11 @@ def test_a_published_value_fills_an_indicator_the_layers_cannot_measure(layers, 
     assert doctors["value"] == 4.9 and doctors["published"] == 4.9
     assert doctors["gap"] == pytest.approx(5.8 - 4.9) and not doctors["met"]
     assert "published figure for 2023" in doctors["basis"]
-    # Park area is measured from the layers: that stays the value, the figure sits beside it.
+    # Park area from the shipped (incomplete) layer is only a lower bound: the published
+    # figure is the value, the computed one sits beside it.
     parks = table.loc["park_m2_per_resident"]
-    assert parks["value"] == parks["computed"] != 30 and parks["published"] == 30
+    assert parks["value"] == parks["published"] == 30 and 0 < parks["computed"] < 30
+    assert parks["met"] and "only a lower bound" in parks["basis"]
     # Without a fact the indicator is unknown, not zero; the config path is read the same way.
     table = indicators(layers, AnalysisConfig(plan_facts=str(path)))
     assert table.loc["doctors_per_1000", "value"] == 4.9
@@ -84,6 +86,7 @@ def test_layers_with_capacities_take_precedence_over_the_published_value(layers,
     fac = layers["facilities"].copy()
     health = fac["category"].isin(["hospital", "community_health"]) & (fac["status"] == "existing")
     fac.loc[health, "doctors"] = 100
+    fac.attrs["shipped"] = False  # the analyst's own facility list, taken at its word
     own = {**layers, "facilities": fac}
     table = indicators(own, facts=read_plan_facts(path))
     row = table.loc["doctors_per_1000"]
@@ -91,6 +94,12 @@ def test_layers_with_capacities_take_precedence_over_the_published_value(layers,
     # Only facilities inside the district (plus the edge buffer) count; at most all of them.
     assert 0 < row["value"] == row["computed"] <= 1000 * 100 * health.sum() / pop
     assert row["published"] == 4.9
+    # The same counts on the shipped (incomplete) list are a lower bound: the figure wins.
+    fac.attrs["shipped"] = True
+    row = indicators({**layers, "facilities": fac}, facts=read_plan_facts(path)).loc[
+        "doctors_per_1000"
+    ]
+    assert row["value"] == 4.9 and 0 < row["computed"] and "lower bound" in row["basis"]
 
 
 def test_a_sum_over_a_shipped_layer_is_a_lower_bound(layers, tmp_path):
@@ -113,3 +122,18 @@ def test_a_sum_over_a_shipped_layer_is_a_lower_bound(layers, tmp_path):
     big.loc[big.index[0], "geometry"] = layers["boundary"].geometry.iloc[0]
     big.attrs = dict(layers["parks"].attrs)
     assert indicators({**layers, "parks": big}, facts=empty).loc["park_m2_per_resident", "met"]
+
+
+def test_a_figure_off_the_plans_basis_cannot_decide_met(layers, tmp_path):
+    columns = [*FACT_COLUMNS, "comparable"]
+    path = _write(tmp_path, [[*_fact("elderly_care_beds", 9000), "no"]], columns)
+    row = indicators(layers, facts=read_plan_facts(path)).loc["elderly_care_beds"]
+    # Above the target, but over another window: shown, with neither gap nor verdict.
+    assert row["value"] == 9000 and row["met"] is None and np.isnan(row["gap"])
+    assert "not on the plan's basis" in row["basis"]
+    # The shipped school-places figure (2018-2022, not 2021-2025) is marked so.
+    shipped = indicators(layers).loc["new_public_school_places"]
+    assert shipped["value"] == shipped["published"] and shipped["met"] is None
+    bad = _write(tmp_path, [[*_fact("elderly_care_beds", 9000), "maybe"]], columns)
+    with pytest.raises(LayerSchemaError, match="row 2, column 'comparable': 'maybe', not yes"):
+        read_plan_facts(bad)

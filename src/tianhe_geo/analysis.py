@@ -459,19 +459,33 @@ def _measured(layers: dict[str, gpd.GeoDataFrame], config: AnalysisConfig) -> di
 def _indicator_row(
     key: str, computed: float, basis: str, lower_bound: bool, facts: pd.DataFrame
 ) -> dict:
-    """Value (layers first, else the published figure), gap and met for one indicator."""
+    """Value, gap and met for one indicator.
+
+    The value is what the layers give, unless they give nothing or only a lower
+    bound (a sum over an incomplete shipped layer) and a published figure exists:
+    then the published figure is the value and the computed one sits beside it.
+    """
     target, unit = PLAN_TARGETS[key]
     fact = facts.loc[key] if key in facts.index else None
     published = float(fact["value"]) if fact is not None else np.nan
     value = computed
-    if not np.isfinite(computed) and np.isfinite(published):
+    from_published = bool(np.isfinite(published) and (lower_bound or not np.isfinite(computed)))
+    if from_published:
+        why = (
+            f"the shipped layers give only a lower bound, {computed:,.4g} ({basis})"
+            if np.isfinite(computed)
+            else f"the layers do not carry it ({basis})"
+        )
         value, lower_bound = published, False
         basis = (
             f"published figure for {fact['year']} ({fact['scope']}): {fact['derivation']}; "
-            f"{fact['accuracy']}; the layers do not carry it ({basis})"
+            f"{fact['accuracy']}; {why}"
         )
     known = bool(np.isfinite(value))
     met = bool(value >= target) if known else None
+    if from_published and not fact.get("comparable", True):
+        met, known = None, False  # no gap either: the figure measures something else
+        basis += "; not on the plan's basis (another window or scope), so met is unknown"
     if known and lower_bound:
         basis += "; a lower bound, since the shipped layer is incomplete"
         if not met:

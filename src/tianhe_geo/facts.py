@@ -31,6 +31,10 @@ PLAN_SOURCE = "Tianhe 10th party congress report (2021), 2025 targets"
 
 #: Columns of a plan-facts table.
 FACT_COLUMNS = ("indicator", "value", "unit", "year", "scope", "derivation", "source", "accuracy")
+#: Optional column: ``no`` marks a figure not on the plan's basis (another time window
+#: or scope), shown but unable to tell whether the target is met; empty or ``yes``
+#: (the default) means comparable.
+COMPARABLE = "comparable"
 
 #: File name of the shipped table in the data folder.
 FACTS_FILE = "plan_facts.csv"
@@ -45,7 +49,9 @@ def read_plan_facts(
     ----------
     path : path-like
         CSV (UTF-8) with the columns of :data:`FACT_COLUMNS`; ``value`` may be
-        empty where nothing was found.
+        empty where nothing was found. An optional ``comparable`` column
+        (``yes``/``no``, empty = yes) says whether a figure is on the plan's
+        basis (same window and scope as the target).
     indicators : tuple of str, optional
         Allowed indicator names (default: the plan's, see
         :data:`PLAN_TARGETS`).
@@ -54,7 +60,7 @@ def read_plan_facts(
     -------
     pandas.DataFrame
         Indexed by ``indicator``; ``value`` float (NaN when not found), ``year``
-        nullable integer.
+        nullable integer, ``comparable`` bool.
 
     Raises
     ------
@@ -75,6 +81,9 @@ def read_plan_facts(
     problems = [f"missing column {c!r}" for c in FACT_COLUMNS if c not in raw.columns]
     if problems:
         raise LayerSchemaError(str(p), problems)
+    if COMPARABLE not in raw.columns:
+        raw[COMPARABLE] = ""
+    comparable = raw[COMPARABLE].str.strip().str.lower()
     value = pd.to_numeric(raw["value"].replace("", np.nan), errors="coerce")
     year = pd.to_numeric(raw["year"].replace("", np.nan), errors="coerce")
     for i, row in raw.iterrows():
@@ -90,12 +99,16 @@ def read_plan_facts(
             problems.append(f"{line}, column 'year': a value needs the year it refers to")
         if row["value"] != "" and not row["source"].strip():
             problems.append(f"{line}, column 'source': a value needs its source")
+        if comparable[i] not in ("", "yes", "no"):
+            problems.append(f"{line}, column {COMPARABLE!r}: {row[COMPARABLE]!r}, not yes or no")
     dup = raw["indicator"][raw["indicator"].duplicated()]
     problems += [f"indicator {d!r} appears more than once" for d in dup]
     if problems:
         raise LayerSchemaError(str(p), problems)
-    out = raw.assign(value=value.astype(float), year=year.astype("Int64"))
-    return out.set_index("indicator")[list(FACT_COLUMNS[1:])]
+    out = raw.assign(
+        value=value.astype(float), year=year.astype("Int64"), comparable=comparable != "no"
+    )
+    return out.set_index("indicator")[[*FACT_COLUMNS[1:], COMPARABLE]]
 
 
 def load_plan_facts(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
