@@ -11,7 +11,9 @@ Provenance (details and URLs in ``data/geo/sources/parks.md``):
   no text or geometry was copied.
 * Positions are WGS-84 (EPSG:4326) values written by the author from general
   knowledge of Guangzhou and the roads named in those pages. No AMap/Tencent
-  (GCJ-02) coordinates were used, so no datum shift is applied.
+  (GCJ-02) coordinates were used, so no datum shift is applied. Exception (3rd pass): the
+  天河体育中心 box is anchored on English Wikipedia's WGS-84 stadium coordinate and checked
+  against OSM station points (also WGS-84).
 * Every outline is SCHEMATIC (``approximate`` = True): a box between the named
   roads, an ellipse or circle sized to the published area, or a buffered
   corridor. Forest parks that reach the district edge are clipped to the
@@ -76,6 +78,12 @@ SRC_LIEDE_BRIDGE = (
     " usable area ~4018 m2)"
 )
 
+SRC_TIYU = (
+    "English Wikipedia 'Tianhe Stadium' via wiki-gateway.eudic.net/wikipedia_en/Tianhe_Sports_Center.html"
+    " (stadium 23.140647N 113.319328E, WGS-84; gates: 林和西 north, 体育西路 west/south);"
+    " wiki.thedays.cn 天河体育中心 (天河路北侧, 510,000 m2; public facilities added after 1995)"
+)
+
 # fmt: off
 #: Named parks. shape: ("box", vertices) | ("circle", lon, lat, target_ha)
 #: | ("ellipse", lon, lat, semi_x_m, semi_y_m) | ("corridor", vertices, half_width_m)
@@ -109,6 +117,8 @@ NAMED = [
     # --- added 2026-11 (2nd pass): community/pocket parks in subdistricts that had none; see parks.md.
     ("park-chebei",            "community",  "车陂公园",       "Chebei Park",                           ("circle", 113.3980, 23.1230, 1.0),                          False, 1000.0, SRC_CHEBEI + "; position only to subdistrict level (车陂, between 中山大道 and 黄埔大道), area assumed 1 ha; current state unverified"),
     ("park-liede-bridge-dragonboat", "pocket", "龙舟文化公园（猎德大桥桥下）", "Dragon Boat Culture Park (under Liede Bridge)", ("ellipse", 113.3330, 23.1148, 20.0, 64.0), False, 300.0, SRC_LIEDE_BRIDGE + "; position approximate (猎德大桥 x 临江大道 junction, north bank), drawn as a 20 m x 64 m ellipse along the bridge axis = published area"),
+    # --- added 2026-11 (3rd pass): public open space in the old core; see parks.md.
+    ("park-tianhe-sports-centre", "community", "天河体育中心（户外开放场地）", "Tianhe Sports Centre grounds", ("box", [(113.3160, 23.1370), (113.3235, 23.1370), (113.3235, 23.1432), (113.3160, 23.1432)]), False, 200.0, SRC_TIYU + "; not a registered park: public sports grounds (free outdoor fitness trail, courts, children's table-tennis area) counted as open space; box between 天河路 (S), 林和西 north gate (N), 体育西路 (W) and 体育东路 (E), edges checked against OSM APM stations 体育中心南 / 林和西 (transit_osm_reference.csv); drawn ~52 ha vs 51 ha published, whole site incl. stadium buildings"),
 ]
 
 #: Subdistricts given a placeholder community park, and those also given a pocket park.
