@@ -190,3 +190,21 @@ def test_scenario_file_is_valid_json_for_other_tools(tmp_path, layers):
     doc = json.loads(path.read_text())
     lon, lat = doc["features"][0]["geometry"]["coordinates"][0][0]
     assert 112 < lon < 115 and 22 < lat < 24
+
+
+@pytest.mark.parametrize("offline", [True, False])
+def test_difference_maps_follow_the_offline_choice(layers, tmp_path, offline):
+    from tianhe_geo.build import write_scenario
+    from tianhe_geo.config import AnalysisConfig
+    from tianhe_geo.report import ScenarioRun
+
+    res = layers["residents"].to_crs(ANALYSIS_CRS)
+    c = res.geometry.centroid[res["population"].idxmax()]
+    sc = Scenario("one park", (Change("parks", "add", features=_new_park(c.x, c.y)),))
+    after = apply_scenario(layers, sc)
+    run = ScenarioRun("t", sc, after, compare(layers, after, standards=["green-300"]))
+    written = write_scenario(tmp_path, run, AnalysisConfig(offline=offline), langs=("en",))
+    page = (tmp_path / "scenario_t_green-300_en.html").read_text(encoding="utf-8")
+    assert tmp_path / "scenario_t_green-300_en.html" in written
+    # Self-contained by default; with --cdn the scripts are linked, not inlined.
+    assert ("<script src=" in page) is not offline

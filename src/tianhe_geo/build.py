@@ -182,6 +182,7 @@ def write_scenario(
         ``changes``) and ``scenario_<key>_<standard>_<lang>.html`` for every
         standard the scenario changes.
     """
+    from .mapping import new_map
     from .maps import scenario_map
 
     out, c = Path(out_dir), run.comparison
@@ -197,7 +198,8 @@ def write_scenario(
     moved = c.standards.index[(c.standards["gained_pop"] + c.standards["lost_pop"]) > 0]
     for key in moved:
         for lang in langs:
-            m = scenario_map(run.layers, c, key, lang, config.tiles)
+            m = new_map(lang, config.tiles, config.offline)
+            scenario_map(run.layers, c, key, lang, config.tiles, m)
             written.append(_write_map(m, out / f"{stem}_{key}_{lang}.html"))
     return written
 

@@ -516,7 +516,7 @@ def write_report(
     list of pathlib.Path
         Files written.
     """
-    from .mapping import add_legends_and_controls, render_html
+    from .mapping import add_legends_and_controls, new_map, render_html
     from .maps import dashboard_map, parks_map, siting_map
 
     out = Path(out_dir)
@@ -524,13 +524,19 @@ def write_report(
     by_sub = coverage_by_subdistrict(result, names)
     pngs = report_charts(result, layers, run)
     written = [write_bytes(png, out / "charts" / name) for name, png in pngs.items()]
+
+    def base():  # honours the offline / CDN choice
+        return new_map(lang, config.tiles, config.offline)
+
     maps = {
-        "Coverage by subdistrict": dashboard_map(layers, result, lang, config.tiles),
-        "Parks and their 500 m reach": parks_map(layers, result, lang, config.tiles),
+        "Coverage by subdistrict": dashboard_map(layers, result, lang, config.tiles, base()),
+        "Parks and their 500 m reach": parks_map(layers, result, lang, config.tiles, base()),
     }
     for r in sitings[:1]:
         radius = config.standard(r.standard).radius_m
-        maps[r.question] = siting_map(layers, r.result, r.existing, radius, lang, config.tiles)
+        maps[r.question] = siting_map(
+            layers, r.result, r.existing, radius, lang, config.tiles, base()
+        )
     pages = {t: render_html(add_legends_and_controls(m)) for t, m in maps.items()}
     files = [f"charts/{n}" for n in pngs]
     md = markdown_report(result, by_sub, layers, config, run, files, sitings)
