@@ -4,6 +4,9 @@ Straight-line distance uses a spatial index (scipy's cKDTree for point
 facilities, shapely's STRtree for polygon facilities such as parks, measured
 to the polygon edge) and never buffers: a buffer is a polygon with a few
 dozen sides, not a circle, and misclassifies residents near its edge.
+Counts of point facilities within a radius come from an exact grid method
+(:mod:`tianhe_geo._radius_counts`), several times faster than the k-d tree
+when each resident has many facilities in reach.
 
 Every distance method produces the same long table (``origin_id``,
 ``destination_id``, ``cost_m``), cut at a threshold, so every measure here
@@ -584,8 +587,8 @@ def coverage(  # noqa: PLR0913 - a coverage query has this many knobs
     counts : bool, default True
         Count the facilities within each threshold (``n_within_<t>``). With
         straight-line distance and ``False``, covered flags come from the
-        nearest distance alone, which is several times faster for many
-        facilities.
+        nearest distance alone (about 3x faster for a million residents and
+        5,000 facilities, see ``bench/``).
 
     Returns
     -------
