@@ -120,6 +120,14 @@ def test_bad_input_messages():
         coverage(res2, fac, 500)
     zero = res.assign(population=0)
     assert np.isnan(coverage(zero, fac, 500).summary.loc["district", "share_500"])
+    # Coordinates that are not numbers are named, for residents and facilities alike.
+    nan_point = shapely.Point(np.nan, np.nan)
+    for name, frame in (("residents", res), ("facilities", fac)):
+        broken = frame.copy()
+        broken.loc[broken.index[1], "geometry"] = nan_point
+        args = (broken, fac) if name == "residents" else (res, broken)
+        with pytest.raises(AnalysisInputError, match=rf"{name}: rows \['.1'\] have NaN"):
+            coverage(*args, 500)
 
 
 @settings(max_examples=40, deadline=None)

@@ -138,10 +138,18 @@ def _origins(residents: gpd.GeoDataFrame) -> _Origins:
     # One coordinate per row also means points (a one-point MultiPoint counts as its point).
     xy, row = shapely.get_coordinates(geoms, return_index=True)
     if len(xy) == len(geoms) and np.array_equal(row, np.arange(len(geoms))):
-        return _Origins(geoms, xy, True)
+        return _Origins(geoms, _finite(residents, xy), True)
     _check_not_empty("residents", residents)
     centroids = shapely.centroid(geoms)
-    return _Origins(centroids, shapely.get_coordinates(centroids), False)
+    return _Origins(centroids, _finite(residents, shapely.get_coordinates(centroids)), False)
+
+
+def _finite(residents: gpd.GeoDataFrame, xy: np.ndarray) -> np.ndarray:
+    bad = ~np.isfinite(xy).all(axis=1)
+    if bad.any():
+        msg = f"residents: rows {list(residents.index[bad])[:10]} have NaN or infinite coordinates"
+        raise AnalysisInputError(msg)
+    return xy
 
 
 #: Above this many rows the x and y of points are read on two threads.
@@ -200,6 +208,11 @@ def _check_not_empty(name: str, gdf: gpd.GeoDataFrame) -> None:
     bad = shapely.get_num_coordinates(_geoms(gdf)) == 0
     if bad.any():
         msg = f"{name}: rows {list(gdf.index[bad])[:10]} have missing or empty geometry"
+        raise AnalysisInputError(msg)
+    xy, row = shapely.get_coordinates(_geoms(gdf), return_index=True)
+    bad = np.unique(row[~np.isfinite(xy).all(axis=1)])
+    if len(bad):
+        msg = f"{name}: rows {list(gdf.index[bad])[:10]} have NaN or infinite coordinates"
         raise AnalysisInputError(msg)
 
 
