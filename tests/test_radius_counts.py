@@ -13,6 +13,10 @@ from tianhe_geo.coverage import coverage
 
 RADII = (0.0, 50.0, 100.0, 250.0, 300.0, 2_000.0)
 
+# Two dense towns 20 km apart: cells are sized by the occupied area, not the extent.
+_TOWNS = np.random.default_rng(6).normal(0, 200, (600, 2)) + np.array([500_000, 2_500_000])
+_TOWNS[300:, 0] += 20_000
+
 
 def _brute(q, p, radii):
     d = np.hypot(q[:, None, 0] - p[None, :, 0], q[:, None, 1] - p[None, :, 1])
@@ -57,8 +61,9 @@ def test_matches_brute_force(seed, n, m, lattice, rows_per_chunk):
         np.full((5, 2), 500_000.0),  # all queries at one spot: a grid of one cell
         np.column_stack([np.linspace(0, 900, 40), np.zeros(40)]) + 500_000,  # on a line
         np.array([[500_000.0, 2_600_000.0]]),  # one query
+        _TOWNS,
     ],
-    ids=["one-spot", "line", "single"],
+    ids=["one-spot", "line", "single", "two-towns"],
 )
 def test_degenerate_query_layouts(q):
     rng = np.random.default_rng(3)

@@ -32,6 +32,8 @@ import numpy as np
 CELL_PER_SPACING = 2.5
 #: At most this many (point, grid row) pairs are expanded at once (bounds memory).
 ROWS_PER_CHUNK = 200_000
+#: Cells per side of the coarse histogram that measures how much of the extent is occupied.
+COARSE_CELLS = 256
 #: The grid never has more than this many cells per side.
 MAX_CELLS_PER_SIDE = 8192
 
@@ -56,7 +58,7 @@ class _Grid:
     def of(cls, xy: np.ndarray) -> _Grid:
         lo, hi = xy.min(axis=0), xy.max(axis=0)
         width, height = hi - lo
-        spacing = np.sqrt(width * height / len(xy))
+        spacing = np.sqrt(_occupied_area(xy, lo, width, height) / len(xy))
         cell = max(CELL_PER_SPACING * spacing, max(width, height) / MAX_CELLS_PER_SIDE, 1e-3)
         nx = int(width // cell) + 1
         ny = int(height // cell) + 1
@@ -74,6 +76,18 @@ class _Grid:
             float(lo[0]), float(lo[1]), float(cell), nx, ny, order, start, cell_of,
             xy[order, 0], xy[order, 1], float(margin),
         )  # fmt: skip
+
+
+def _occupied_area(xy: np.ndarray, lo: np.ndarray, width: float, height: float) -> float:
+    """Area (m²) of the coarse cells that hold queries.
+
+    Clustered queries (towns far apart) are spaced by this, not by their bounding box.
+    """
+    side = COARSE_CELLS
+    i = np.minimum((xy[:, 0] - lo[0]) * (side / max(width, 1e-9)), side - 1).astype(np.intp)
+    j = np.minimum((xy[:, 1] - lo[1]) * (side / max(height, 1e-9)), side - 1).astype(np.intp)
+    occupied = np.count_nonzero(np.bincount(j * side + i, minlength=side * side))
+    return occupied * (width / side) * (height / side)
 
 
 def count_within(
