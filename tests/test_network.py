@@ -12,7 +12,13 @@ from tianhe_geo import DataSourceError, NetworkError
 from tianhe_geo.coverage import coverage, euclidean_table
 from tianhe_geo.crs import ANALYSIS_CRS
 from tianhe_geo.io import read_osm_graph
-from tianhe_geo.network import from_edges, from_graph, nearest_node_distance, network_table
+from tianhe_geo.network import (
+    from_edges,
+    from_graph,
+    nearest_node_distance,
+    network_nearest,
+    network_table,
+)
 
 OSM = Path(__file__).parent / "data" / "grid.osm"
 
@@ -105,6 +111,42 @@ def test_multi_source_nearest_matches_table(net):
         expect = min(nx.shortest_path_length(g, int(n), int(s), weight="weight") for s in rows)
         assert d[n] == pytest.approx(expect, abs=1e-6)
     assert np.isinf(d[~net.in_main]).all()
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), cut=st.floats(100, 1500), n_fac=st.integers(1, 6))
+def test_one_pass_nearest_equals_the_nearest_of_the_table(net, seed, cut, n_fac):
+    # The table is checked against networkx above; the one-pass answer must pick the same
+    # distance (facility snap distances differ, so a plain node-to-node pass would not).
+    rng = np.random.default_rng(seed)
+    box = ([113.3295, 23.1295], [113.3345, 23.1345])  # the grid plus a margin
+    res = _points(rng.uniform(*box, (30, 2)), "r")
+    fac = _points(rng.uniform(*box, (n_fac, 2)), "f")
+    near, ok = network_nearest(res, fac, net, cut, max_snap_m=150)
+    table, ok_table = network_table(res, fac, net, cut, max_snap_m=150)
+    assert (ok == ok_table).all()
+    best = table.groupby("origin_id")["cost_m"].min().reindex(res.index)
+    reached = best.notna().to_numpy()
+    assert np.allclose(near["nearest_m"].to_numpy()[reached], best[reached], atol=1e-6)
+    assert np.isinf(near["nearest_m"].to_numpy()[~reached]).all()
+    assert near["nearest_id"].isna().to_numpy().tolist() == (~reached).tolist()
+    # The named facility is one at that distance.
+    pair = table.set_index(["origin_id", "destination_id"])["cost_m"]
+    for rid, row in near[reached].iterrows():
+        assert pair[(rid, row["nearest_id"])] == pytest.approx(row["nearest_m"], abs=1e-6)
+    # coverage(..., network=) gives the same flags with and without counting.
+    fast = coverage(res, fac, [cut / 2, cut], network=net, counts=False, max_snap_m=150)
+    full = coverage(res, fac, [cut / 2, cut], network=net, max_snap_m=150)
+    for t in (cut / 2, cut):
+        assert (fast.covered(t) == full.covered(t)).all()
+    assert fast.summary.equals(full.summary) and fast.method == "street network"
+
+
+def test_one_pass_nearest_without_a_snapped_facility(net):
+    res = _points([[113.331, 23.131]], "r")
+    fac = _points([[113.35, 23.15]], "f")  # 2 km from the grid
+    near, ok = network_nearest(res, fac, net, 1000, max_snap_m=150)
+    assert ok.all() and np.isinf(near["nearest_m"]).all() and near["nearest_id"].isna().all()
 
 
 def test_no_edges_and_bad_files(tmp_path):

@@ -168,9 +168,17 @@ def measure_coverage(
     CoverageResult
         Per resident, per group and uncovered areas.
     """
-    if network is None and service_radius_m is None:
+    if service_radius_m is None:
+        # On a network: one shortest-path pass for the nearest facility (no counts).
         return coverage(
-            residents, facilities, thresholds, group=group, detour_factor=config.detour_factor
+            residents,
+            facilities,
+            thresholds,
+            group=group,
+            detour_factor=config.detour_factor,
+            counts=network is None,
+            network=network,
+            max_snap_m=config.max_snap_m,
         )
     cut = max(check_thresholds(thresholds))
     snapped = None

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import cached_property
 
 import geopandas as gpd
 import numpy as np
@@ -57,6 +58,11 @@ class WalkNetwork:
     matrix: csr_matrix
     in_main: np.ndarray
     crs: str
+
+    @cached_property
+    def main_tree(self) -> cKDTree:
+        """Spatial index of the largest component's nodes (built once, used by every snap)."""
+        return cKDTree(self.xy[self.in_main])
 
     @property
     def n_fragment_nodes(self) -> int:
@@ -237,12 +243,12 @@ def snap(points: gpd.GeoDataFrame, net: WalkNetwork, max_snap_m: float) -> Snap:
     Snap
         Node, distance and flag per point, in row order.
     """
-    main = np.flatnonzero(net.in_main)
-    geoms = points.geometry.values
-    xy = shapely.get_coordinates(shapely.centroid(geoms))
-    dist, idx = cKDTree(net.xy[main]).query(xy, k=1, workers=-1)
+    geoms = np.asarray(points.geometry.values)  # plain array: no pandas ufunc dispatch
+    if not (shapely.get_type_id(geoms) == 0).all():
+        geoms = shapely.centroid(geoms)
+    dist, idx = net.main_tree.query(shapely.get_coordinates(geoms), k=1, workers=-1)
     ok = dist <= max_snap_m
-    return Snap(np.where(ok, main[idx], -1), dist, ok)
+    return Snap(np.where(ok, np.flatnonzero(net.in_main)[idx], -1), dist, ok)
 
 
 def network_table(
@@ -278,13 +284,7 @@ def network_table(
         Bool per resident (index as ``residents``): False for residents too
         far from the main network, who are neither covered nor uncovered.
     """
-    require_same_crs(residents=residents, facilities=facilities)
-    require_projected(residents, "residents")
-    if residents.crs != net.crs:
-        msg = f"residents are in {residents.crs} but the network is in {net.crs}"
-        raise NetworkError(msg)
-    rs = snap(residents, net, max_snap_m)
-    fs = snap(facilities, net, max_snap_m)
+    rs, fs = _snap_pair(residents, facilities, net, max_snap_m)
     parts = []
     fac_ok = np.flatnonzero(fs.snapped)
     res_ok = np.flatnonzero(rs.snapped)
@@ -305,19 +305,106 @@ def network_table(
         )
     table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COST_COLUMNS)
     table = table.astype({"cost_m": float})
+    _log_snaps(f"network table: {len(table)} pairs", rs, fs, net, max_snap_m)
+    table = table.sort_values(["origin_id", "cost_m"], kind="stable").reset_index(drop=True)
+    return table, pd.Series(rs.snapped, index=residents.index, name="snapped")
+
+
+def network_nearest(
+    residents: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    net: WalkNetwork,
+    max_distance: float,
+    max_snap_m: float = 200.0,
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Nearest facility of every resident by walking distance, in one shortest-path pass.
+
+    Distance = resident's snap distance + shortest path + facility's snap
+    distance, as in :func:`network_table`, but only the nearest facility is
+    kept, so one multi-source Dijkstra over the whole network answers every
+    resident (instead of one search per facility).
+
+    Parameters
+    ----------
+    residents : geopandas.GeoDataFrame
+        Points or cells in ``net.crs``.
+    facilities : geopandas.GeoDataFrame
+        Points (polygons use their centroid) in ``net.crs``.
+    net : WalkNetwork
+        The network.
+    max_distance : float
+        Search cut-off in metres: farther residents get ``inf``.
+    max_snap_m : float, default 200
+        Maximum distance from a point to the network.
+
+    Returns
+    -------
+    nearest : pandas.DataFrame
+        Indexed like ``residents``: ``nearest_id`` (missing beyond the cut-off
+        or when unsnapped) and ``nearest_m`` (metres, ``inf`` there).
+    snapped : pandas.Series
+        Bool per resident, as in :func:`network_table`.
+    """
+    rs, fs = _snap_pair(residents, facilities, net, max_snap_m)
+    fac = np.flatnonzero(fs.snapped)
+    n, k = net.matrix.shape[0], len(fac)
+    out = pd.DataFrame(index=residents.index)
+    snapped = pd.Series(rs.snapped, index=residents.index, name="snapped")
+    if k == 0:  # no facility on the network: nobody is reached
+        out["nearest_id"] = pd.Series([None] * len(out), index=out.index, dtype=object)
+        out["nearest_m"] = np.inf
+        return out, snapped
+    # Each facility becomes a leaf joined to its node by its snap distance, so one pass
+    # from all leaves measures snap + path exactly. (A zero-length edge would read as
+    # "no edge" in a sparse matrix: the smallest positive float adds nothing to a path.)
+    graph = net.matrix.tocoo()
+    leaf = n + np.arange(k)
+    rows = np.concatenate([graph.row, leaf, fs.node[fac]])
+    cols = np.concatenate([graph.col, fs.node[fac], leaf])
+    w = np.maximum(fs.distance_m[fac], np.finfo(float).tiny)
+    data = np.concatenate([graph.data, w, w])
+    augmented = csr_matrix((data, (rows, cols)), shape=(n + k, n + k))
+    dist, _, source = dijkstra(
+        augmented,
+        directed=False,
+        indices=leaf,
+        min_only=True,
+        return_predecessors=True,
+        limit=max_distance,
+    )
+    at = np.where(rs.snapped, rs.node, 0)
+    cost = np.where(rs.snapped, dist[at] + rs.distance_m, np.inf)
+    reached = cost <= max_distance
+    ids = facilities.index.to_numpy()[fac[np.where(reached, source[at] - n, 0)]]
+    out["nearest_id"] = pd.Series(ids, index=out.index).where(reached)
+    out["nearest_m"] = np.where(reached, cost, np.inf)
+    _log_snaps(f"network nearest: {int(reached.sum())} reached", rs, fs, net, max_snap_m)
+    return out, snapped
+
+
+def _snap_pair(
+    residents: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, net: WalkNetwork, max_snap_m: float
+) -> tuple[Snap, Snap]:
+    require_same_crs(residents=residents, facilities=facilities)
+    require_projected(residents, "residents")
+    if residents.crs != net.crs:
+        msg = f"residents are in {residents.crs} but the network is in {net.crs}"
+        raise NetworkError(msg)
+    return snap(residents, net, max_snap_m), snap(facilities, net, max_snap_m)
+
+
+def _log_snaps(what: str, rs: Snap, fs: Snap, net: WalkNetwork, max_snap_m: float) -> None:
     logger.info(
-        "network table: %d pairs; %d of %d residents and %d of %d facilities unsnapped "
-        "(> %g m); %d fragment nodes ignored",
-        len(table),
+        "%s; %d of %d residents and %d of %d facilities unsnapped (> %g m); "
+        "%d fragment nodes ignored",
+        what,
         int((~rs.snapped).sum()),
-        len(residents),
+        len(rs.snapped),
         int((~fs.snapped).sum()),
-        len(facilities),
+        len(fs.snapped),
         max_snap_m,
         net.n_fragment_nodes,
     )
-    table = table.sort_values(["origin_id", "cost_m"], kind="stable").reset_index(drop=True)
-    return table, pd.Series(rs.snapped, index=residents.index, name="snapped")
 
 
 def nearest_node_distance(net: WalkNetwork, sources: np.ndarray, limit: float) -> np.ndarray:
