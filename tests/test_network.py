@@ -3,6 +3,7 @@ from pathlib import Path
 import geopandas as gpd
 import networkx as nx
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from hypothesis import given, settings
@@ -245,3 +246,52 @@ def test_service_radius_per_facility_on_the_network(net):
         want = (cost.reindex(index=res.index, columns=fac.index) <= radii).any(axis=1)
         np.testing.assert_array_equal(out.covered().to_numpy(), want.to_numpy())
         assert out.method == "street network, service radius per facility"
+
+
+def test_table_on_a_larger_grid_equals_whole_network_search():
+    # Each group of facilities is searched only on the part of the network within reach;
+    # the answer must equal a search over the whole network (here 3,600 nodes).
+    rng = np.random.default_rng(7)
+    side, step = 60, 50.0
+    ii, jj = np.meshgrid(np.arange(side), np.arange(side))
+    xy = np.column_stack([ii.ravel(), jj.ravel()]) * step + 500_000
+    xy += rng.normal(0, 8, xy.shape)
+    idx = np.arange(side * side).reshape(side, side)
+    u = np.concatenate([idx[:, :-1].ravel(), idx[:-1, :].ravel()])
+    v = np.concatenate([idx[:, 1:].ravel(), idx[1:, :].ravel()])
+    keep = rng.random(len(u)) > 0.15
+    net = from_edges(np.arange(side * side), xy, u[keep], v[keep], ANALYSIS_CRS)
+
+    def pts(n, prefix):
+        p = rng.uniform(500_000, 500_000 + side * step, (n, 2))
+        return gpd.GeoDataFrame(
+            {"population": np.ones(n)},
+            geometry=shapely.points(p),
+            crs=ANALYSIS_CRS,
+            index=[f"{prefix}{i}" for i in range(n)],
+        )
+
+    res, fac = pts(400, "r"), pts(150, "f")  # 150 facilities: three groups of 64 or fewer
+    table, snapped = network_table(res, fac, net, max_distance=400, max_snap_m=60)
+
+    from scipy.sparse.csgraph import dijkstra
+
+    from tianhe_geo.network import snap
+
+    rs, fs = snap(res, net, 60), snap(fac, net, 60)
+    full = dijkstra(net.matrix, directed=False, indices=fs.node[fs.snapped])
+    cost = full[:, rs.node[rs.snapped]] + rs.distance_m[rs.snapped]
+    cost += fs.distance_m[fs.snapped][:, None]
+    fi, ri = np.nonzero(cost <= 400)
+    expect = pd.DataFrame(
+        {
+            "origin_id": res.index[rs.snapped][ri],
+            "destination_id": fac.index[fs.snapped][fi],
+            "cost_m": cost[fi, ri],
+        }
+    )
+    got = table.set_index(["origin_id", "destination_id"])["cost_m"]
+    want = expect.set_index(["origin_id", "destination_id"])["cost_m"]
+    assert len(got) == len(want) > 100
+    assert np.allclose(got.sort_index(), want.sort_index(), atol=1e-6)
+    assert (snapped.to_numpy() == rs.snapped).all()
