@@ -173,3 +173,22 @@ def test_one_point_multipoints_count_as_points():
     assert out.covered().tolist() == [True, False, True]
     assert out.residents["nearest_m"].iloc[0] == pytest.approx(10)
     assert shapely.get_num_geometries(out.uncovered.geometry.iloc[0]) == 1
+
+
+def test_any_row_order_of_a_cost_table_gives_the_same_answer():
+    res, fac = _random_case(8)
+    table = euclidean_table(res, fac, 900)
+    table = pd.concat([table, table.iloc[::7].assign(destination_id="tie")])  # equal costs
+    from tianhe_geo.coverage import coverage_from_table
+
+    expect = coverage_from_table(res, table.sort_values(["origin_id", "cost_m"]), [300, 900])
+    shuffled = table.sample(frac=1.0, random_state=3)
+    got = coverage_from_table(res, shuffled, [300, 900])
+    pd.testing.assert_frame_equal(got.drop(columns="nearest_id"), expect.drop(columns="nearest_id"))
+    # The nearest named is one at the nearest distance (ties may name either).
+    d = table.set_index(["origin_id", "destination_id"])["cost_m"]
+    named = got.dropna(subset=["nearest_id"])
+    assert all(
+        d.loc[(o, f)].min() == pytest.approx(m)
+        for o, f, m in zip(named.index, named["nearest_id"], named["nearest_m"], strict=True)
+    )

@@ -421,18 +421,35 @@ def coverage_from_table(
     """
     ts = check_thresholds(thresholds)
     out = pd.DataFrame(index=residents.index)
-    # Nearest within the table's cut-off; inf beyond it.
-    first = table.sort_values("cost_m", kind="stable").drop_duplicates("origin_id")
-    first = first.set_index("origin_id")
-    out["nearest_id"] = first["destination_id"].reindex(out.index)
-    out["nearest_m"] = first["cost_m"].reindex(out.index).fillna(np.inf)
     pos = pd.Index(residents.index).get_indexer(table["origin_id"])
     cost = table["cost_m"].to_numpy(dtype=float)
+    # Nearest within the table's cut-off; inf beyond it.
+    first = _nearest_rows(pos, cost)
+    nearest = pd.DataFrame(
+        {"id": table["destination_id"].to_numpy()[first], "m": cost[first]},
+        index=residents.index[pos[first]],
+    )
+    out["nearest_id"] = nearest["id"].reindex(out.index)
+    out["nearest_m"] = nearest["m"].reindex(out.index).fillna(np.inf)
     for t in ts:
         counts = np.bincount(pos[cost <= t], minlength=len(out))
         out[f"n_within_{t:g}"] = counts
         out[f"covered_{t:g}"] = counts > 0
     return out
+
+
+def _nearest_rows(pos: np.ndarray, cost: np.ndarray) -> np.ndarray:
+    """Row of each origin's smallest cost (the first such row on ties)."""
+    if len(pos) == 0:
+        return np.empty(0, dtype=np.intp)
+    run = np.r_[True, pos[1:] != pos[:-1]]
+    starts = np.flatnonzero(run)
+    ascending = (cost[1:] >= cost[:-1])[~run[1:]].all()
+    if ascending and len(np.unique(pos[starts])) == len(starts):
+        return starts  # grouped by origin, distances ascending: as the tables here are built
+    order = np.argsort(cost, kind="stable")
+    order = order[np.argsort(pos[order], kind="stable")]
+    return order[np.r_[True, pos[order][1:] != pos[order][:-1]]]
 
 
 def summarise(
