@@ -6,7 +6,7 @@ For a radius ``r`` and every query point ``q``: ``n(q) = #{p : |q - p| <= r}``
 A k-d tree answers this by visiting every counted point (scipy's
 ``query_ball_point(..., return_length=True)``), so its work grows with the
 disks' *areas*. Here the work grows with their *perimeters*: the queries are
-binned in a grid of square cells about as large as their spacing; for each
+binned in a grid of square cells a few times their spacing; for each
 point ``p`` and each grid row within ``r`` of it, the cells lying entirely
 inside ``p``'s disk form one run of columns, added to a per-row difference
 array (+1 at the run's start, -1 after its end), so the queries in them are

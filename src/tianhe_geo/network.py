@@ -1,4 +1,9 @@
-"""Walking distance on a street network, as a long cost table.
+"""Walking distance on a street network: the nearest facility in one pass, or a long cost table.
+
+:func:`network_nearest` answers "how far is the nearest facility" for every
+resident with one multi-source Dijkstra; :func:`network_table` lists every
+resident-facility pair within a cut-off (for counts, 2SFCA and siting), each
+facility searched only on the part of the network it can reach.
 
 The graph comes from an OpenStreetMap file read by osmnx (see
 :func:`tianhe_geo.io.read_osm_graph`). Edges are kept as straight segments
