@@ -17,6 +17,7 @@ from tianhe_geo.network import (
     from_edges,
     from_graph,
     nearest_node_distance,
+    network_counts,
     network_nearest,
     network_table,
 )
@@ -135,11 +136,15 @@ def test_one_pass_nearest_equals_the_nearest_of_the_table(net, seed, cut, n_fac)
     pair = table.set_index(["origin_id", "destination_id"])["cost_m"]
     for rid, row in near[reached].iterrows():
         assert pair[(rid, row["nearest_id"])] == pytest.approx(row["nearest_m"], abs=1e-6)
-    # coverage(..., network=) gives the same flags with and without counting.
+    # coverage(..., network=) gives the same flags with and without counting, and the
+    # counts (searched without building a table) equal the table's.
     fast = coverage(res, fac, [cut / 2, cut], network=net, counts=False, max_snap_m=150)
     full = coverage(res, fac, [cut / 2, cut], network=net, max_snap_m=150)
     for t in (cut / 2, cut):
         assert (fast.covered(t) == full.covered(t)).all()
+        expect = table[table["cost_m"] <= t].groupby("origin_id").size()
+        expect = expect.reindex(res.index, fill_value=0).to_numpy()
+        assert (full.residents[f"n_within_{t:g}"].to_numpy() == expect).all()
     assert fast.summary.equals(full.summary) and fast.method == "street network"
 
 
@@ -295,3 +300,9 @@ def test_table_on_a_larger_grid_equals_whole_network_search():
     assert len(got) == len(want) > 100
     assert np.allclose(got.sort_index(), want.sort_index(), atol=1e-6)
     assert (snapped.to_numpy() == rs.snapped).all()
+    # Counted without a table, the same searches give the same numbers.
+    counts, _ = network_counts(res, fac, net, [200, 400], max_snap_m=60)
+    for t in (200, 400):
+        expect = np.zeros(len(res), dtype=int)
+        np.add.at(expect, np.flatnonzero(rs.snapped)[ri[cost[fi, ri] <= t]], 1)
+        assert (counts[t] == expect).all()

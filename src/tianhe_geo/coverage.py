@@ -29,7 +29,7 @@ from scipy.spatial import cKDTree
 from ._errors import AnalysisInputError
 from ._radius_counts import count_within
 from .crs import require_projected, require_same_crs
-from .network import WalkNetwork, network_nearest, network_table
+from .network import WalkNetwork, network_counts, network_nearest
 from .schemas import COST_COLUMNS
 
 logger = logging.getLogger(__name__)
@@ -640,11 +640,11 @@ def coverage(  # noqa: PLR0913 - a coverage query has this many knobs
     points = None
     if network is not None:
         points = _prepare(residents, facilities, 1.0).points  # the same checks as straight line
+        nearest, valid = network_nearest(residents, facilities, network, ts[-1], max_snap_m)
         if counts:
-            table, valid = network_table(residents, facilities, network, ts[-1], max_snap_m)
-            per_res = coverage_from_table(residents, table, ts)
+            n_within, _ = network_counts(residents, facilities, network, ts, max_snap_m)
+            per_res = _per_resident(nearest, n_within)
         else:
-            nearest, valid = network_nearest(residents, facilities, network, ts[-1], max_snap_m)
             per_res = _per_resident(nearest, {}, ts)
         method = "street network"
     elif table is None:
