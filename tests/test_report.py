@@ -71,3 +71,24 @@ def test_siting_answers_in_the_main_job(built_maps):
     assert len(health) > 0
     text = (built_maps / "report.md").read_text()
     assert "Where should 10 pocket parks go" in text and "Optimal" in text
+
+
+def test_indicator_chart_colours_follow_the_verdict_not_the_bar_length():
+    from tianhe_geo import charts
+    from tianhe_geo.analysis import indicators
+
+    table = indicators(tianhe_geo.load_layers())
+    # School places exceed the target on paper but cover another window: grey, not green.
+    row = table.loc["new_public_school_places"]
+    assert row["value"] > row["target"] and row["met"] is None
+    colours = dict(zip(table.index, charts.met_colours(table["met"]), strict=True))
+    assert colours["new_public_school_places"] == charts.UNKNOWN
+    assert colours["park_m2_per_resident"] == charts.SHORT  # 12.03 of 18.5, published
+    assert charts.met_colours(pd.Series([True, False, None, pd.NA])) == [
+        charts.COVERED,
+        charts.SHORT,
+        charts.UNKNOWN,
+        charts.UNKNOWN,
+    ]
+    png = charts.indicators_vs_target(table)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"

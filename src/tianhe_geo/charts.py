@@ -17,6 +17,7 @@ import pandas as pd
 
 COVERED = "#31a354"
 SHORT = "#de2d26"
+UNKNOWN = "#bdbdbd"
 TARGET = "#252525"
 
 
@@ -64,26 +65,28 @@ def indicators_vs_target(table: pd.DataFrame) -> bytes:
     Parameters
     ----------
     table : pandas.DataFrame
-        Indexed by indicator with ``value`` and ``target`` columns;
-        indicators without a value are left out.
+        Indexed by indicator with ``value``, ``target`` and ``met`` (True,
+        False or None) columns; indicators without a value are left out.
 
     Returns
     -------
     bytes
-        PNG image.
+        PNG image: green met, red not met, grey unknown (a lower bound below
+        the target, or a figure for another window), whatever the bar's length.
     """
     known = table[table["value"].notna() & (table["target"] > 0)]
     pct = 100 * known["value"] / known["target"]
     fig, ax = plt.subplots(figsize=(7, 0.45 * max(len(pct), 1) + 1.2))
-    ax.barh(
-        known.index.astype(str),
-        pct.clip(upper=150),
-        color=[COVERED if v >= 100 else SHORT for v in pct],
-    )
+    ax.barh(known.index.astype(str), pct.clip(upper=150), color=met_colours(known["met"]))
     ax.axvline(100, color=TARGET, linestyle="--", linewidth=1)
-    ax.set_xlabel("value as % of the 2025 target (capped at 150 %)")
+    ax.set_xlabel("value as % of the 2025 target (capped at 150 %); grey: met unknown")
     ax.set_title("Plan indicators against their targets", fontsize=10)
     return _png(fig)
+
+
+def met_colours(met: pd.Series) -> list[str]:
+    """Bar colour per verdict: met green, not met red, unknown (None / NA) grey."""
+    return [UNKNOWN if m is None or pd.isna(m) else COVERED if bool(m) else SHORT for m in met]
 
 
 def scenario_change(table: pd.DataFrame, title: str) -> bytes:
