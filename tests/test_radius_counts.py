@@ -16,6 +16,10 @@ RADII = (0.0, 50.0, 100.0, 250.0, 300.0, 2_000.0)
 # Two dense towns 20 km apart: cells are sized by the occupied area, not the extent.
 _TOWNS = np.random.default_rng(6).normal(0, 200, (600, 2)) + np.array([500_000, 2_500_000])
 _TOWNS[300:, 0] += 20_000
+# A dense blob and one query 50 km away: the cap on grid cells decides the cell size.
+_BLOB_AND_OUTLIER = np.vstack(
+    [np.random.default_rng(7).normal(0, 5, (400, 2)), [[50_000.0, 50_000.0]]]
+) + np.array([500_000, 2_500_000])
 
 
 def _brute(q, p, radii):
@@ -62,8 +66,9 @@ def test_matches_brute_force(seed, n, m, lattice, rows_per_chunk):
         np.column_stack([np.linspace(0, 900, 40), np.zeros(40)]) + 500_000,  # on a line
         np.array([[500_000.0, 2_600_000.0]]),  # one query
         _TOWNS,
+        _BLOB_AND_OUTLIER,
     ],
-    ids=["one-spot", "line", "single", "two-towns"],
+    ids=["one-spot", "line", "single", "two-towns", "blob-and-outlier"],
 )
 def test_degenerate_query_layouts(q):
     rng = np.random.default_rng(3)

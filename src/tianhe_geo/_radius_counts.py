@@ -34,8 +34,9 @@ CELL_PER_SPACING = 2.5
 ROWS_PER_CHUNK = 200_000
 #: Cells per side of the coarse histogram that measures how much of the extent is occupied.
 COARSE_CELLS = 256
-#: The grid never has more than this many cells per side.
-MAX_CELLS_PER_SIDE = 8192
+#: The grid never has more than this many cells per query (bounds memory when the
+#: queries occupy a small part of their extent), nor fewer than a million allowed.
+MAX_CELLS_PER_QUERY = 16
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,13 @@ class _Grid:
         lo, hi = xy.min(axis=0), xy.max(axis=0)
         width, height = hi - lo
         spacing = np.sqrt(_occupied_area(xy, lo, width, height) / len(xy))
-        cell = max(CELL_PER_SPACING * spacing, max(width, height) / MAX_CELLS_PER_SIDE, 1e-3)
+        max_cells = max(MAX_CELLS_PER_QUERY * len(xy), 1_000_000)
+        cell = max(
+            CELL_PER_SPACING * spacing,
+            np.sqrt(width * height / max_cells),
+            max(width, height) / max_cells,  # queries on a line
+            1e-3,
+        )
         nx = int(width // cell) + 1
         ny = int(height // cell) + 1
         # Offsets are >= 0, so truncation is floor.
