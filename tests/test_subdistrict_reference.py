@@ -6,27 +6,15 @@ approximations, so the test states what holds today and lists the exceptions
 explicitly with their measured distance bounds (see sources/subdistricts.md).
 """
 
-import importlib.util
-from pathlib import Path
-
 import geopandas as gpd
 import pytest
 
 import tianhe_geo
 
-ROOT = Path(__file__).resolve().parents[1]
-SCRIPTS = ROOT / "scripts"
+from ._scripts import load_script
 
-
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-check = _load("check_subdistricts")
-build = _load("build_subdistricts")
+check = load_script("check_subdistricts")
+build = load_script("build_subdistricts")
 
 # Reference points that do NOT lie in our polygon of their own subdistrict, with
 # the polygon they fall in (None = outside the district). All three are rows of

@@ -1,8 +1,5 @@
 """Station positions of the transit layer against the OpenStreetMap reference."""
 
-import importlib.util
-from pathlib import Path
-
 import geopandas as gpd
 import numpy as np
 import pytest
@@ -11,17 +8,9 @@ import shapely
 import tianhe_geo
 from tianhe_geo.crs import ANALYSIS_CRS
 
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "check_transit_accuracy.py"
+from ._scripts import load_script
 
-
-def _load_check():
-    spec = importlib.util.spec_from_file_location("check_transit_accuracy", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-check = _load_check()
+check = load_script("check_transit_accuracy")
 
 
 @pytest.fixture(scope="module")

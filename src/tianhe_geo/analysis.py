@@ -188,11 +188,10 @@ def measure_coverage(
     else:
         table, snapped = network_table(residents, facilities, network, cut, config.max_snap_m)
         method = "street network"
-    if service_radius_m is not None:
-        # Keep the pairs a facility's own service area reaches.
-        radius = pd.Series(np.asarray(service_radius_m, dtype=float), index=facilities.index)
-        table = table[table["cost_m"] <= radius.reindex(table["destination_id"]).to_numpy()]
-        method += ", service radius per facility"
+    # Keep the pairs a facility's own service area reaches.
+    radius = pd.Series(np.asarray(service_radius_m, dtype=float), index=facilities.index)
+    table = table[table["cost_m"] <= radius.reindex(table["destination_id"]).to_numpy()]
+    method += ", service radius per facility"
     out = coverage(residents, facilities, thresholds, group=group, table=table, valid=snapped)
     return replace(out, method=method)
 
@@ -290,10 +289,12 @@ def _standard_met(share: float, std: Standard, layers: dict) -> bool | None:
     """
     if std.target_share is None:
         return None
-    met = bool(share > std.target_share)
-    if not met and is_shipped(layers[std.layer]):
-        return None
-    return met
+    return _verdict(bool(share > std.target_share), is_shipped(layers[std.layer]))
+
+
+def _verdict(met: bool, lower_bound: bool) -> bool | None:
+    """None when a lower bound falls short: the missing features may close the gap."""
+    return None if lower_bound and not met else met
 
 
 def capacity_2sfca(
@@ -496,8 +497,8 @@ def _indicator_row(
         basis += "; not on the plan's basis (another window or scope), so met is unknown"
     if known and lower_bound:
         basis += "; a lower bound, since the shipped layer is incomplete"
-        if not met:
-            met = None  # below the target, but the missing features may close the gap
+        met = _verdict(met, lower_bound)
+        if met is None:
             basis += ", so whether the target is met is unknown"
     return {
         "value": value,

@@ -29,7 +29,7 @@ from scipy.spatial import cKDTree
 from ._errors import AnalysisInputError
 from ._radius_counts import count_within
 from .crs import require_projected, require_same_crs
-from .network import WalkNetwork, network_counts, network_nearest
+from .network import WalkNetwork, network_reach
 from .schemas import COST_COLUMNS
 
 logger = logging.getLogger(__name__)
@@ -138,19 +138,11 @@ def _origins(residents: gpd.GeoDataFrame) -> _Origins:
         return _Origins(geoms, xy, True)
     # One coordinate per row also means points (a one-point MultiPoint counts as its point).
     xy, row = shapely.get_coordinates(geoms, return_index=True)
+    _check_coordinates("residents", residents, xy, row)
     if len(xy) == len(geoms) and np.array_equal(row, np.arange(len(geoms))):
-        return _Origins(geoms, _finite(residents, xy), True)
-    _check_not_empty("residents", residents)
+        return _Origins(geoms, xy, True)
     centroids = shapely.centroid(geoms)
-    return _Origins(centroids, _finite(residents, shapely.get_coordinates(centroids)), False)
-
-
-def _finite(residents: gpd.GeoDataFrame, xy: np.ndarray) -> np.ndarray:
-    bad = ~np.isfinite(xy).all(axis=1)
-    if bad.any():
-        msg = f"residents: rows {list(residents.index[bad])[:10]} have NaN or infinite coordinates"
-        raise AnalysisInputError(msg)
-    return xy
+    return _Origins(centroids, shapely.get_coordinates(centroids), False)
 
 
 #: Above this many rows the x and y of points are read on two threads.
@@ -205,12 +197,16 @@ def _check_crs_pair(residents: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame) -
 
 
 def _check_not_empty(name: str, gdf: gpd.GeoDataFrame) -> None:
-    # One pass finds both: a missing or an empty geometry has no coordinates.
-    bad = shapely.get_num_coordinates(_geoms(gdf)) == 0
+    xy, row = shapely.get_coordinates(_geoms(gdf), return_index=True)
+    _check_coordinates(name, gdf, xy, row)
+
+
+def _check_coordinates(name: str, gdf: gpd.GeoDataFrame, xy: np.ndarray, row: np.ndarray) -> None:
+    """Every row has coordinates (missing or empty geometry has none), all finite."""
+    bad = np.bincount(row, minlength=len(gdf)) == 0
     if bad.any():
         msg = f"{name}: rows {list(gdf.index[bad])[:10]} have missing or empty geometry"
         raise AnalysisInputError(msg)
-    xy, row = shapely.get_coordinates(_geoms(gdf), return_index=True)
     bad = np.unique(row[~np.isfinite(xy).all(axis=1)])
     if len(bad):
         msg = f"{name}: rows {list(gdf.index[bad])[:10]} have NaN or infinite coordinates"
@@ -640,12 +636,10 @@ def coverage(  # noqa: PLR0913 - a coverage query has this many knobs
     points = None
     if network is not None:
         points = _prepare(residents, facilities, 1.0).points  # the same checks as straight line
-        nearest, valid = network_nearest(residents, facilities, network, ts[-1], max_snap_m)
-        if counts:
-            n_within, _ = network_counts(residents, facilities, network, ts, max_snap_m)
-            per_res = _per_resident(nearest, n_within)
-        else:
-            per_res = _per_resident(nearest, {}, ts)
+        nearest, n_within, valid = network_reach(
+            residents, facilities, network, ts, max_snap_m, counts
+        )
+        per_res = _per_resident(nearest, n_within, () if counts else ts)
         method = "street network"
     elif table is None:
         origins = _prepare(residents, facilities, detour_factor)

@@ -20,7 +20,7 @@ or uncovered.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -291,11 +291,7 @@ def network_table(
         far from the main network, who are neither covered nor uncovered.
     """
     rs, fs = _snap_pair(residents, facilities, net, max_snap_m)
-    res_ok = np.flatnonzero(rs.snapped)
-    parts = [
-        _chunk_pairs(net, rs, fs, res_ok, chunk, max_distance)
-        for chunk in _nearby_chunks(net, fs, max_distance)
-    ]
+    parts = list(_pairs(net, rs, fs, max_distance))
     if parts:
         oi, fi, cost = (np.concatenate(a) for a in zip(*parts, strict=True))
     else:
@@ -346,15 +342,20 @@ def network_counts(
         Bool per resident, as in :func:`network_table`.
     """
     rs, fs = _snap_pair(residents, facilities, net, max_snap_m)
-    res_ok = np.flatnonzero(rs.snapped)
-    ts = sorted(float(t) for t in thresholds)
-    counts = {t: np.zeros(len(residents), dtype=np.intp) for t in ts}
-    for chunk in _nearby_chunks(net, fs, ts[-1]):
-        res, _, cost = _chunk_pairs(net, rs, fs, res_ok, chunk, ts[-1])
-        for t in ts:
-            counts[t] += np.bincount(res[cost <= t], minlength=len(residents))
+    counts = _counts_of(net, rs, fs, thresholds)
     _log_snaps("network counts", rs, fs, net, max_snap_m)
     return counts, pd.Series(rs.snapped, index=residents.index, name="snapped")
+
+
+def _counts_of(
+    net: WalkNetwork, rs: Snap, fs: Snap, thresholds: Sequence[float]
+) -> dict[float, np.ndarray]:
+    ts = sorted(float(t) for t in thresholds)
+    counts = {t: np.zeros(len(rs.snapped), dtype=np.intp) for t in ts}
+    for res, _, cost in _pairs(net, rs, fs, ts[-1]):
+        for t in ts:
+            counts[t] += np.bincount(res[cost <= t], minlength=len(rs.snapped))
+    return counts
 
 
 def _by_origin_then_cost(
@@ -374,14 +375,23 @@ def _by_origin_then_cost(
     return np.argsort(key, kind="stable")
 
 
-def _nearby_chunks(net: WalkNetwork, fs: Snap, max_distance: float) -> list[np.ndarray]:
-    """Snapped facility rows in spatially compact groups of up to ``_CHUNK`` (k-d tree order)."""
+def _pairs(
+    net: WalkNetwork, rs: Snap, fs: Snap, max_distance: float
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Resident rows, facility rows and metres of the pairs within reach, a group at a time.
+
+    Snapped facilities go in spatially compact groups of up to ``_CHUNK`` (k-d
+    tree order), so each group's search stays on a small part of the network.
+    """
     fac = np.flatnonzero(fs.snapped)
     if len(fac) == 0:
-        return []
+        return
+    res_ok = np.flatnonzero(rs.snapped)
     order = fac[cKDTree(net.xy[fs.node[fac]], leafsize=_CHUNK).indices]
-    # Facility rows ascending within a group: equal distances list the lower row first.
-    return [np.sort(order[i : i + _CHUNK]) for i in range(0, len(order), _CHUNK)]
+    for i in range(0, len(order), _CHUNK):
+        # Facility rows ascending within a group: equal distances list the lower row first.
+        chunk = np.sort(order[i : i + _CHUNK])
+        yield _chunk_pairs(net, rs, fs, res_ok, chunk, max_distance)
 
 
 def _chunk_pairs(
@@ -450,14 +460,68 @@ def network_nearest(
         Bool per resident, as in :func:`network_table`.
     """
     rs, fs = _snap_pair(residents, facilities, net, max_snap_m)
+    out = _nearest_of(net, rs, fs, residents.index, facilities.index, max_distance)
+    _log_snaps("network nearest", rs, fs, net, max_snap_m)
+    return out, pd.Series(rs.snapped, index=residents.index, name="snapped")
+
+
+def network_reach(
+    residents: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    net: WalkNetwork,
+    thresholds: Sequence[float],
+    max_snap_m: float = 200.0,
+    counts: bool = True,
+) -> tuple[pd.DataFrame, dict[float, np.ndarray], pd.Series]:
+    """Nearest facility and, if asked, the counts within each threshold, snapping once.
+
+    What :func:`tianhe_geo.coverage.coverage` needs on a network:
+    :func:`network_nearest` cut at the largest threshold and
+    :func:`network_counts`, without snapping the residents twice.
+
+    Parameters
+    ----------
+    residents, facilities, net, max_snap_m
+        As :func:`network_counts`.
+    thresholds : sequence of float
+        Walking distances in metres; the nearest facility is searched up to
+        the largest.
+    counts : bool, default True
+        Also count the facilities within each threshold (one search per
+        facility; the nearest alone takes one pass).
+
+    Returns
+    -------
+    nearest : pandas.DataFrame
+        As :func:`network_nearest`.
+    counts : dict
+        As :func:`network_counts`; empty when ``counts`` is False.
+    snapped : pandas.Series
+        Bool per resident, as in :func:`network_table`.
+    """
+    rs, fs = _snap_pair(residents, facilities, net, max_snap_m)
+    ts = sorted(float(t) for t in thresholds)
+    nearest = _nearest_of(net, rs, fs, residents.index, facilities.index, ts[-1])
+    n_within = _counts_of(net, rs, fs, ts) if counts else {}
+    _log_snaps("network reach", rs, fs, net, max_snap_m)
+    return nearest, n_within, pd.Series(rs.snapped, index=residents.index, name="snapped")
+
+
+def _nearest_of(
+    net: WalkNetwork,
+    rs: Snap,
+    fs: Snap,
+    res_index: pd.Index,
+    fac_index: pd.Index,
+    max_distance: float,
+) -> pd.DataFrame:
     fac = np.flatnonzero(fs.snapped)
     n, k = net.matrix.shape[0], len(fac)
-    out = pd.DataFrame(index=residents.index)
-    snapped = pd.Series(rs.snapped, index=residents.index, name="snapped")
+    out = pd.DataFrame(index=res_index)
     if k == 0:  # no facility on the network: nobody is reached
         out["nearest_id"] = pd.Series([None] * len(out), index=out.index, dtype=object)
         out["nearest_m"] = np.inf
-        return out, snapped
+        return out
     # Each facility becomes a leaf joined to its node by its snap distance, so one pass
     # from all leaves measures snap + path exactly. (A zero-length edge would read as
     # "no edge" in a sparse matrix: the smallest positive float adds nothing to a path.)
@@ -479,11 +543,10 @@ def network_nearest(
     at = np.where(rs.snapped, rs.node, 0)
     cost = np.where(rs.snapped, dist[at] + rs.distance_m, np.inf)
     reached = cost <= max_distance
-    ids = facilities.index.to_numpy()[fac[np.where(reached, source[at] - n, 0)]]
+    ids = fac_index.to_numpy()[fac[np.where(reached, source[at] - n, 0)]]
     out["nearest_id"] = pd.Series(ids, index=out.index).where(reached)
     out["nearest_m"] = np.where(reached, cost, np.inf)
-    _log_snaps(f"network nearest: {int(reached.sum())} reached", rs, fs, net, max_snap_m)
-    return out, snapped
+    return out
 
 
 def _snap_pair(
