@@ -82,8 +82,8 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from tianhe_geo.crs import gcj02_to_wgs84
-from tianhe_geo.io import read_vector, write_vector
+from tianhe_geo.data.io import read_vector, write_vector
+from tianhe_geo.foundation.crs import gcj02_to_wgs84
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "data" / "geo" / "transit.geojson"
