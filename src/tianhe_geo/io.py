@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import shapely
 
@@ -254,104 +253,19 @@ def _shapefile_names(columns) -> dict[str, str]:
     return out
 
 
-#: Ways nobody walks along, dropped from street networks read from OSM.
-NOT_WALKABLE = frozenset(
-    {
-        "motorway",
-        "motorway_link",
-        "trunk",
-        "trunk_link",
-        "construction",
-        "proposed",
-        "abandoned",
-        "raceway",
-        "bus_guideway",
-    }
-)
-
-
-def walkable(highway: pd.Series, access: pd.Series) -> np.ndarray:
-    """Which OSM ways a pedestrian may use, from their ``highway`` and ``access`` tags.
-
-    Parameters
-    ----------
-    highway, access : pandas.Series
-        Tag values per way (missing allowed).
-
-    Returns
-    -------
-    numpy.ndarray
-        Bool per way: a highway of a walkable kind whose access is not
-        ``no`` / ``private``.
-    """
-    kind = highway.astype("string")
-    ok = kind.notna() & ~kind.isin(NOT_WALKABLE)
-    ok &= ~access.astype("string").isin(["no", "private"]).fillna(False)
-    return ok.to_numpy(dtype=bool)
-
-
-def read_osm_graph(path: str | os.PathLike[str]):
-    """Read a street graph from an OpenStreetMap XML file (.osm) with osmnx.
-
-    Parameters
-    ----------
-    path : path-like
-        ``.osm`` XML file (for example an export from openstreetmap.org).
-
-    Returns
-    -------
-    networkx.MultiDiGraph
-        Unsimplified graph in EPSG:4326 (every way kept, all components).
-    """
-    p = Path(path)
-    if not p.exists():
-        msg = f"{p}: OSM file not found"
-        raise DataSourceError(msg)
-    try:
-        import osmnx as ox
-    except ImportError as exc:
-        msg = "network distance needs osmnx: pip install 'tianhe-geo[network]'"
-        raise DataSourceError(msg) from exc
-    try:
-        return ox.graph_from_xml(p, simplify=False, retain_all=True, bidirectional=True)
-    except Exception as exc:
-        msg = f"{p}: cannot be read as OpenStreetMap XML: {exc}"
-        raise DataSourceError(msg) from exc
-
-
-def _pbf_edges(path: Path, clip) -> tuple[pd.DataFrame, pd.DataFrame]:
-    try:
-        import pyrosm
-    except ImportError as exc:
-        msg = "reading .osm.pbf needs pyrosm: pip install 'tianhe-geo[network]'"
-        raise DataSourceError(msg) from exc
-    try:
-        osm = pyrosm.OSM(str(path), bounding_box=clip)
-        nodes, edges = osm.get_network(network_type="all", nodes=True)
-    except Exception as exc:
-        msg = f"{path}: cannot be read as OpenStreetMap PBF: {exc}"
-        raise DataSourceError(msg) from exc
-    if nodes is None or edges is None or len(edges) == 0:
-        return pd.DataFrame(columns=["id", "lon", "lat"]), pd.DataFrame(
-            columns=["u", "v", "highway", "access"]
-        )
-    if "access" not in edges.columns:
-        edges = edges.assign(access=None)
-    return pd.DataFrame(nodes[["id", "lon", "lat"]]), pd.DataFrame(
-        edges[["u", "v", "highway", "access"]]
-    )
-
-
 def read_walk_network(
     path: str | os.PathLike[str],
     crs: str = "EPSG:4547",
-    clip=None,
+    clip: shapely.Geometry | None = None,
 ):
     """Read a walking network from an OpenStreetMap extract (.osm XML or .osm.pbf).
 
-    XML is read with osmnx, PBF with pyrosm; both give the same network: every
-    way a pedestrian may use (:func:`walkable`), cut into straight segments
-    between consecutive nodes, measured in ``crs``.
+    Both formats are read by the same pyosmium handler
+    (:func:`tianhe_geo._osm.read_osm`) and give the same network: every way
+    the walk rule keeps (:data:`tianhe_geo._osm.WALK_RULE`, documented tag by
+    tag in that module), cut into straight segments between consecutive
+    nodes, measured in ``crs``. Extracts cut at their edge, whose ways
+    reference missing nodes, are accepted.
 
     Parameters
     ----------
@@ -373,21 +287,14 @@ def read_walk_network(
     DataSourceError
         File missing or unreadable, or no walkable way inside ``clip``.
     """
-    from .network import from_frames, graph_frames
+    from ._osm import read_osm
+    from .network import from_frames
 
-    p = Path(path)
-    if not p.exists():
-        msg = f"{p}: OSM file not found"
-        raise DataSourceError(msg)
-    if p.suffix.lower() == ".pbf":
-        nodes, edges = _pbf_edges(p, clip)
-    else:
-        nodes, edges = graph_frames(read_osm_graph(p))
-    edges = edges[walkable(edges["highway"], edges["access"])]
+    extract = read_osm(path, clip)
     try:
-        return from_frames(nodes, edges, crs, clip)
+        return from_frames(extract.nodes, extract.segments, crs)
     except NetworkError as exc:
-        msg = f"{p}: {exc}"
+        msg = f"{Path(path)}: {exc}"
         raise DataSourceError(msg) from exc
 
 

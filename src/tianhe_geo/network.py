@@ -5,8 +5,9 @@ resident with one multi-source Dijkstra; :func:`network_table` lists every
 resident-facility pair within a cut-off (for counts, 2SFCA and siting), each
 facility searched only on the part of the network it can reach.
 
-The graph comes from an OpenStreetMap file read by osmnx (see
-:func:`tianhe_geo.io.read_osm_graph`). Edges are kept as straight segments
+The network comes from an OpenStreetMap extract (see
+:func:`tianhe_geo.io.read_walk_network`), or from an osmnx graph
+(:func:`from_graph`). Edges are kept as straight segments
 between nodes and measured in the projected CRS, so network distance can
 never be shorter than the straight line. Parallel edges are reduced to the
 shortest before the sparse matrix is built (scipy would add them up).
