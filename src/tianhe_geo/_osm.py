@@ -267,9 +267,12 @@ class OsmExtract:
         (the node lies on a kept segment) and ``tags`` (dict of all tags) of
         ``entrance=*`` and ``barrier=gate`` nodes.
     cut_ways : int
-        Walkable ways referencing nodes missing from the file.
+        Walkable ways with some of their nodes missing from the file (cut at
+        the edge of the extract).
     missing_refs : int
         Their references to missing nodes.
+    absent_ways : int
+        Walkable ways none of whose nodes is in the file.
     """
 
     nodes: pd.DataFrame
@@ -277,6 +280,7 @@ class OsmExtract:
     entrances: pd.DataFrame
     cut_ways: int
     missing_refs: int
+    absent_ways: int
 
 
 class _Collected:
@@ -333,7 +337,7 @@ def _inside(clip, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return shapely.contains_xy(clip, x / _PRECISION, y / _PRECISION)
 
 
-def _segments(col: _Collected, clip) -> tuple[pd.DataFrame, pd.DataFrame, int, int]:
+def _segments(col: _Collected, clip) -> tuple[pd.DataFrame, pd.DataFrame, tuple[int, int, int]]:
     """Nodes and segments of the walkable ways, cut where nodes are missing or outside."""
     refs = np.array(col.refs, dtype=np.int64).reshape(-1, 3)
     ids, x, y = refs.T
@@ -341,8 +345,10 @@ def _segments(col: _Collected, clip) -> tuple[pd.DataFrame, pd.DataFrame, int, i
     walk = walkable(tags)
     way_of = np.repeat(np.arange(len(col.lengths)), col.lengths)
     present = x != _UNDEFINED
-    lost = ~present & walk[way_of]
-    cut_ways, missing_refs = len(np.unique(way_of[lost])), int(lost.sum())
+    n_present = np.bincount(way_of, weights=present, minlength=len(walk))
+    n_missing = np.asarray(col.lengths) - n_present
+    cut = walk & (n_present > 0) & (n_missing > 0)
+    stats = int(cut.sum()), int(n_missing[cut].sum()), int((walk & (n_present == 0)).sum())
     # Unique nodes (the first location seen; every reference carries the same one).
     uniq, first = np.unique(ids, return_index=True)
     ok_node = present[first] & _inside(clip, x[first], y[first])
@@ -363,7 +369,7 @@ def _segments(col: _Collected, clip) -> tuple[pd.DataFrame, pd.DataFrame, int, i
     used[at[i]] = used[at[i + 1]] = True
     k = first[used]
     nodes = pd.DataFrame({"id": uniq[used], "lon": x[k] / _PRECISION, "lat": y[k] / _PRECISION})
-    return nodes, seg, cut_ways, missing_refs
+    return nodes, seg, stats
 
 
 def _entrances(col: _Collected, clip, network_ids: np.ndarray) -> pd.DataFrame:
@@ -439,14 +445,15 @@ def read_osm(path: str | os.PathLike[str], clip: shapely.Geometry | None = None)
     except RuntimeError as exc:  # pyosmium reports format and parse errors as RuntimeError
         msg = f"{p}: cannot be read as OpenStreetMap data (.osm XML or .osm.pbf): {exc}"
         raise DataSourceError(msg) from exc
-    nodes, segments, cut_ways, missing = _segments(col, clip)
-    if cut_ways:
+    nodes, segments, (cut, missing, absent) = _segments(col, clip)
+    if cut or absent:
         logger.info(
-            "%s: %d walkable ways reference %d nodes missing from the file (a cut extract); "
-            "their segments between present nodes are kept",
+            "%s: %d walkable ways reference %d nodes missing from the file (a cut extract), "
+            "their segments between present nodes kept; %d walkable ways have no node in the file",
             p,
-            cut_ways,
+            cut,
             missing,
+            absent,
         )
     entrances = _entrances(col, clip, nodes["id"].to_numpy())
-    return OsmExtract(nodes, segments, entrances, cut_ways, missing)
+    return OsmExtract(nodes, segments, entrances, cut, missing, absent)
