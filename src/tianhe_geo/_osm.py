@@ -24,10 +24,9 @@ kind       abandoned, construction,  -                       not (or no longer) 
            proposed, razed
 kind       bus_guideway, raceway,    -                       not for walking, or an area
            rest_area, services
-kind       motorway, motorway_link,  foot allows             pedestrians banned
-           trunk, trunk_link                                 (expressways, urban
-                                                             expressways)
-motorroad  yes                       foot allows             expressway rules: no
+kind       motorway, motorway_link,  foot allows             motorways and expressways: no
+           trunk, trunk_link                                 pedestrians
+motorroad  yes                       foot allows             motorway rules apply: no
                                                              pedestrians
 kind       cycleway                  foot allows             for cycles; shared paths carry
                                                              foot=designated/yes
@@ -146,10 +145,10 @@ WALK_RULE = (
     _drop(
         "kind",
         "motorway motorway_link trunk trunk_link",
-        "pedestrians banned (expressways, urban expressways)",
+        "motorways and expressways: no pedestrians",
         _FOOT,
     ),
-    _drop("motorroad", "yes", "expressway rules: no pedestrians", _FOOT),
+    _drop("motorroad", "yes", "motorway rules apply: no pedestrians", _FOOT),
     _drop("kind", "cycleway", "for cycles; shared paths carry foot=designated/yes", _FOOT),
     _drop("access", "no private", "no public access", _FOOT),
     _drop("service", "private", "private service road", _FOOT),
