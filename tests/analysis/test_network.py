@@ -20,8 +20,8 @@ from tianhe_geo.analysis.network import (
     network_counts,
     network_nearest,
     network_table,
+    read_walk_network,
 )
-from tianhe_geo.data.osm import read_osm_graph
 from tianhe_geo.foundation.crs import ANALYSIS_CRS
 
 OSM = Path(__file__).parents[1] / "fixtures" / "grid.osm"
@@ -29,7 +29,7 @@ OSM = Path(__file__).parents[1] / "fixtures" / "grid.osm"
 
 @pytest.fixture(scope="module")
 def net():
-    return from_graph(read_osm_graph(OSM), ANALYSIS_CRS)
+    return read_walk_network(OSM, ANALYSIS_CRS)
 
 
 def _oracle(net):
@@ -164,11 +164,15 @@ def test_no_edges_and_bad_files(tmp_path):
             np.array([1, 2]), np.zeros((2, 2)), np.array([], int), np.array([], int), ANALYSIS_CRS
         )
     with pytest.raises(DataSourceError, match="not found"):
-        read_osm_graph(tmp_path / "x.osm")
+        read_walk_network(tmp_path / "x.osm")
     bad = tmp_path / "bad.osm"
-    bad.write_text("<osm><broken")
-    with pytest.raises(DataSourceError, match="OpenStreetMap XML"):
-        read_osm_graph(bad)
+    bad.write_text('<osm version="0.6"><broken')
+    with pytest.raises(DataSourceError, match=r"bad\.osm: cannot be read as OpenStreetMap"):
+        read_walk_network(bad)
+    fake = tmp_path / "fake.osm.pbf"
+    fake.write_bytes(b"not a protocol buffer")
+    with pytest.raises(DataSourceError, match=r"fake\.osm\.pbf: cannot be read as OpenStreetMap"):
+        read_walk_network(fake)
 
 
 @settings(max_examples=20, deadline=None)
@@ -204,7 +208,7 @@ def _pbf_copy(src: Path, dest: Path) -> Path:
 
 
 def test_pbf_and_xml_give_the_same_network(tmp_path):
-    from tianhe_geo.analysis.network import read_walk_network
+    import osmnx as ox
 
     xml = read_walk_network(OSM, ANALYSIS_CRS)
     pbf = read_walk_network(_pbf_copy(OSM, tmp_path / "grid.osm.pbf"), ANALYSIS_CRS)
@@ -216,14 +220,16 @@ def test_pbf_and_xml_give_the_same_network(tmp_path):
     a = nearest_node_distance(xml, src, 5000)
     b = nearest_node_distance(pbf, order[src], 5000)[order]
     assert np.allclose(a, b)
-    # And the same as the osmnx graph read directly (every way here is walkable).
-    direct = from_graph(read_osm_graph(OSM), ANALYSIS_CRS)
+    # And the same as osmnx's graph of the file, an independent reader (every way here
+    # is walkable).
+    graph = ox.graph_from_xml(OSM, simplify=False, retain_all=True, bidirectional=True)
+    direct = from_graph(graph, ANALYSIS_CRS)
+    assert sorted(direct.node_ids.tolist()) == sorted(xml.node_ids.tolist())
     assert direct.matrix.nnz == xml.matrix.nnz
+    assert direct.matrix.sum() == pytest.approx(xml.matrix.sum(), abs=1e-6)
 
 
 def test_unwalkable_ways_and_clip_are_dropped(tmp_path):
-    from tianhe_geo.analysis.network import read_walk_network
-
     text = OSM.read_text()
     motorway = tmp_path / "motorway.osm"
     motorway.write_text(text.replace('v="residential"', 'v="motorway"', 1))

@@ -6,8 +6,9 @@ resident-facility pair within a cut-off (for counts, 2SFCA and siting), each
 facility searched only on the part of the network it can reach.
 
 The network comes from an OpenStreetMap extract (:func:`read_walk_network`,
-parsed by :mod:`tianhe_geo.data.osm`) or from node and edge arrays. Edges are
-kept as straight segments between nodes and measured in the projected CRS, so network distance can
+parsed by :mod:`tianhe_geo.data.osm`), from an osmnx graph (:func:`from_graph`)
+or from node and edge arrays. Edges are kept as straight segments between nodes
+and measured in the projected CRS, so network distance can
 never be shorter than the straight line. Parallel edges are reduced to the
 shortest before the sparse matrix is built (scipy would add them up).
 
@@ -35,7 +36,7 @@ from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
-from ..data.osm import graph_frames, read_walk_frames
+from ..data.osm import graph_frames, read_osm
 from ..data.schemas import COST_COLUMNS
 from ..foundation.crs import ANALYSIS_CRS, STORAGE_CRS, require_projected, require_same_crs
 from ..foundation.errors import DataSourceError, NetworkError
@@ -580,8 +581,12 @@ def read_walk_network(
 ) -> WalkNetwork:
     """Read a walking network from an OpenStreetMap extract (.osm XML or .osm.pbf).
 
-    Every way a pedestrian may use (:func:`tianhe_geo.data.osm.walkable`), cut
-    into straight segments between consecutive nodes, measured in ``crs``.
+    Both formats are read by the same pyosmium handler
+    (:func:`tianhe_geo.data.osm.read_osm`) and give the same network: every way
+    the walk rule keeps (:data:`tianhe_geo.data.osm.WALK_RULE`, documented tag
+    by tag there), cut into straight segments between consecutive nodes,
+    measured in ``crs``. Extracts cut at their edge, whose ways reference
+    missing nodes, are accepted.
 
     Parameters
     ----------
@@ -603,9 +608,9 @@ def read_walk_network(
     DataSourceError
         File missing or unreadable, or no walkable way inside ``clip``.
     """
-    nodes, edges = read_walk_frames(path, clip)
+    extract = read_osm(path, clip)
     try:
-        return from_frames(nodes, edges, crs, clip)
+        return from_frames(extract.nodes, extract.segments, crs)
     except NetworkError as exc:
         msg = f"{Path(path)}: {exc}"
         raise DataSourceError(msg) from exc
