@@ -27,6 +27,7 @@ from .data.scenario_spec import Scenario, read_scenario
 from .foundation.config import DEFAULT_CONFIG, DEFAULT_OUTPUT, AnalysisConfig, OutputOptions
 from .foundation.crs import STORAGE_CRS
 from .foundation.errors import TianheGeoError
+from .plan.completeness import Completeness
 from .plan.run import PlanAnalysis, ScenarioRun, analyse, run_scenario
 from .plan.siting_questions import SitingRun, run_sitings
 from .present.mapkit import finish, new_map, render_html
@@ -262,7 +263,10 @@ def write_siting(
 
 
 def write_coverage(
-    path: str | os.PathLike[str], result: CoverageResult, layers: Layers
+    path: str | os.PathLike[str],
+    result: CoverageResult,
+    layers: Layers,
+    rests_on: Completeness | None = None,
 ) -> list[Path]:
     """Write a coverage answer: a CSV of the summary, or a vector file and its uncovered areas.
 
@@ -276,6 +280,9 @@ def write_coverage(
         The answer.
     layers : mapping
         Loaded layers (subdistrict and boundary polygons).
+    rests_on : Completeness, optional
+        What the shares rest on: written beside every row (``facilities``,
+        ``expected_min``, ``completeness``).
 
     Returns
     -------
@@ -283,6 +290,12 @@ def write_coverage(
         Files written.
     """
     out, summary = Path(path), result.summary
+    if rests_on is not None:
+        summary = summary.assign(
+            facilities=rests_on.facilities,
+            expected_min=pd.array([rests_on.expected] * len(summary), dtype="Int64"),
+            completeness=rests_on.verdict,
+        )
     if out.suffix.lower() == ".csv":
         return [write_text(summary.to_csv(index_label="group"), out)]
     driver_for(out)  # a clear message for an unknown suffix

@@ -216,8 +216,15 @@ def _coverage_facilities(
 def cmd_coverage(args: argparse.Namespace) -> int:
     """``coverage``: who lives within reach of a kind of facility, per subdistrict."""
     from ..pipeline import write_coverage
+    from ..plan.completeness import completeness, completeness_of
     from ..plan.compliance import measure_coverage, residents_in
-    from ..present.tables import area_label, method_text, subdistrict_names, summary_view
+    from ..present.tables import (
+        area_label,
+        completeness_text,
+        method_text,
+        subdistrict_names,
+        summary_view,
+    )
 
     config, _ = settings(args)
     layers = layers_of(args)
@@ -229,9 +236,15 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     names = subdistrict_names(layers["subdistricts"])
     view = summary_view(result.summary, names, area_label(layers["boundary"]))
     _say(args, f"{len(facilities)} facilities; distance: {method_text(result.method)}")
+    if args.standard:
+        std = config.standard(args.standard)
+        rests_on = completeness(layers, std, config)
+        _say(args, completeness_text(rests_on, std))
+    else:
+        rests_on = completeness_of(facilities, float(res["population"].sum()))
     _say(args, view.to_markdown())
     if args.out:
-        _say_written(args, write_coverage(args.out, result, layers))
+        _say_written(args, write_coverage(args.out, result, layers, rests_on))
     return 0
 
 

@@ -302,6 +302,31 @@ LABELS: _Table = _freeze(
             "zh": "不在图层中：请依据区政府报告记录进度",
             "en": "not in the layers: record progress from the district's reports",
         },
+        # What a figure rests on (plan.completeness)
+        "rests_on_title": {"zh": "依据", "en": "Rests on"},
+        "rests_on": {"zh": "计入{n}处{what}", "en": "{n} {what} counted"},
+        "norm_expects": {
+            "zh": "按{cite}，{population}名居民至少应有{expected}处",
+            "en": "at least {expected} expected for {population} residents ({cite})",
+        },
+        "cite_gb50180": {"zh": "GB 50180-2018", "en": "GB 50180-2018"},
+        "cite_gz_parks": {
+            "zh": "广州市公园建设与保护专项规划(2023—2035)",
+            "en": "Guangzhou park plan 2023-2035",
+        },
+        "norm_covers": {
+            "zh": "其中规范所涉类型{normed}处",
+            "en": "{normed} of them of the kinds it covers",
+        },
+        "no_norm": {"zh": "无配置规范可比", "en": "no provision norm to compare with"},
+        "verdict_as_given": {
+            "zh": "按图层所述视为完整",
+            "en": "taken as complete, as the layer says",
+        },
+        "verdict_sample": {
+            "zh": "图层为样本，数值为下限",
+            "en": "the layer is a sample: a lower bound",
+        },
         # The report
         "report_title": {"zh": "天河区规划评估报告", "en": "Tianhe planning report"},
         "generated": {"zh": "由 tianhe-geo 生成于 {when}", "en": "Generated {when} by tianhe-geo."},
@@ -407,6 +432,8 @@ def number(value: float, lang: str) -> str:
     str
         Up to the number's own precision (``300``, ``1,500``, ``2.5``).
     """
+    if float(value).is_integer() and abs(value) >= 1e5:  # persons: every digit, not 2.2e+06
+        return f"{value:.0f}" if lang == "zh" else f"{value:,.0f}"
     return f"{value:g}" if lang == "zh" else f"{value:,g}"
 
 

@@ -246,6 +246,84 @@ PLAN_TARGETS = {
 PLAN_SOURCE = "Tianhe 10th party congress report (2021), 2025 targets"
 
 
+@dataclass(frozen=True)
+class ProvisionNorm:
+    """How many facilities of a kind a population calls for, by a planning norm.
+
+    Attributes
+    ----------
+    layer : str
+        Layer holding them.
+    column, value : str
+        Which features count (e.g. ``category`` = ``kindergarten``); an empty
+        ``value`` counts every feature of the layer.
+    residents_per_facility : float
+        At most this many residents per facility: the upper end of the
+        population the norm gives one facility (so population / this is the
+        fewest the norm expects).
+    source : str
+        Clause and source, and how sure it is.
+    cite : str
+        Label key of the norm's short name (in :mod:`tianhe_geo.foundation.i18n`).
+    """
+
+    layer: str
+    column: str
+    value: str
+    residents_per_facility: float
+    source: str
+    cite: str = "cite_gb50180"
+
+    def expected(self, population: float) -> int:
+        """The fewest facilities the norm expects for ``population`` residents."""
+        return int(population // self.residents_per_facility)
+
+
+_GB50180 = "GB 50180-2018 Table 3.0.4 and Appendix B: one per {circle} of {pop} residents"
+
+#: Provision norms for the facility kinds the standards count (GB 50180-2018 life
+#: circles; Guangzhou's park index). Kinds without a norm (hospitals, metro stations)
+#: are absent: their completeness cannot be judged from a count.
+PROVISION_NORMS: MappingProxyType[str, ProvisionNorm] = MappingProxyType(
+    {
+        n.value or n.layer: n
+        for n in (
+            ProvisionNorm(
+                "facilities", "category", "community_health", 100_000.0,
+                _GB50180.format(circle="15-minute circle", pop="50,000-100,000")
+                + " (社区卫生服务中心 in the 15-minute circle: NOT CONFIRMED in the 2018 text)",
+            ),
+            ProvisionNorm(
+                "facilities", "category", "middle_school", 100_000.0,
+                _GB50180.format(circle="15-minute circle", pop="50,000-100,000")
+                + " (初中; population OK, CCPR glossary)",
+            ),
+            ProvisionNorm(
+                "facilities", "category", "primary_school", 25_000.0,
+                _GB50180.format(circle="10-minute circle", pop="15,000-25,000")
+                + " (小学; population OK, 中国大百科全书)",
+            ),
+            ProvisionNorm(
+                "facilities", "category", "kindergarten", 12_000.0,
+                _GB50180.format(circle="5-minute circle", pop="5,000-12,000")
+                + " (幼儿园; 5-minute population NOT CONFIRMED)",
+            ),
+            ProvisionNorm(
+                "facilities", "category", "elderly_care", 12_000.0,
+                _GB50180.format(circle="5-minute circle", pop="5,000-12,000")
+                + " (老年人日间照料中心; NOT CONFIRMED)",
+            ),
+            ProvisionNorm(
+                "parks", "tier", "", 1 / 0.9 * 10_000.0,
+                "Guangzhou park plan 2023-2035 (consultation draft): at least 0.9 parks per "
+                "10,000 residents (万人拥有公园指数 >= 0.9), all tiers",
+                "cite_gz_parks",
+            ),
+        )
+    }
+)  # fmt: skip
+
+
 def check_standards(keys: Sequence[str]) -> tuple[str, ...]:
     """Return the keys if each names a standard, else raise naming the unknown ones.
 

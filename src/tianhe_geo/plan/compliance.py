@@ -1,162 +1,50 @@
-"""Who meets which standard: the facilities a standard counts, its coverage, its verdict.
+"""Who meets which standard: its coverage, and its verdict with what the figure rests on.
 
 Composes the analysis layer for Tianhe's planning rules; holds no geometry
 algorithms of its own. Every function measures distance the way a run is set
-up (:func:`plan_distance`): along the street network when one is given, else
-by straight line times the configured detour factor.
+up (:func:`~tianhe_geo.plan.selection.plan_distance`): along the street network
+when one is given, else by straight line times the configured detour factor.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from ..analysis.coverage import CoverageResult, coverage
-from ..analysis.distance import (
-    Distance,
-    OnNetwork,
-    StraightLine,
-    cost_table,
-    within_service_radius,
-)
+from ..analysis.distance import cost_table, within_service_radius
 from ..analysis.network import WalkNetwork
-from ..data.schemas import is_complete
 from ..foundation.config import DEFAULT_CONFIG, AnalysisConfig
-from ..foundation.errors import AnalysisInputError
 from ..foundation.i18n import standard_title
 from ..foundation.standards import Standard
-from ..foundation.vocab import BUILT_STATUSES
+from .completeness import Completeness, completeness
+from .selection import (
+    Layers,
+    plan_distance,
+    residents_in,
+    select_facilities,
+    select_features,
+)
 
-#: Loaded layers: name -> GeoDataFrame (EPSG:4326, indexed by id).
-Layers = Mapping[str, gpd.GeoDataFrame]
-
-
-def plan_distance(config: AnalysisConfig, network: WalkNetwork | None = None) -> Distance:
-    """How a run measures distance: on ``network`` when given, else straight line x detour.
-
-    Parameters
-    ----------
-    config : AnalysisConfig
-        Settings (detour factor, snap limit).
-    network : WalkNetwork, optional
-        Street network in ``config.analysis_crs``.
-
-    Returns
-    -------
-    OnNetwork or StraightLine
-        The strategy every measure of the run uses.
-    """
-    if network is not None:
-        return OnNetwork(network, config.max_snap_m)
-    return StraightLine(config.detour_factor)
-
-
-def select_features(
-    layers: Layers,
-    layer: str,
-    where: Mapping[str, Sequence[object]] | None = None,
-    config: AnalysisConfig = DEFAULT_CONFIG,
-) -> gpd.GeoDataFrame:
-    """Built features of a layer matching a filter, in metres, within the edge buffer.
-
-    Parameters
-    ----------
-    layers : dict
-        Loaded layers (needs ``boundary`` and ``layer``).
-    layer : str
-        Layer name, e.g. ``"facilities"``.
-    where : mapping, optional
-        Column -> accepted values, e.g. ``{"category": ["hospital"]}``.
-    config : AnalysisConfig
-        Settings (analysis CRS, facility buffer).
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        Matching features with a built status
-        (:data:`~tianhe_geo.foundation.vocab.BUILT_STATUSES`, when the layer
-        has a ``status`` column) within ``config.facility_buffer_m`` of the
-        district, in the analysis CRS.
-
-    Raises
-    ------
-    AnalysisInputError
-        Unknown layer or column, or values the column never holds.
-    """
-    if layer not in layers:
-        msg = f"layer {layer!r} is not loaded; loaded: {sorted(layers)}"
-        raise AnalysisInputError(msg)
-    chosen = layers[layer]
-    for column, values in (where or {}).items():
-        if column not in chosen.columns:
-            msg = f"layer {layer!r} has no column {column!r}; columns: {list(chosen.columns)}"
-            raise AnalysisInputError(msg)
-        unknown = sorted(set(map(str, values)) - set(chosen[column].astype(str)))
-        if unknown:
-            msg = (
-                f"layer {layer!r} column {column!r} never holds {unknown}; "
-                f"values present: {sorted(chosen[column].astype(str).unique())}"
-            )
-            raise AnalysisInputError(msg)
-        chosen = chosen[chosen[column].astype(str).isin(list(map(str, values)))]
-    if "status" in chosen.columns:
-        chosen = chosen[chosen["status"].isin(BUILT_STATUSES)]
-    chosen = chosen.to_crs(config.analysis_crs)
-    area = layers["boundary"].to_crs(config.analysis_crs).union_all()
-    reach = shapely.dwithin(chosen.geometry.values, area, config.facility_buffer_m)
-    return chosen[reach]
-
-
-def select_facilities(
-    layers: Layers, standard: Standard, config: AnalysisConfig
-) -> gpd.GeoDataFrame:
-    """Facilities counted by a standard, in metres, within the edge buffer.
-
-    Parameters
-    ----------
-    layers : dict
-        Loaded layers (needs ``boundary`` and ``standard.layer``).
-    standard : Standard
-        The rule.
-    config : AnalysisConfig
-        Settings (analysis CRS, facility buffer).
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        Built facilities of the standard's kinds (see :func:`select_features`).
-    """
-    gdf = layers[standard.layer]
-    present = [v for v in standard.values if v in set(gdf[standard.column])]
-    # A standard's kind may be absent from a user's layer: that is zero coverage, not an error.
-    if not present:
-        return gdf.iloc[:0].to_crs(config.analysis_crs)
-    return select_features(layers, standard.layer, {standard.column: present}, config)
-
-
-def residents_in(layers: Layers, config: AnalysisConfig) -> gpd.GeoDataFrame:
-    """The residents layer in the analysis CRS.
-
-    Parameters
-    ----------
-    layers : dict
-        Loaded layers with ``residents``.
-    config : AnalysisConfig
-        Settings.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        Residents in metres.
-    """
-    if "residents" not in layers:
-        msg = "no residents layer loaded; load_layer('residents') or pass your own"
-        raise AnalysisInputError(msg)
-    return layers["residents"].to_crs(config.analysis_crs)
+__all__ = [
+    "Layers",
+    "StandardsRun",
+    "lower_bound_verdict",
+    "measure_coverage",
+    "measure_standards",
+    "plan_distance",
+    "residents_in",
+    "run_standard",
+    "select_facilities",
+    "select_features",
+    "standard_met",
+    "standard_row",
+    "standards_table",
+]
 
 
 def measure_coverage(
@@ -237,6 +125,61 @@ def run_standard(
     return measure_coverage(res, fac, [std.radius_m], config, network, service_radius_m=radii)
 
 
+@dataclass(frozen=True)
+class StandardsRun:
+    """Every configured standard measured once.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per standard (see :func:`standards_table`).
+    results : dict
+        Standard key -> :class:`~tianhe_geo.analysis.coverage.CoverageResult`.
+    rests_on : dict
+        Standard key -> :class:`~tianhe_geo.plan.completeness.Completeness`:
+        the facilities the figure rests on, against the norm.
+    """
+
+    table: pd.DataFrame
+    results: dict[str, CoverageResult]
+    rests_on: dict[str, Completeness]
+
+
+def measure_standards(
+    layers: Layers,
+    config: AnalysisConfig = DEFAULT_CONFIG,
+    network: WalkNetwork | None = None,
+    on_step: Callable[[str], None] | None = None,
+) -> StandardsRun:
+    """Coverage and completeness of every configured standard (see :func:`standards_table`).
+
+    Parameters
+    ----------
+    layers : mapping
+        Loaded layers.
+    config : AnalysisConfig
+        Settings; ``config.standards`` chooses the rules.
+    network : WalkNetwork, optional
+        Street network; straight line x ``config.detour_factor`` when omitted.
+    on_step : callable, optional
+        Called with each standard's key once it is done (progress display).
+
+    Returns
+    -------
+    StandardsRun
+        The table, the coverage results and what each rests on.
+    """
+    rows, results, rests_on = [], {}, {}
+    for key in config.standards:
+        std = config.standard(key)
+        results[key] = run_standard(layers, key, config, network)
+        rests_on[key] = completeness(layers, std, config)
+        if on_step:
+            on_step(key)
+        rows.append(standard_row(std, results[key], rests_on[key]))
+    return StandardsRun(pd.DataFrame(rows).set_index("standard"), results, rests_on)
+
+
 def standards_table(
     layers: Layers,
     config: AnalysisConfig = DEFAULT_CONFIG,
@@ -263,35 +206,28 @@ def standards_table(
         target, met (None without a target, and when a share below it comes
         from an incomplete layer: a lower bound), ``complete`` (whether the
         facilities counted come from a complete layer), ``facilities``
-        (how many were counted), uncovered persons, distance kind, source.
+        (how many were counted), ``expected_min`` (the fewest a provision norm
+        expects for the residents; empty without a norm), ``completeness``
+        (a :data:`~tianhe_geo.plan.completeness.VERDICTS` code), uncovered
+        persons, distance kind, source.
     results : dict
         Standard key -> :class:`CoverageResult`.
     """
-    rows, results = [], {}
-    for key in config.standards:
-        out = run_standard(layers, key, config, network)
-        results[key] = out
-        if on_step:
-            on_step(key)
-        rows.append(standard_row(layers, config.standard(key), out, config))
-    return pd.DataFrame(rows).set_index("standard"), results
+    run = measure_standards(layers, config, network, on_step)
+    return run.table, run.results
 
 
-def standard_row(
-    layers: Layers, std: Standard, out: CoverageResult, config: AnalysisConfig = DEFAULT_CONFIG
-) -> dict[str, object]:
-    """One row of :func:`standards_table` from a standard's coverage result.
+def standard_row(std: Standard, out: CoverageResult, rests_on: Completeness) -> dict[str, object]:
+    """One row of :func:`standards_table` from a standard's coverage and completeness.
 
     Parameters
     ----------
-    layers : mapping
-        The layers the result was computed from.
     std : Standard
         The standard as measured (radius overrides applied).
     out : CoverageResult
         Its coverage.
-    config : AnalysisConfig
-        Settings (to count the facilities the standard selects).
+    rests_on : Completeness
+        What the figure rests on.
 
     Returns
     -------
@@ -299,8 +235,7 @@ def standard_row(
         The row's values.
     """
     share = float(out.share()["district"])
-    counted = select_facilities(layers, std, config)
-    complete = is_complete(counted if len(counted) else layers[std.layer])
+    complete = rests_on.declared_complete
     return {
         "standard": std.key,
         "name_zh": standard_title(std, "zh"),
@@ -310,7 +245,9 @@ def standard_row(
         "target": std.target_share,
         "met": standard_met(share, std.target_share, complete),
         "complete": complete,
-        "facilities": len(counted),
+        "facilities": rests_on.facilities,
+        "expected_min": rests_on.expected,
+        "completeness": rests_on.verdict,
         "uncovered_pop": float(out.summary.loc["district", f"uncovered_pop_{std.radius_m:g}"]),
         "distance": out.method.kind,
         "source": std.source,

@@ -27,7 +27,8 @@ from ..foundation.config import DEFAULT_CONFIG, AnalysisConfig
 from ..foundation.i18n import label
 from ..foundation.standards import PLAN_SOURCE, PLAN_TARGETS
 from ..foundation.vocab import HEALTH_CATEGORIES, SCHOOL_CATEGORIES
-from .compliance import Layers, lower_bound_verdict, plan_distance, residents_in, select_features
+from .compliance import lower_bound_verdict
+from .selection import Layers, plan_distance, residents_in, select_features
 
 
 def capacity_2sfca(

@@ -18,9 +18,11 @@ from ..analysis.network import WalkNetwork
 from ..data.scenario_spec import Scenario
 from ..foundation.config import DEFAULT_CONFIG, AnalysisConfig
 from ..foundation.vocab import HEALTH_CATEGORIES
-from .compliance import Layers, plan_distance, standards_table
+from .completeness import Completeness
+from .compliance import measure_standards
 from .indicators import capacity_2sfca, indicators, park_area_per_resident
 from .scenario import ScenarioComparison, apply_scenario, compare
+from .selection import Layers, plan_distance
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,9 @@ class PlanAnalysis:
         Doctors and hospital beds per 1,000 residents (2SFCA).
     park_m2 : pandas.Series
         Park area per resident per subdistrict code, m².
+    rests_on : dict
+        Standard key -> :class:`~tianhe_geo.plan.completeness.Completeness`:
+        how many facilities each figure rests on, against the norm.
     method : DistanceMethod
         How distances were measured.
     config : AnalysisConfig
@@ -75,6 +80,7 @@ class PlanAnalysis:
     doctors: Capacity
     beds: Capacity
     park_m2: pd.Series
+    rests_on: dict[str, Completeness]
     method: DistanceMethod
     config: AnalysisConfig = DEFAULT_CONFIG
 
@@ -103,18 +109,19 @@ def analyse(
     PlanAnalysis
         The results.
     """
-    table, results = standards_table(layers, config, network, on_step)
+    standards = measure_standards(layers, config, network, on_step)
     doctors = _capacity(
         layers, "doctors", HEALTH_CATEGORIES, config.catchment_doctors_m, config, network
     )
     beds = _capacity(layers, "beds", ("hospital",), config.catchment_beds_m, config, network)
     return PlanAnalysis(
-        standards=table,
-        results=results,
+        standards=standards.table,
+        results=standards.results,
         indicators=indicators(layers, config),
         doctors=doctors,
         beds=beds,
         park_m2=park_area_per_resident(layers, config),
+        rests_on=standards.rests_on,
         method=plan_distance(config, network).method,
         config=config,
     )

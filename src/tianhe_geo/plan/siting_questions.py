@@ -21,7 +21,7 @@ from ..foundation.crs import require_crs
 from ..foundation.errors import AnalysisInputError
 from ..foundation.i18n import label, standard_title
 from ..foundation.standards import Standard
-from .compliance import Layers, plan_distance, residents_in, select_facilities
+from .selection import Layers, plan_distance, residents_in, select_facilities
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from ..foundation.vocab import HEALTH_CATEGORIES, SCHOOL_CATEGORIES
 from ..plan.run import PlanAnalysis
 from ..plan.scenario import ScenarioComparison
 from .mapkit import TianheMap, add_layer, as_map, new_map
+from .tables import completeness_text
 
 #: Colour of every coded value drawn by category (column -> code -> colour).
 COLOURS: Mapping[str, Mapping[str, str]] = {
@@ -255,6 +256,7 @@ def _choropleth(
     colours: list[str],
     fmt: str = "{:.0%}",
     show: bool = True,
+    basis: str | None = None,
 ) -> TianheMap:
     values = gdf[column].astype(float)
     finite = values[np.isfinite(values)]
@@ -274,6 +276,9 @@ def _choropleth(
     g[column + "_t"] = values.map(lambda v: fmt.format(v) if np.isfinite(v) else "—")
     n = _name(tm.lang)
     fields = [(n, label("name", tm.lang)), (column + "_t", name)]
+    if basis is not None:  # what the figure rests on, on every area's popup
+        g["_basis"] = basis
+        fields.append(("_basis", label("rests_on_title", tm.lang)))
     add_layer(tm, g, name, fields, colour, legend, n, show, 30)
     return tm
 
@@ -312,7 +317,8 @@ def _share_layer(
     sub = layers["subdistricts"]
     share = result.results[key].share()
     g = sub.assign(share=share.reindex(sub["code"]).to_numpy())
-    return _choropleth(tm, g, "share", name, GREENS, show=show)
+    basis = completeness_text(result.rests_on[key], result.config.standard(key), tm.lang)
+    return _choropleth(tm, g, "share", name, GREENS, show=show, basis=basis)
 
 
 def _coverage_layers(

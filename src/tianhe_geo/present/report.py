@@ -368,7 +368,7 @@ def build_report(
             label("h_indicators", lang),
             (Table(indicators_view(result)), Figure("indicators.png")),
         ),
-        Section(label("h_standards", lang), (Table(standards_view(result)),)),
+        Section(label("h_standards", lang), (Table(standards_view(result, lang)),)),
         Section(label("h_by_subdistrict", lang), (Table(wide_shares(by_sub)), *shares)),
     ]
     if run is not None:

@@ -15,7 +15,9 @@ from ..analysis.distance import DistanceMethod
 from ..analysis.siting import SitingResult
 from ..data.schemas import is_complete
 from ..foundation.crs import STORAGE_CRS
-from ..foundation.i18n import label
+from ..foundation.i18n import code_label, label
+from ..foundation.standards import Standard
+from ..plan.completeness import Completeness
 from ..plan.run import PlanAnalysis, ScenarioRun
 from ..plan.siting_questions import SitingRun
 
@@ -77,7 +79,9 @@ def coverage_by_subdistrict(
     -------
     pandas.DataFrame
         Long table: ``subdistrict``, ``name``, ``standard``, ``radius_m``,
-        ``population``, ``covered_pop``, ``share``.
+        ``population``, ``covered_pop``, ``share``, ``facilities`` (how many
+        the share rests on) and ``completeness`` (their verdict, see
+        :data:`~tianhe_geo.plan.completeness.VERDICTS`).
     """
     frames = []
     total = total or area_label()
@@ -95,6 +99,8 @@ def coverage_by_subdistrict(
                     "population": s["population"].round(0).to_numpy(),
                     "covered_pop": s[f"covered_pop_{r}"].round(0).to_numpy(),
                     "share": s[f"share_{r}"].round(4).to_numpy(),
+                    "facilities": result.rests_on[key].facilities,
+                    "completeness": result.rests_on[key].verdict,
                 }
             )
         )
@@ -153,6 +159,41 @@ def method_text(method: DistanceMethod, lang: str = "en") -> str:
     return text + (label("method_per_facility", lang) if method.per_facility_radius else "")
 
 
+def completeness_text(c: Completeness, std: Standard, lang: str = "en") -> str:
+    """What a standard's figure rests on, in words.
+
+    Parameters
+    ----------
+    c : Completeness
+        From :func:`tianhe_geo.plan.completeness.completeness`.
+    std : Standard
+        The standard (its kinds of facility name them).
+    lang : {'zh', 'en'}
+        Language.
+
+    Returns
+    -------
+    str
+        E.g. "13 Kindergarten counted; at least 186 expected for 2,241,800
+        residents (GB 50180-2018); the layer is a sample: a lower bound".
+    """
+    sep = "；" if lang == "zh" else "; "
+    what = "/".join(code_label(std.column, v, lang) for v in std.values)
+    parts = [label("rests_on", lang, n=c.facilities, what=what)]
+    if c.expected is None:
+        parts.append(label("no_norm", lang))
+    else:
+        cite = ("、" if lang == "zh" else ", ").join(label(k, lang) for k in c.cites)
+        values = {"expected": c.expected, "population": round(c.population), "cite": cite}
+        parts.append(label("norm_expects", lang, **values))
+        if c.normed != c.facilities:
+            parts[-1] += ("，" if lang == "zh" else ", ") + label(
+                "norm_covers", lang, normed=c.normed
+            )
+    parts.append(label("verdict_as_given" if c.declared_complete else "verdict_sample", lang))
+    return sep.join(parts)
+
+
 def pct(v: float) -> str:
     """A share (0-1) as a percentage with one decimal, or a dash."""
     return "—" if pd.isna(v) else f"{100 * v:.1f} %"
@@ -165,7 +206,7 @@ def met_label(met: bool | None) -> str:
     return "yes" if met else "no"
 
 
-def standards_view(result: PlanAnalysis) -> pd.DataFrame:
+def standards_view(result: PlanAnalysis, lang: str = "en") -> pd.DataFrame:
     """The standards table as the report shows it (one row per standard)."""
     std = result.standards
     return pd.DataFrame(
@@ -178,7 +219,10 @@ def standards_view(result: PlanAnalysis) -> pd.DataFrame:
                 "—" if pd.isna(t) else met_label(m)
                 for t, m in zip(std["target"], std["met"], strict=True)
             ],
-            "facilities": std["facilities"],
+            "rests_on": [
+                completeness_text(result.rests_on[k], result.config.standard(k), lang)
+                for k in std.index
+            ],
             "uncovered_pop": std["uncovered_pop"].round(0).astype(int),
             "source": std["source"],
         },
