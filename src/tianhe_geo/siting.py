@@ -819,7 +819,7 @@ def maximal_covering(  # noqa: PLR0913 - a siting query has this many knobs
         Wall-clock limit per solver run in seconds; on reaching it the best
         solution found is returned with ``status="Feasible"`` and its gap.
     solver : pulp.LpSolver, optional
-        A PuLP solver to use instead of CBC (PuLP's bundled binary, or
+        A PuLP solver to use instead of CBC (PuLP 3's bundled binary or cbcbox's, or
         ``cbc`` on PATH); ``time_limit_s`` then does not apply.
 
     Returns
@@ -893,7 +893,7 @@ def set_covering(  # noqa: PLR0913 - a siting query has this many knobs
         Wall-clock limit per solver run in seconds; on reaching it the best
         solution found is returned with ``status="Feasible"`` and its gap.
     solver : pulp.LpSolver, optional
-        A PuLP solver to use instead of CBC (PuLP's bundled binary, or
+        A PuLP solver to use instead of CBC (PuLP 3's bundled binary or cbcbox's, or
         ``cbc`` on PATH); ``time_limit_s`` then does not apply.
 
     tie_break : bool, default True
