@@ -1,3 +1,5 @@
+import logging
+import re
 from itertools import combinations
 
 import geopandas as gpd
@@ -9,11 +11,14 @@ import shapely
 from scipy.spatial import cKDTree
 
 from tianhe_geo import AnalysisInputError, CrsError, LayerSchemaError
-from tianhe_geo.analysis.distance import CostTable
+from tianhe_geo.analysis.distance import CostTable, StraightLine
 from tianhe_geo.analysis.euclidean import euclidean_table
 from tianhe_geo.analysis.siting import (
     SitingResult,
+    _build,
     _cbc_gap,
+    _greedy,
+    _new_groups_pop,
     candidate_grid,
     maximal_covering,
     set_covering,
@@ -350,7 +355,10 @@ def test_candidates_from_grid_feed_the_models():
 def test_caller_solver_is_used():
     res, cand, exist = _case(2)
     _, best, _ = _brute(res, cand, exist, T)
-    solver = pulp.COIN_CMD(path=pulp.PULP_CBC_CMD.pulp_cbc_path, msg=False)
+    bundled = getattr(pulp, "PULP_CBC_CMD", None)  # PuLP 3 bundles CBC; PuLP 4 finds cbcbox's
+    path = bundled.pulp_cbc_path if bundled is not None else None
+    solver = pulp.COIN_CMD(path=path, msg=False)
+    assert solver.available()
     out = maximal_covering(res, cand, 2, T, exist, solver=solver)
     assert out.covered_after == pytest.approx(best[2])
     assert out.status == "Optimal"
@@ -361,17 +369,18 @@ def test_caller_solver_is_used():
 # --------------------------------------------------------------------------
 def test_cbc_gap_from_log():
     optimal = "Result - Optimal solution found\n\nObjective value:   120.00000000\n"
-    assert _cbc_gap(optimal) == 0.0
+    assert _cbc_gap(optimal, maximise=True) == 0.0
     stopped = (
         "Result - Stopped on time limit\n\n"
         "Objective value:                100.00000000\n"
         "Lower bound:                    110.000\n"
         "Gap:                            0.10\n"
     )
-    assert _cbc_gap(stopped) == pytest.approx(0.10)
-    assert _cbc_gap("Gap:  0.25\n") == pytest.approx(0.25)
+    assert _cbc_gap(stopped, maximise=True) == pytest.approx(0.10)
+    assert _cbc_gap("Gap:  0.25\n", maximise=False) == pytest.approx(0.25)
     # Maximising: CBC logs progress in its minimising sign; the tighter bound wins.
     maximising = (
+        "Continuous objective value is 1100 - 0.5 seconds\n"
         "Cbc0010I After 0 nodes, 1 on tree, -1000 best solution, best possible -1020 (2 s)\n"
         "Cbc0011I Exiting as integer gap (best possible -1010.5), took 3 s\n"
         "Result - Stopped on time limit\n\n"
@@ -379,5 +388,103 @@ def test_cbc_gap_from_log():
         "Upper bound:                    1050.000\n"
         "Gap:                            -0.00\n"
     )
-    assert _cbc_gap(maximising) == pytest.approx(0.0105)
-    assert _cbc_gap("") is None
+    assert _cbc_gap(maximising, maximise=True) == pytest.approx(0.0105)
+    assert _cbc_gap("", maximise=True) is None
+
+
+def test_cbc_gap_drops_impossible_bounds():
+    # CBC 2.11+ (cbcbox's) stopped in its root cuts: a huge "best possible" and a
+    # summary bound equal to the objective; only the root LP bound is usable.
+    stopped_in_root = (
+        "Continuous objective value is 81.6718 - 35.491 seconds\n"
+        "Cbc0005I Partial search - best objective 96 (best possible 4.7383092e+13), took 1213 "
+        "iterations and 0 nodes (60.09 seconds)\n"
+        "Result - Stopped on time limit\n\n"
+        "Objective value:                96\n"
+        "Lower bound:                    96\n"
+        "Gap:                            0\n"
+    )
+    assert _cbc_gap(stopped_in_root, maximise=False) == pytest.approx((96 - 81.6718) / 96)
+    # Maximising, a bound below the objective is impossible and one equal to it unproven.
+    clamped = "Continuous objective value is -120 - 1 seconds\nUpper bound: 96\n"
+    assert _cbc_gap(clamped + "Objective value: 96\n", maximise=True) == pytest.approx(0.25)
+    assert _cbc_gap("Objective value: 96\nUpper bound: 90\n", maximise=True) is None
+    # No integer solution in the log: the gap is measured for the value given.
+    no_solution = "Continuous objective value is 40 - 2 seconds\nLP relaxation stopped\n"
+    assert _cbc_gap(no_solution, maximise=False, value=50.0) == pytest.approx(0.2)
+
+
+# --------------------------------------------------------------------------
+# Time limit: independent optimum from scipy's MILP solver (HiGHS)
+# --------------------------------------------------------------------------
+def _milp_optimum(res, cand, t, k=None, target=None):
+    """The exact MCLP (``k``) or set-covering (``target``) optimum, built from plain distances."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import bmat, csr_matrix, identity
+
+    pop = res["population"].to_numpy()
+    reach = csr_matrix(_within(res, cand, t).astype(float))
+    n_r, n_c = reach.shape
+    link = LinearConstraint(bmat([[-reach, identity(n_r)]]), -np.inf, 0.0)  # y_i <= sum x_j
+    if k is not None:
+        cost = np.concatenate([np.zeros(n_c), -pop])
+        other = LinearConstraint(np.concatenate([np.ones(n_c), np.zeros(n_r)])[None, :], 0, k)
+    else:
+        cost = np.concatenate([np.ones(n_c), np.zeros(n_r)])
+        other = LinearConstraint(np.concatenate([np.zeros(n_c), pop])[None, :], target * pop.sum())
+    integral = np.concatenate([np.ones(n_c), np.zeros(n_r)])
+    out = milp(cost, constraints=[link, other], integrality=integral, bounds=Bounds(0, 1))
+    assert out.success
+    return abs(out.fun)
+
+
+def _hard_case():
+    rng = np.random.default_rng(11)
+    res = _pts(rng.uniform(0, 3000, (600, 2)) + ORIGIN, "r", population=rng.uniform(0, 100, 600))
+    return res, _pts(rng.uniform(0, 3000, (120, 2)) + ORIGIN, "c")
+
+
+def test_time_limit_returns_a_feasible_answer_and_an_honest_gap():
+    res, cand = _hard_case()
+    best = _milp_optimum(res, cand, T, target=0.95)
+    out = set_covering(res, cand, 0.95, T, time_limit_s=1e-3, tie_break=False)
+    assert out.status == "Feasible"
+    assert out.share_after >= 0.95 - 1e-9
+    assert out.objective >= best  # not better than the optimum...
+    assert out.objective > best  # ...and here not optimal: 1 ms proves nothing
+    # The gap is an upper estimate of the true one, measured against the optimum.
+    assert (out.objective - best) / out.objective - 1e-9 <= out.gap < 1
+
+
+@pytest.mark.parametrize("k", [None, 8])
+def test_cbc_starts_from_the_greedy_solution(caplog, k):
+    res, cand = _hard_case()
+    problem = _build(res, cand, None, T, "population", StraightLine())
+    need = None if k else 0.95 * problem.total
+    start = _greedy(problem, k=k) if k else _greedy(problem, need=need)
+    value = _new_groups_pop(problem, start) if k else start.size
+    with caplog.at_level(logging.DEBUG, logger="tianhe_geo.analysis.siting"):
+        if k:
+            maximal_covering(res, cand, k, T)
+        else:
+            set_covering(res, cand, 0.95, T, tie_break=False)
+    # CBC completes the start (x only) by a "Reduced search"; CBC 2.10 prints the
+    # start's cost before completing it (0), later versions after.
+    costs = re.findall(r"MIPStart provided solution with cost (\S+)", caplog.text)[:1]
+    costs += re.findall(r"Integer solution of (\S+) found by Reduced search", caplog.text)[:1]
+    assert costs, "CBC did not report the start"
+    assert value == pytest.approx(max(abs(float(c)) for c in costs), rel=1e-6)
+
+
+def test_time_limit_mclp_gap_covers_the_true_gap():
+    res, cand = _hard_case()
+    best = _milp_optimum(res, cand, T, k=8)
+    out = maximal_covering(res, cand, 8, T, time_limit_s=1e-3)
+    assert len(out.chosen) <= 8
+    assert out.objective <= best * (1 + 1e-9)
+    if out.status == "Feasible":
+        assert (best - out.objective) / out.objective - 1e-9 <= out.gap < 1
+    else:
+        assert out.objective == pytest.approx(best)
+    # With time to spare the same model is solved to the optimum.
+    assert maximal_covering(res, cand, 8, T).objective == pytest.approx(best)

@@ -51,7 +51,7 @@ import shapely
 from scipy.sparse import csr_matrix
 
 from ..foundation.crs import ANALYSIS_CRS, require_projected, require_same_crs
-from ..foundation.errors import AnalysisInputError, CrsError
+from ..foundation.errors import AnalysisInputError, CrsError, SolverError
 from ._inputs import check_thresholds, population_of
 from .distance import CostTable, Distance, DistanceMethod, StraightLine, cost_table
 
@@ -59,6 +59,12 @@ logger = logging.getLogger(__name__)
 
 #: Grids larger than this are almost surely a spacing given in the wrong unit.
 MAX_GRID_POINTS = 2_000_000
+
+#: A relative gap this small is optimality up to the solver's tolerances.
+OPTIMAL_GAP = 1e-9
+
+#: PuLP 4 builds an expression from (variable, coefficient) pairs with this; PuLP 3 has none.
+_FROM_LIST = getattr(pulp.LpAffineExpression, "from_list", None)
 
 
 @dataclass(frozen=True)
@@ -422,8 +428,8 @@ def _model(
     prob = pulp.LpProblem("siting", sense)
     xs = [prob.add_variable(f"x{j}", 0, 1, pulp.LpBinary) for j in range(groups.shape[1])]
     ys = [prob.add_variable(f"y{i}", 0, 1) for i in range(groups.shape[0])]
-    covered = pulp.LpAffineExpression(list(zip(ys, weights, strict=True)))
-    sites = pulp.LpAffineExpression([(x, 1.0) for x in xs])
+    covered = _affine(list(zip(ys, weights, strict=True)))
+    sites = _affine([(x, 1.0) for x in xs])
     if k is not None:
         prob.setObjective(covered)
         prob.addConstraint(sites <= k, "sites")
@@ -434,98 +440,238 @@ def _model(
     ptr, idx = groups.indptr.tolist(), groups.indices.tolist()
     for i, y in enumerate(ys):
         terms = [(y, 1.0), *((xs[j], -1.0) for j in idx[ptr[i] : ptr[i + 1]])]
-        expr = pulp.LpAffineExpression(terms)
-        prob.addConstraint(pulp.LpConstraint(expr, pulp.LpConstraintLE, f"c{i}", 0.0))
+        prob.addConstraint(_affine(terms) <= 0, f"c{i}")
     return prob, xs
+
+
+def _affine(terms: list[tuple[pulp.LpVariable, float]]) -> pulp.LpAffineExpression:
+    """``sum coeff * var`` from ``(var, coeff)`` pairs, in one call on PuLP 3 and 4.
+
+    PuLP 4 keeps the model in a Rust core: its ``LpAffineExpression(...)`` wraps
+    a core object and builds from pairs only through ``from_list``; PuLP 3's
+    constructor takes the pairs themselves (it has no ``from_list``). Both are a
+    single pass over the pairs, unlike ``lpSum``/``lpDot`` (an expression per
+    term, and on PuLP 3 ``lpSum`` reads a pair as ``var + coeff``).
+    """
+    if _FROM_LIST is not None:
+        return _FROM_LIST(terms)
+    return pulp.LpAffineExpression(terms)
 
 
 def _cbc(
     time_limit_s: float, log: Path | None, mip: bool = True, preprocess: bool = True
 ) -> pulp.LpSolver:
-    """CBC: the binary bundled with PuLP if present, else one on PATH.
+    """CBC through ``COIN_CMD``: the binary PuLP 3 bundles, else the one PuLP 4 finds.
 
-    ``PULP_CBC_CMD`` runs the same bundled binary but warns that PuLP 4 drops
-    it; ``COIN_CMD`` pointed at it does not, and keeps working once CBC comes
-    from ``pip install pulp[cbc]`` instead.
+    PuLP 3.3 ships CBC 2.10 inside the wheel (``PULP_CBC_CMD``, which warns
+    that PuLP 4 drops it; ``COIN_CMD`` pointed at the same binary does not).
+    PuLP 4 ships none: its ``cbc`` extra installs the ``cbcbox`` wheel, which
+    ``COIN_CMD`` finds by itself (else ``cbc`` on PATH).
+
+    Raises
+    ------
+    SolverError
+        When no CBC binary can be found.
     """
     # On the MCLP, CBC's preprocessing costs more than it saves and a greedy
     # start spares its slow root heuristics: on Tianhe (k=20, 500 m) 55 s by
     # default, 24 s without preprocessing, 11 s with both. Set covering needs
     # the preprocessing (without it CBC stalls at the greedy start).
+    options = [] if preprocess else ["preprocess off"]
     kwargs: dict[str, Any] = {"mip": mip, "msg": False, "timeLimit": time_limit_s}
-    if not preprocess:
-        kwargs["options"] = ["preprocess off"]
     if mip:
         kwargs["warmStart"] = True
     if log is not None:
         kwargs["logPath"] = str(log)
-    bundled = Path(pulp.PULP_CBC_CMD.pulp_cbc_path)
-    if bundled.is_file() and os.access(bundled, os.X_OK):
-        return pulp.COIN_CMD(path=str(bundled), **kwargs)
-    return pulp.COIN_CMD(**kwargs)
+    bundled = getattr(getattr(pulp, "PULP_CBC_CMD", None), "pulp_cbc_path", None)
+    if bundled and os.path.isfile(bundled) and os.access(bundled, os.X_OK):
+        return pulp.COIN_CMD(path=bundled, options=options, **kwargs)
+    # CBC >= 2.11 (cbcbox's) looks for symmetry first (Nauty): on Tianhe's MCLP
+    # (k=20, 500 m) 5.5 of its 11 s, finding none. CBC 2.10 ignores the option.
+    solver = pulp.COIN_CMD(options=[*options, "OrbitalBranching off"], **kwargs)
+    if not solver.available():
+        msg = (
+            f"no CBC solver found (PuLP {pulp.__version__} looked for {solver.path!r}); "
+            f"reinstall tianhe-geo so that pip brings 'pulp[cbc]', or put cbc on PATH"
+        )
+        raise SolverError(msg)
+    return solver
+
+
+@dataclass(frozen=True)
+class _Stage:
+    """One integer programme to solve, with its greedy start and a cheap bound."""
+
+    prob: pulp.LpProblem
+    xs: list  # the x_j variables, in model-column order
+    start: np.ndarray  # model columns opened by the start (feasible by construction)
+    start_value: float  # the start's objective value
+    bound: float  # a valid bound on the optimum that needs no solver
+
+
+def _stage(
+    problem: _Problem,
+    k: int | None = None,
+    need: float | None = None,
+    start: np.ndarray | None = None,
+) -> _Stage:
+    """The model (see :func:`_model`), a start (greedy unless given) and a counting bound.
+
+    The bound counts each site's reach on its own: no ``k`` sites cover more
+    than their ``k`` largest reaches added up, and reaching ``need`` persons
+    takes at least as many sites as the largest reaches need to add up to it.
+    It is loose, but it is valid when no solver has produced a bound.
+    """
+    prob, xs = _model(problem, k=k, need=need)
+    if start is None:
+        start = _greedy(problem, k=k) if k is not None else _greedy(problem, need=need or 0.0)
+    reach = np.sort(problem.groups.T @ problem.weights)[::-1]
+    if k is not None:
+        value = _new_groups_pop(problem, start)
+        bound = min(float(problem.weights.sum()), float(reach[:k].sum()))
+    else:
+        value = float(start.size)
+        enough = np.cumsum(reach) >= (need or 0.0) * (1 - 1e-12)
+        bound = float(np.argmax(enough) + 1) if enough.any() else value
+    return _Stage(prob, xs, np.asarray(start, dtype=np.intp), value, bound)
 
 
 def _solve(
-    prob: pulp.LpProblem,
-    xs: list,
-    start: np.ndarray,
-    time_limit_s: float,
-    solver: pulp.LpSolver | None,
-    preprocess: bool = True,
+    stage: _Stage, time_limit_s: float, solver: pulp.LpSolver | None, preprocess: bool = True
 ) -> tuple[np.ndarray, str, float, float]:
-    """Solve from the open columns ``start``; return open columns, status, gap, seconds."""
+    """Solve from the stage's start; return open columns, status, gap, seconds.
+
+    When the solver hands back no solution (CBC >= 2.11 stops in the root LP
+    at the time limit and drops the start), the start is returned: it is
+    feasible by construction.
+    """
+    prob, xs = stage.prob, stage.xs
     opened = np.zeros(len(xs), dtype=bool)
-    opened[start] = True
+    opened[stage.start] = True
     for x, value in zip(xs, opened.tolist(), strict=True):
         x.setInitialValue(float(value))
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp, "cbc.log")
         clock = time.perf_counter()
-        prob.solve(solver if solver is not None else _cbc(time_limit_s, log, True, preprocess))
+        solved = _run(
+            prob, solver if solver is not None else _cbc(time_limit_s, log, True, preprocess)
+        )
         seconds = time.perf_counter() - clock
         text = log.read_text(errors="replace") if log.exists() else ""
-    if prob.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
-        msg = (
-            f"the solver found no solution ({pulp.LpStatus[prob.status]}) within "
-            f"time_limit_s={time_limit_s:g}; allow more time or use fewer candidates"
-        )
-        raise AnalysisInputError(msg)
+    logger.debug("CBC log:\n%s", text)
+    has_solution, optimal, words = _outcome(prob, solved)
+    maximise = prob.sense == pulp.LpMaximize
+    if not has_solution:
+        logger.info("solver stopped without a solution (%s); returning the greedy start", words)
+        gap = _cbc_gap(text, maximise, stage.start_value)
+        if gap is None:
+            gap = _relative_gap(stage.start_value, stage.bound)
+        return stage.start, "Feasible", gap, seconds
     picked = np.flatnonzero(np.array([(x.varValue or 0.0) > 0.5 for x in xs], dtype=bool))
-    if prob.sol_status == pulp.LpSolutionOptimal:
+    if optimal:
         return picked, "Optimal", 0.0, seconds
-    gap = _cbc_gap(text)
-    if gap is None:
+    best = pulp.value(prob.objective)
+    gap = _cbc_gap(text, maximise)
+    if gap is None and not text:  # a caller's solver: no CBC log to read
         gap = _lp_gap(prob, time_limit_s)
+    if gap is None:
+        gap = _relative_gap(best, stage.bound)
+    if gap <= OPTIMAL_GAP:
+        # CBC stopped at its own tolerance: PuLP 4 says "GapLimit" where PuLP 3
+        # said "Optimal" (both read CBC's "Optimal (within gap tolerance)").
+        return picked, "Optimal", 0.0, seconds
     return picked, "Feasible", gap, seconds
 
 
-def _cbc_gap(log: str) -> float | None:
-    """Relative gap from CBC's log, or None when the log does not say.
+def _relative_gap(best: float, bound: float) -> float:
+    return abs(bound - best) / max(abs(best), 1e-9)
 
-    The bound is the tighter of the closing summary's and the last progress
-    line's ("best possible"); the latter is in CBC's internal minimising sign,
-    so magnitudes are compared (both models have objectives >= 0).
+
+def _run(prob: pulp.LpProblem, solver: pulp.LpSolver) -> object:
+    """``prob.solve(solver)``, a solver that cannot run reported as :class:`SolverError`."""
+    try:
+        return prob.solve(solver)
+    except pulp.PulpSolverError as exc:
+        msg = f"the solver {type(solver).__name__} failed to run: {exc}"
+        raise SolverError(msg) from exc
+
+
+def _outcome(prob: pulp.LpProblem, solved: Any) -> tuple[bool, bool, str]:
+    """Whether a solve has a solution, whether it is proven optimal, and its status words.
+
+    PuLP 4's ``solve()`` returns an ``LpSolveStats`` (``status`` says why the
+    solver stopped, ``has_solution`` whether it handed back a solution); PuLP 3
+    returns a status code and keeps ``status`` / ``sol_status`` on the problem,
+    labelling a solution cut short by the time limit "Optimal" in ``status``
+    and "integer feasible" in ``sol_status``.
+    """
+    if hasattr(solved, "has_solution"):  # PuLP 4
+        optimal = solved.status == pulp.LpSolveStatus.Optimal
+        return bool(solved.has_solution), optimal and solved.has_solution, solved.status_str
+    found = (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)
+    return (
+        prob.sol_status in found,
+        prob.sol_status == pulp.LpSolutionOptimal,
+        pulp.LpStatus[prob.status],
+    )
+
+
+def _cbc_gap(log: str, maximise: bool, value: float | None = None) -> float | None:
+    """Relative gap from CBC's log, or None when the log gives no usable bound.
+
+    The bound is the tightest of the closing summary's, the last progress
+    line's ("best possible") and the root LP relaxation's ("Continuous
+    objective value"). Progress lines are in CBC's internal minimising sign, so
+    magnitudes are compared (both models have objectives >= 0). A bound on the
+    wrong side of the objective is dropped, and so is one equal to it in a run
+    that stopped early: CBC >= 2.11 stopped in its root cuts prints "best
+    possible 4.7e+13" and a summary bound equal to the objective.
+
+    Parameters
+    ----------
+    log : str
+        CBC's log.
+    maximise : bool
+        Whether the model maximises (a bound is then >= the objective).
+    value : float, optional
+        The objective to measure the gap of; by default the log's
+        "Objective value".
     """
     if "Result - Optimal solution found" in log:
         return 0.0
     best = re.search(r"^Objective value:\s+(\S+)", log, re.MULTILINE)
-    if best is None:
+    if value is None and best is None:
         stated = re.search(r"^Gap:\s+(\S+)", log, re.MULTILINE)
         return abs(float(stated.group(1))) if stated else None
-    bounds = re.findall(r"^(?:Lower|Upper) bound:\s+(\S+)", log, re.MULTILINE)
-    bounds += re.findall(r"best possible (-?[0-9.]+(?:[eE][-+]?[0-9]+)?)", log)[-1:]
+    if value is None:
+        assert best is not None  # checked just above; for the type checker
+        value = float(best.group(1))
+    value = abs(value)
+    number = r"(-?[0-9.]+(?:[eE][-+]?[0-9]+)?)"
+    found = re.findall(r"^(?:Lower|Upper) bound:\s+" + number, log, re.MULTILINE)
+    found += re.findall(r"best possible " + number, log)[-1:]
+    found += re.findall(r"^Continuous objective value is " + number, log, re.MULTILINE)
+    tol = OPTIMAL_GAP * max(value, 1.0)
+    bounds = [abs(float(b)) for b in found if math.isfinite(float(b))]
+    if maximise:
+        bounds = [b for b in bounds if b > value + tol]
+    else:
+        bounds = [b for b in bounds if b < value - tol]
     if not bounds:
         return None
-    value = abs(float(best.group(1)))
-    return min(abs(abs(float(b)) - value) for b in bounds) / max(value, 1e-9)
+    tightest = min(bounds) if maximise else max(bounds)
+    return _relative_gap(value, tightest)
 
 
-def _lp_gap(prob: pulp.LpProblem, time_limit_s: float) -> float:
-    """Gap against the LP-relaxation bound (overwrites the variables' values)."""
+def _lp_gap(prob: pulp.LpProblem, time_limit_s: float) -> float | None:
+    """Gap against the LP-relaxation bound, None if CBC does not solve the LP in time.
+
+    Overwrites the variables' values.
+    """
     best = pulp.value(prob.objective)
     prob.solve(_cbc(time_limit_s, None, mip=False))
     bound = pulp.value(prob.objective)
-    return abs(bound - best) / max(abs(best), 1e-9)
+    return None if best is None or bound is None else _relative_gap(best, bound)
 
 
 def _greedy(problem: _Problem, k: int | None = None, need: float = np.inf) -> np.ndarray:
@@ -676,7 +822,7 @@ def maximal_covering(  # noqa: PLR0913 - a siting query has this many knobs
         Wall-clock limit per solver run in seconds; on reaching it the best
         solution found is returned with ``status="Feasible"`` and its gap.
     solver : pulp.LpSolver, optional
-        A PuLP solver to use instead of CBC (PuLP's bundled binary, or
+        A PuLP solver to use instead of CBC (PuLP 3's bundled binary or cbcbox's, or
         ``cbc`` on PATH); ``time_limit_s`` then does not apply.
 
     Returns
@@ -692,8 +838,7 @@ def maximal_covering(  # noqa: PLR0913 - a siting query has this many knobs
         return _result(p, np.empty(0, np.intp), "Optimal", 0.0, 0.0, mclp=True)
     if n_model <= k:  # every useful site fits: nothing to choose
         return _result(p, p.model_cand, "Optimal", 0.0, 0.0, mclp=True)
-    prob, xs = _model(p, k=k)
-    picked, status, gap, seconds = _solve(prob, xs, _greedy(p, k=k), time_limit_s, solver, False)
+    picked, status, gap, seconds = _solve(_stage(p, k=k), time_limit_s, solver, False)
     return _result(p, p.model_cand[picked], status, gap, seconds, mclp=True)
 
 
@@ -746,7 +891,7 @@ def set_covering(  # noqa: PLR0913 - a siting query has this many knobs
         Wall-clock limit per solver run in seconds; on reaching it the best
         solution found is returned with ``status="Feasible"`` and its gap.
     solver : pulp.LpSolver, optional
-        A PuLP solver to use instead of CBC (PuLP's bundled binary, or
+        A PuLP solver to use instead of CBC (PuLP 3's bundled binary or cbcbox's, or
         ``cbc`` on PATH); ``time_limit_s`` then does not apply.
 
     tie_break : bool, default True
@@ -775,11 +920,10 @@ def set_covering(  # noqa: PLR0913 - a siting query has this many knobs
     need = _need(p, target_share)
     if need == 0:
         return _result(p, np.empty(0, np.intp), "Optimal", 0.0, 0.0, mclp=False)
-    prob, xs = _model(p, need=need)
-    picked, status, gap, seconds = _solve(prob, xs, _greedy(p, need=need), time_limit_s, solver)
+    picked, status, gap, seconds = _solve(_stage(p, need=need), time_limit_s, solver)
     if tie_break and 0 < picked.size < p.groups.shape[1]:
-        prob, xs = _model(p, k=int(picked.size))
-        again, _, _, more = _solve(prob, xs, picked, time_limit_s, solver, False)
+        tie = _stage(p, k=int(picked.size), start=picked)
+        again, _, _, more = _solve(tie, time_limit_s, solver, False)
         seconds += more
         if _new_groups_pop(p, again) >= _new_groups_pop(p, picked):
             picked = again

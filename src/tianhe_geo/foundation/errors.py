@@ -45,6 +45,10 @@ class AnalysisInputError(ValueError, TianheGeoError):
     """An argument of an analysis function is unusable (threshold, empty set...)."""
 
 
+class SolverError(RuntimeError, TianheGeoError):
+    """The optimisation solver (CBC) is missing or failed to run."""
+
+
 class NetworkError(ValueError, TianheGeoError):
     """A street network is empty, unreadable or cannot be used."""
 
