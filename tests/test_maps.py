@@ -83,3 +83,17 @@ def test_health_map_draws_doctors_once_the_data_has_them():
         if isinstance(c, folium.FeatureGroup)
     ]
     assert "Doctors per 1,000 (2SFCA)" not in shipped  # not measured: not drawn as zero
+
+
+def test_overview_draws_operating_lines_in_their_colours():
+    layers = tianhe_geo.load_layers()
+    tr = layers["transit"]
+    lines = tr[(tr["kind"] == "line") & (tr["status"] == "operating")]
+    page = render_html(add_legends_and_controls(overview_map(layers, "en")))
+    for colour in lines["colour"]:
+        assert colour in page
+    legends = {n: legend for n, legend, _g in overview_map(layers, "en")._tianhe["legends"]}
+    assert legends["Metro (operating)"]["Line 11"] == "#470A68"
+    # Without the optional column the lines fall back to one colour.
+    layers = {**layers, "transit": tr.drop(columns="colour")}
+    assert "#08519c" in render_html(overview_map(layers, "en"))

@@ -205,15 +205,18 @@ def overview_map(
     lines = tr[tr["kind"] == "line"]
     built = lines["status"] == "operating"
     fields = [(n, _t("name", lang)), ("line", _t("line", lang)), ("status", _t("status", lang))]
+    # Operating lines in their own colours (the layer's optional ``colour`` column).
+    colour = lines.get("colour", pd.Series(index=lines.index, dtype=object))
+    colour = colour.where(colour.notna() & (colour.astype(str).str.strip() != ""), "#08519c")
     add_layer(
         m,
-        lines[built],
+        lines[built].assign(_colour=colour[built]),
         _t("transit_built", lang),
         fields,
-        color="#08519c",
+        color=lambda r: r["_colour"],
         label=n,
-        tolerance_m=0,
-        legend={_t("transit_built", lang): "#08519c"},
+        tolerance_m=2,
+        legend=dict(zip(lines.loc[built, n], colour[built], strict=True)),
     )
     if (~built).any():
         add_layer(
@@ -223,7 +226,7 @@ def overview_map(
             fields,
             color="#9ecae1",
             label=n,
-            tolerance_m=0,
+            tolerance_m=2,
             legend={_t("transit_planned", lang): "#9ecae1"},
         )
     add_layer(
