@@ -7,7 +7,7 @@ Prints throughput and ratios in one run:
   ``scipy.spatial.cKDTree.query`` (the limit) and vs the naive buffer + union + sjoin; the
   facility counts within each radius vs ``cKDTree.query_ball_point(return_length=True)``
   (the fastest library counting measured here; scikit-learn's KDTree was slower);
-* network: ``tianhe_geo.coverage.coverage(network=..., counts=False)`` (one multi-source pass,
+* network: ``tianhe_geo.coverage(distance=OnNetwork(net), counts=False)`` (one multi-source pass,
   with snapping and the summary) and ``network.nearest_node_distance`` vs bare scipy
   multi-source Dijkstra, and networkx ``multi_source_dijkstra_path_length``, on a synthetic
   perturbed grid.
@@ -25,8 +25,10 @@ import shapely
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
-from tianhe_geo.coverage import coverage, euclidean_counts, nearest_facility
-from tianhe_geo.network import from_edges, nearest_node_distance, network_table
+from tianhe_geo.analysis.coverage import coverage
+from tianhe_geo.analysis.distance import OnNetwork
+from tianhe_geo.analysis.euclidean import euclidean_counts, nearest_facility
+from tianhe_geo.analysis.network import from_edges, nearest_node_distance, network_table
 
 CRS = "EPSG:4547"
 SPAN = 11_700.0  # metres: a square of about 137 km2
@@ -160,7 +162,7 @@ def network(n_nodes: int, n_fac: int, rng) -> None:
                 net.matrix, directed=False, indices=src, min_only=True, limit=1000
             ),
             "pkg": lambda: nearest_node_distance(net, src, 1000),
-            "cov": lambda: coverage(res, fac, 1000, network=net, counts=False),
+            "cov": lambda: coverage(res, fac, 1000, distance=OnNetwork(net), counts=False),
             # The bare pieces of that call: snap every resident (k-d tree), one pass.
             "raw_snap": lambda: (
                 cKDTree(net.xy[net.in_main]).query(net.xy, k=1, workers=-1),
@@ -175,7 +177,7 @@ def network(n_nodes: int, n_fac: int, rng) -> None:
     t0 = time.perf_counter()
     n_pairs = len(network_table(res, fac, net, 1000)[0])
     t_table = time.perf_counter() - t0
-    t_counts = best(lambda: coverage(res, fac, [300, 500, 1000], network=net), repeat=1)
+    t_counts = best(lambda: coverage(res, fac, [300, 500, 1000], distance=OnNetwork(net)), repeat=1)
     g = nx.from_scipy_sparse_array(net.matrix)
     t_nx = best(
         lambda: nx.multi_source_dijkstra_path_length(g, set(src.tolist()), cutoff=1000), repeat=1
@@ -186,7 +188,7 @@ def network(n_nodes: int, n_fac: int, rng) -> None:
     print(f"  tianhe_geo nearest_node_distance {t_pkg:8.3f} s  x{t_pkg / t_raw:.2f} of limit")
     print(f"  snap residents + dijkstra (limit)  {t_snap:8.3f} s  (a resident at every node)")
     print(
-        f"  tianhe_geo coverage(network=, counts=False) {t_cov:8.3f} s  "
+        f"  tianhe_geo coverage(OnNetwork, counts=False) {t_cov:8.3f} s  "
         f"x{t_cov / t_snap:.2f} of snap + pass, x{t_cov / t_raw:.2f} of the pass alone"
     )
     print(
@@ -196,7 +198,7 @@ def network(n_nodes: int, n_fac: int, rng) -> None:
         f"  tianhe_geo network_table, all pairs <= 1 km {t_table:8.3f} s  "
         f"{n_pairs / 1e6:.1f} M pairs, {n_pairs / t_table / 1e6:.2f} M pairs/s"
     )
-    print(f"  tianhe_geo coverage(network=), counts at 3 radii {t_counts:8.3f} s  (no pair table)")
+    print(f"  tianhe_geo coverage(OnNetwork), counts at 3 radii {t_counts:8.3f} s  (no pair table)")
 
 
 def main() -> None:

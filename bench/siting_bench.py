@@ -23,10 +23,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from tianhe_geo.analysis import residents_in
-from tianhe_geo.config import DEFAULT_CONFIG
-from tianhe_geo.layers import load_layers
-from tianhe_geo.siting import (
+from tianhe_geo.analysis.siting import (
     _build,
     _greedy,
     _new_groups_pop,
@@ -34,6 +31,9 @@ from tianhe_geo.siting import (
     maximal_covering,
     set_covering,
 )
+from tianhe_geo.data.layers import load_layers
+from tianhe_geo.foundation.config import DEFAULT_CONFIG
+from tianhe_geo.plan.compliance import residents_in
 
 
 def greedy(problem, k=None, need=np.inf):

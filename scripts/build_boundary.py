@@ -18,7 +18,7 @@ import geopandas as gpd
 import shapely
 from cnmaps import get_adm_maps
 
-from tianhe_geo.io import write_vector
+from tianhe_geo.data.io import write_vector
 
 OUT = Path(__file__).resolve().parents[1] / "data" / "geo" / "boundary.geojson"
 

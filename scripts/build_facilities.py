@@ -33,7 +33,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from tianhe_geo.io import read_vector, write_vector
+from tianhe_geo.data.io import read_vector, write_vector
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "data" / "geo" / "facilities.geojson"
@@ -1207,7 +1207,10 @@ def to_frame(rows: list[tuple]) -> gpd.GeoDataFrame:
         "name_en",
         "source",
         "accuracy_m",
+        "layer_complete",
     ]
+    # A labelled sample, not every facility of the district: figures from it are lower bounds.
+    df["layer_complete"] = False
     return gpd.GeoDataFrame(df[keep], geometry=geom, crs="EPSG:4326")
 
 

@@ -41,7 +41,7 @@ import geopandas as gpd
 import shapely
 from shapely import affinity
 
-from tianhe_geo.io import write_vector
+from tianhe_geo.data.io import write_vector
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "data" / "geo" / "parks.geojson"
@@ -240,8 +240,10 @@ def main() -> None:
     gdf["area_ha"] = (gdf.area / 1e4).round(2)
     gdf = gdf.to_crs("EPSG:4326")
     gdf["geometry"] = shapely.make_valid(shapely.set_precision(gdf.geometry.values, 1e-7))
+    # A labelled sample, not every park of the district: figures from it are lower bounds.
+    gdf["layer_complete"] = False
     cols = ["id", "tier", "name_zh", "name_en", "area_ha", "approximate", "source", "accuracy_m"]
-    gdf = gdf[[*cols, "geometry"]]
+    gdf = gdf[[*cols, "layer_complete", "geometry"]]
     assert gdf["id"].is_unique and gdf.is_valid.all()
     write_vector(gdf, OUT)
     print(f"wrote {OUT}: {len(gdf)} parks")

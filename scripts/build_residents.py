@@ -21,8 +21,8 @@ import geopandas as gpd
 import pandas as pd
 
 from tianhe_geo import load_layer
-from tianhe_geo.io import write_vector
-from tianhe_geo.population import dasymetric_grid, round_keeping_totals
+from tianhe_geo.data.io import write_vector
+from tianhe_geo.data.population import dasymetric_grid, round_keeping_totals
 
 OUT = Path(__file__).resolve().parents[1] / "data" / "geo" / "residents.geojson"
 CREEK_HALF_WIDTH_M = 15.0

@@ -28,7 +28,7 @@ import geopandas as gpd
 import shapely
 from shapely.ops import nearest_points
 
-from tianhe_geo.io import write_vector
+from tianhe_geo.data.io import write_vector
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "data" / "geo" / "rivers.geojson"

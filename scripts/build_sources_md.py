@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tianhe_geo.io import write_text
-from tianhe_geo.layers import LAYER_NAMES, describe_layers, load_layers
+from tianhe_geo.data.io import write_text
+from tianhe_geo.data.layers import load_layers
+from tianhe_geo.data.paths import LAYER_NAMES
+from tianhe_geo.present.tables import describe_layers
 
 GEO = Path(__file__).resolve().parents[1] / "data" / "geo"
 

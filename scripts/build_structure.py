@@ -30,7 +30,7 @@ from pathlib import Path
 import geopandas as gpd
 import shapely
 
-from tianhe_geo.io import write_vector
+from tianhe_geo.data.io import write_vector
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "data" / "geo" / "structure.geojson"

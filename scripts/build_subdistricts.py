@@ -34,7 +34,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from tianhe_geo.io import read_vector, write_vector
+from tianhe_geo.data.io import read_vector, write_vector
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "data" / "geo" / "sources" / "subdistrict_seeds.csv"

@@ -8,7 +8,7 @@ Where the facts come from
   21 and 22). Only facts are taken: station names and coordinates, typed into
   the table below. The coordinates are GCJ-02 (AMap/Tencent datum): read as
   WGS-84 they sit about 620 m east-south-east of the published positions; once
-  converted with :func:`tianhe_geo.crs.gcj02_to_wgs84` the 广州东站 metro point
+  converted with :func:`tianhe_geo.foundation.crs.gcj02_to_wgs84` the 广州东站 metro point
   lands about 120 m from the WGS-84 coordinate of Guangzhou East railway
   station on English Wikipedia. Every station row taken from gz.js says
   "GCJ-02 converted to WGS-84" in its ``source``.
@@ -113,8 +113,8 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
-from tianhe_geo.crs import gcj02_to_wgs84
-from tianhe_geo.io import read_vector, write_vector
+from tianhe_geo.data.io import read_vector, write_vector
+from tianhe_geo.foundation.crs import gcj02_to_wgs84
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "data" / "geo" / "transit.geojson"

@@ -3,7 +3,7 @@
 The reference is ``data/geo/sources/subdistrict_reference.csv``: one row per
 (subdistrict, source) with a published centre/label point of that 街道, already
 converted to WGS-84 (``datum_of_source`` says what the source published; GCJ-02
-rows were converted with ``tianhe_geo.crs.gcj02_to_wgs84``). The sources and the
+rows were converted with ``tianhe_geo.foundation.crs.gcj02_to_wgs84``). The sources and the
 datum tests are described in ``data/geo/sources/subdistricts.md``.
 
 For every reference row this computes, in metres (EPSG:4547):

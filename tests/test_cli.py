@@ -17,7 +17,7 @@ def test_layers_lists_every_layer(capsys):
 
 def test_validate_good_and_bad(tmp_path, capsys):
     import tianhe_geo
-    from tianhe_geo.io import write_vector
+    from tianhe_geo.data.io import write_vector
 
     parks = tianhe_geo.load_layer("parks")
     good = write_vector(parks, tmp_path / "p.gpkg")
@@ -122,7 +122,7 @@ def test_coverage_matches_the_python_api(capsys, tmp_path):
     import pandas as pd
 
     import tianhe_geo
-    from tianhe_geo.analysis import run_standard
+    from tianhe_geo.plan.compliance import run_standard
 
     out = tmp_path / "x.csv"
     assert main(["coverage", "--standard", "life15-health", "--out", str(out)]) == 0
@@ -137,8 +137,8 @@ def test_radius_overrides_reach_the_analysis(capsys, tmp_path):
     import pandas as pd
 
     import tianhe_geo
-    from tianhe_geo.analysis import run_standard
-    from tianhe_geo.config import DEFAULT_CONFIG
+    from tianhe_geo.foundation.config import DEFAULT_CONFIG
+    from tianhe_geo.plan.compliance import run_standard
 
     out = tmp_path / "x.csv"
     argv = ["coverage", "--standard", "park-tiered", "--out", str(out)]
@@ -262,7 +262,7 @@ def test_site_mclp_with_own_candidates(tmp_path, capsys):
     import pandas as pd
 
     import tianhe_geo
-    from tianhe_geo.crs import ANALYSIS_CRS
+    from tianhe_geo.foundation.crs import ANALYSIS_CRS
 
     # Candidates: the centroids of the five most populous residents' cells.
     res = tianhe_geo.load_layer("residents").to_crs(ANALYSIS_CRS)
@@ -275,15 +275,15 @@ def test_site_mclp_with_own_candidates(tmp_path, capsys):
     assert main([*argv, "--lang", "en", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "Optimal" in out
-    sites = pd.read_csv(tmp_path / "siting_mclp_life5-elderly.csv")
+    sites = pd.read_csv(tmp_path / "siting_mclp_life5-elderly_300m.csv")
     assert len(sites) <= 2 and (sites["new_covered_pop"] > 0).all()
-    assert (tmp_path / "siting_mclp_life5-elderly_en.html").exists()
+    assert (tmp_path / "siting_mclp_life5-elderly_300m_en.html").exists()
 
 
 def test_coverage_by_street_network_from_an_osm_file(tmp_path, capsys):
     import pandas as pd
 
-    osm = Path(__file__).parent / "data" / "grid.osm"  # a 400 m hand-made grid in Tianhe
+    osm = Path(__file__).parent / "fixtures" / "grid.osm"  # a 400 m hand-made grid in Tianhe
     out = tmp_path / "net.csv"
     argv = ["coverage", "--standard", "life15-health", "--osm", str(osm), "--group", "district"]
     assert main([*argv, "--out", str(out)]) == 0

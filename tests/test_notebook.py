@@ -26,3 +26,18 @@ def test_notebook_runs(tmp_path):
     # The last cell draws the map inline as HTML.
     last = nb.cells[-1].outputs[-1]
     assert "text/html" in last.get("data", {})
+
+
+def test_notebook_uses_only_the_public_api():
+    import ast
+
+    import tianhe_geo
+
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    for cell in (c for c in nb.cells if c.cell_type == "code"):
+        for node in ast.walk(ast.parse(cell.source)):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("tianhe_geo"):
+                assert node.module == "tianhe_geo", node.module
+                assert {a.name for a in node.names} <= set(tianhe_geo.__all__)
+            if isinstance(node, ast.Attribute) and getattr(node.value, "id", "") == "tianhe_geo":
+                assert node.attr in tianhe_geo.__all__, node.attr

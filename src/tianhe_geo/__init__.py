@@ -1,39 +1,167 @@
-"""tianhe-geo: planning layers, coverage analysis and maps for Tianhe District, Guangzhou."""
+"""tianhe-geo: planning layers, coverage analysis and maps for Tianhe District, Guangzhou.
 
+The public API is what this package exports (:data:`__all__`); each name is
+imported when first used, so ``import tianhe_geo`` stays light (reading a
+scenario does not load the solver or the map kit). The package is layered,
+each layer importing only the ones below it::
+
+    cli -> pipeline -> present -> plan -> analysis -> data -> foundation
+
+See the README's architecture section for one line per module.
+"""
+
+from __future__ import annotations
+
+import importlib
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
-from ._errors import (
-    AnalysisInputError,
-    CrsError,
-    DataSourceError,
-    GcjOffsetError,
-    LayerSchemaError,
-    NetworkError,
-    TianheGeoError,
-    TianheGeoWarning,
-    UnknownLayerError,
-)
-from .layers import LAYER_NAMES, data_dir, load_layer, load_layers, read_layer_file
+from . import _deprecated
 
 try:
     __version__ = version("tianhe-geo")
 except PackageNotFoundError:  # running from a source tree without install
     __version__ = "0.0.0"
 
-__all__ = [
-    "LAYER_NAMES",
-    "AnalysisInputError",
-    "CrsError",
-    "DataSourceError",
-    "GcjOffsetError",
-    "LayerSchemaError",
-    "NetworkError",
-    "TianheGeoError",
-    "TianheGeoWarning",
-    "UnknownLayerError",
-    "__version__",
-    "data_dir",
-    "load_layer",
-    "load_layers",
-    "read_layer_file",
-]
+#: Public name -> module it lives in (relative to the package).
+_PUBLIC = {
+    # foundation
+    "TianheGeoError": "foundation.errors",
+    "AnalysisInputError": "foundation.errors",
+    "CrsError": "foundation.errors",
+    "DataSourceError": "foundation.errors",
+    "GcjOffsetError": "foundation.errors",
+    "LayerSchemaError": "foundation.errors",
+    "NetworkError": "foundation.errors",
+    "UnknownLayerError": "foundation.errors",
+    "TianheGeoWarning": "foundation.errors",
+    "ANALYSIS_CRS": "foundation.crs",
+    "STORAGE_CRS": "foundation.crs",
+    "to_wgs84_from": "foundation.crs",
+    "from_wgs84_to": "foundation.crs",
+    "Standard": "foundation.standards",
+    "STANDARDS": "foundation.standards",
+    "AnalysisConfig": "foundation.config",
+    "OutputOptions": "foundation.config",
+    "DEFAULT_CONFIG": "foundation.config",
+    # data
+    "LAYER_NAMES": "data.paths",
+    "data_dir": "data.paths",
+    "load_layer": "data.layers",
+    "load_layers": "data.layers",
+    "read_layer_file": "data.layers",
+    "describe_layers": "present.tables",
+    "is_complete": "data.schemas",
+    "read_vector": "data.io",
+    "write_vector": "data.io",
+    "Change": "data.scenario_spec",
+    "Scenario": "data.scenario_spec",
+    "read_scenario": "data.scenario_spec",
+    "load_plan_facts": "data.facts",
+    # analysis
+    "coverage": "analysis.coverage",
+    "CoverageResult": "analysis.coverage",
+    "StraightLine": "analysis.distance",
+    "OnNetwork": "analysis.distance",
+    "CostTable": "analysis.distance",
+    "DistanceMethod": "analysis.distance",
+    "cost_table": "analysis.distance",
+    "euclidean_table": "analysis.euclidean",
+    "nearest_facility": "analysis.euclidean",
+    "WalkNetwork": "analysis.network",
+    "read_walk_network": "analysis.network",
+    "from_edges": "analysis.network",
+    "network_table": "analysis.network",
+    "two_step_fca": "analysis.access",
+    "weighted_mean": "analysis.access",
+    "candidate_grid": "analysis.siting",
+    "maximal_covering": "analysis.siting",
+    "set_covering": "analysis.siting",
+    "SitingResult": "analysis.siting",
+    "coverage_partitioned": "analysis.partitioned",
+    # plan
+    "run_standard": "plan.compliance",
+    "indicators": "plan.indicators",
+    "apply_scenario": "plan.scenario",
+    "compare": "plan.scenario",
+    "site_for_standard": "plan.siting_questions",
+    "analyse": "plan.run",
+    "PlanAnalysis": "plan.run",
+    # present
+    "new_map": "present.mapkit",
+    "add_layer": "present.mapkit",
+    "finish": "present.mapkit",
+    "render_html": "present.mapkit",
+    "TianheMap": "present.mapkit",
+    "overview_map": "present.maps",
+    "parks_map": "present.maps",
+    "health_map": "present.maps",
+    "education_map": "present.maps",
+    "dashboard_map": "present.maps",
+    "resident_map": "present.maps",
+    # pipeline
+    "build_all": "pipeline",
+}
+
+__all__ = ["__version__", *_PUBLIC]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _PUBLIC:
+        msg = f"module 'tianhe_geo' has no attribute {name!r}"
+        raise AttributeError(msg)
+    value = getattr(importlib.import_module(f".{_PUBLIC[name]}", __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+_deprecated.install()
+
+if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
+    from .analysis.access import two_step_fca, weighted_mean
+    from .analysis.coverage import CoverageResult, coverage
+    from .analysis.distance import CostTable, DistanceMethod, OnNetwork, StraightLine, cost_table
+    from .analysis.euclidean import euclidean_table, nearest_facility
+    from .analysis.network import WalkNetwork, from_edges, network_table, read_walk_network
+    from .analysis.partitioned import coverage_partitioned
+    from .analysis.siting import SitingResult, candidate_grid, maximal_covering, set_covering
+    from .data.facts import load_plan_facts
+    from .data.io import read_vector, write_vector
+    from .data.layers import load_layer, load_layers, read_layer_file
+    from .data.paths import LAYER_NAMES, data_dir
+    from .data.scenario_spec import Change, Scenario, read_scenario
+    from .data.schemas import is_complete
+    from .foundation.config import DEFAULT_CONFIG, AnalysisConfig, OutputOptions
+    from .foundation.crs import ANALYSIS_CRS, STORAGE_CRS, from_wgs84_to, to_wgs84_from
+    from .foundation.errors import (
+        AnalysisInputError,
+        CrsError,
+        DataSourceError,
+        GcjOffsetError,
+        LayerSchemaError,
+        NetworkError,
+        TianheGeoError,
+        TianheGeoWarning,
+        UnknownLayerError,
+    )
+    from .foundation.standards import STANDARDS, Standard
+    from .pipeline import build_all
+    from .plan.compliance import run_standard
+    from .plan.indicators import indicators
+    from .plan.run import PlanAnalysis, analyse
+    from .plan.scenario import apply_scenario, compare
+    from .plan.siting_questions import site_for_standard
+    from .present.mapkit import TianheMap, add_layer, finish, new_map, render_html
+    from .present.maps import (
+        dashboard_map,
+        education_map,
+        health_map,
+        overview_map,
+        parks_map,
+        resident_map,
+    )
+    from .present.tables import describe_layers

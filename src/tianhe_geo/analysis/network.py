@@ -1,0 +1,616 @@
+"""Walking distance on a street network: the nearest facility in one pass, or a long cost table.
+
+:func:`network_nearest` answers "how far is the nearest facility" for every
+resident with one multi-source Dijkstra; :func:`network_table` lists every
+resident-facility pair within a cut-off (for counts, 2SFCA and siting), each
+facility searched only on the part of the network it can reach.
+
+The network comes from an OpenStreetMap extract (:func:`read_walk_network`,
+parsed by :mod:`tianhe_geo.data.osm`), from an osmnx graph (:func:`from_graph`)
+or from node and edge arrays. Edges are kept as straight segments between nodes
+and measured in the projected CRS, so network distance can
+never be shorter than the straight line. Parallel edges are reduced to the
+shortest before the sparse matrix is built (scipy would add them up).
+
+Residents and facilities are snapped to the nearest node of the largest
+connected component, within ``max_snap_m``. Points farther than that, and
+the nodes of small fragments, are reported, never silently counted as covered
+or uncovered.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.sparse import coo_matrix, csr_matrix
+from scipy.sparse.csgraph import connected_components, dijkstra
+from scipy.spatial import cKDTree
+
+from ..data.osm import graph_frames, read_osm
+from ..data.schemas import COST_COLUMNS
+from ..foundation.crs import ANALYSIS_CRS, STORAGE_CRS, require_projected, require_same_crs
+from ..foundation.errors import DataSourceError, NetworkError
+
+logger = logging.getLogger(__name__)
+
+_CHUNK = 64  # facility sources per Dijkstra call: bounds memory at n_nodes x 64
+
+
+@dataclass(frozen=True)
+class WalkNetwork:
+    """A walking network ready for shortest paths.
+
+    Attributes
+    ----------
+    node_ids : numpy.ndarray
+        OSM node ids, one per matrix row.
+    xy : numpy.ndarray
+        Node coordinates (n, 2) in ``crs`` (metres).
+    matrix : scipy.sparse.csr_matrix
+        Symmetric edge lengths in metres (shortest of parallel edges).
+    in_main : numpy.ndarray
+        True for nodes of the largest connected component.
+    crs : str
+        Projected CRS of ``xy``.
+    """
+
+    node_ids: np.ndarray
+    xy: np.ndarray
+    matrix: csr_matrix
+    in_main: np.ndarray
+    crs: str
+
+    @cached_property
+    def main_tree(self) -> cKDTree:
+        """Spatial index of the largest component's nodes (built once, used by every snap)."""
+        return cKDTree(self.xy[self.in_main])
+
+    @property
+    def n_fragment_nodes(self) -> int:
+        """Number of nodes outside the largest connected component."""
+        return int((~self.in_main).sum())
+
+
+def from_edges(
+    node_ids: np.ndarray, xy: np.ndarray, u: np.ndarray, v: np.ndarray, crs: str
+) -> WalkNetwork:
+    """Build a :class:`WalkNetwork` from nodes and undirected straight edges.
+
+    Parameters
+    ----------
+    node_ids : numpy.ndarray
+        Node identifiers.
+    xy : numpy.ndarray
+        Node coordinates (n, 2) in metres.
+    u, v : numpy.ndarray
+        Edge end positions (indices into ``node_ids``).
+    crs : str
+        Projected CRS of ``xy``.
+
+    Returns
+    -------
+    WalkNetwork
+        The network.
+    """
+    if len(u) == 0:
+        msg = "the street network has no edges; check the OSM file covers the study area"
+        raise NetworkError(msg)
+    length = np.hypot(*(xy[u] - xy[v]).T)
+    keep = u != v
+    a = np.concatenate([u[keep], v[keep]])
+    b = np.concatenate([v[keep], u[keep]])
+    w = np.concatenate([length[keep], length[keep]])
+    # Shortest of parallel edges: sort by length, keep the first of each pair.
+    order = np.lexsort((w, b, a))
+    a, b, w = a[order], b[order], w[order]
+    first = np.ones(len(a), dtype=bool)
+    first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+    n = len(node_ids)
+    # A zero-length edge would vanish from a sparse matrix: keep a tiny weight.
+    w = np.maximum(w[first], 1e-9)
+    matrix = coo_matrix((w, (a[first], b[first])), shape=(n, n)).tocsr()
+    _, labels = connected_components(matrix, directed=False)
+    main = np.bincount(labels).argmax()
+    return WalkNetwork(np.asarray(node_ids), xy, matrix, labels == main, crs)
+
+
+def from_frames(
+    nodes: pd.DataFrame, edges: pd.DataFrame, crs: str, clip: shapely.Geometry | None = None
+) -> WalkNetwork:
+    """Build a :class:`WalkNetwork` from OSM node and edge tables.
+
+    Parameters
+    ----------
+    nodes : pandas.DataFrame
+        ``id``, ``lon``, ``lat`` (EPSG:4326).
+    edges : pandas.DataFrame
+        ``u``, ``v``: node ids of each straight segment; segments naming
+        unknown nodes are ignored.
+    crs : str
+        Projected CRS to measure in.
+    clip : shapely geometry, optional
+        Area to keep (lon/lat); segments with a node outside it are dropped.
+
+    Returns
+    -------
+    WalkNetwork
+        The network over the nodes of the kept segments.
+
+    Raises
+    ------
+    NetworkError
+        When no segment is left.
+    """
+    pos = pd.Series(np.arange(len(nodes)), index=nodes["id"].to_numpy())
+    u = pos.reindex(edges["u"].to_numpy()).to_numpy()
+    v = pos.reindex(edges["v"].to_numpy()).to_numpy()
+    ok = ~(np.isnan(u) | np.isnan(v))
+    u, v = u[ok].astype(np.intp), v[ok].astype(np.intp)
+    if clip is not None:
+        inside = shapely.contains_xy(clip, nodes["lon"].to_numpy(), nodes["lat"].to_numpy())
+        u, v = u[inside[u] & inside[v]], v[inside[u] & inside[v]]
+    if len(u) == 0:
+        msg = "no walkable street inside the area of interest"
+        raise NetworkError(msg)
+    # Only nodes on kept segments: loose nodes would count as network fragments.
+    used, inverse = np.unique(np.concatenate([u, v]), return_inverse=True)
+    nu, nv = np.split(inverse, 2)
+    kept = nodes.iloc[used]
+    pts = gpd.GeoSeries.from_xy(kept["lon"], kept["lat"], crs=STORAGE_CRS).to_crs(crs)
+    return from_edges(kept["id"].to_numpy(), shapely.get_coordinates(pts.values), nu, nv, crs)
+
+
+def from_graph(graph: Any, crs: str) -> WalkNetwork:
+    """Build a :class:`WalkNetwork` from an (unprojected) osmnx graph.
+
+    Parameters
+    ----------
+    graph : networkx.MultiDiGraph
+        Graph with node attributes ``x`` (lon) and ``y`` (lat) in EPSG:4326.
+    crs : str
+        Projected CRS to measure in.
+
+    Returns
+    -------
+    WalkNetwork
+        The network; edges are straight segments between nodes.
+    """
+    if graph.number_of_nodes() == 0:
+        msg = "the street network has no nodes"
+        raise NetworkError(msg)
+    return from_frames(*graph_frames(graph), crs)
+
+
+@dataclass(frozen=True)
+class Snap:
+    """Where points attach to the network.
+
+    Attributes
+    ----------
+    node : numpy.ndarray
+        Matrix row of the nearest main-component node (-1 when unsnapped).
+    distance_m : numpy.ndarray
+        Straight-line metres to that node.
+    snapped : numpy.ndarray
+        True when within the maximum snap distance.
+    """
+
+    node: np.ndarray
+    distance_m: np.ndarray
+    snapped: np.ndarray
+
+
+def snap(points: gpd.GeoDataFrame, net: WalkNetwork, max_snap_m: float) -> Snap:
+    """Snap points (or cell centroids) to the nearest main-component node.
+
+    Parameters
+    ----------
+    points : geopandas.GeoDataFrame
+        Points or polygons (centroids used) in ``net.crs``.
+    net : WalkNetwork
+        The network.
+    max_snap_m : float
+        Points farther than this from any main-component node are unsnapped.
+
+    Returns
+    -------
+    Snap
+        Node, distance and flag per point, in row order.
+    """
+    geoms = np.asarray(points.geometry.values)  # plain array: no pandas ufunc dispatch
+    if not (shapely.get_type_id(geoms) == 0).all():
+        geoms = shapely.centroid(geoms)
+    dist, idx = net.main_tree.query(shapely.get_coordinates(geoms), k=1, workers=-1)
+    ok = dist <= max_snap_m
+    return Snap(np.where(ok, np.flatnonzero(net.in_main)[idx], -1), dist, ok)
+
+
+def network_table(
+    residents: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    net: WalkNetwork,
+    max_distance: float,
+    max_snap_m: float = 200.0,
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Long table of resident-facility walking distances within ``max_distance``.
+
+    Distance = resident's snap distance + shortest path between the two
+    nodes + facility's snap distance, in metres.
+
+    Parameters
+    ----------
+    residents : geopandas.GeoDataFrame
+        Points or cells in ``net.crs``.
+    facilities : geopandas.GeoDataFrame
+        Points (polygons use their centroid) in ``net.crs``.
+    net : WalkNetwork
+        Network from :func:`from_graph` or :func:`from_edges`.
+    max_distance : float
+        Cut-off in metres (inclusive).
+    max_snap_m : float, default 200
+        Maximum distance from a point to the network.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        ``origin_id``, ``destination_id``, ``cost_m``.
+    snapped : pandas.Series
+        Bool per resident (index as ``residents``): False for residents too
+        far from the main network, who are neither covered nor uncovered.
+    """
+    rs, fs = _snap_pair(residents, facilities, net, max_snap_m)
+    parts = list(_pairs(net, rs, fs, max_distance))
+    if parts:
+        oi, fi, cost = (np.concatenate(a) for a in zip(*parts, strict=True))
+    else:
+        oi = fi = np.empty(0, dtype=np.intp)
+        cost = np.empty(0)
+    order = _by_origin_then_cost(residents.index, oi, cost, max_distance)
+    table = pd.DataFrame(
+        {
+            COST_COLUMNS[0]: residents.index.to_numpy()[oi[order]],
+            COST_COLUMNS[1]: facilities.index.to_numpy()[fi[order]],
+            COST_COLUMNS[2]: cost[order].astype(float),
+        }
+    )
+    _log_snaps(f"network table: {len(table)} pairs", rs, fs, net, max_snap_m)
+    return table, pd.Series(rs.snapped, index=residents.index, name="snapped")
+
+
+def network_counts(
+    residents: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    net: WalkNetwork,
+    thresholds: Sequence[float],
+    max_snap_m: float = 200.0,
+) -> tuple[dict[float, np.ndarray], pd.Series]:
+    """Number of facilities within each walking distance of every resident.
+
+    The same searches as :func:`network_table`, counted as they come instead
+    of kept as pairs (no table of ~10^7 rows to build and sort).
+
+    Parameters
+    ----------
+    residents : geopandas.GeoDataFrame
+        Points or cells in ``net.crs``.
+    facilities : geopandas.GeoDataFrame
+        Points (polygons use their centroid) in ``net.crs``.
+    net : WalkNetwork
+        The network.
+    thresholds : sequence of float
+        Walking distances in metres (inclusive).
+    max_snap_m : float, default 200
+        Maximum distance from a point to the network.
+
+    Returns
+    -------
+    counts : dict
+        Threshold -> facilities within it per resident (row order; 0 when unsnapped).
+    snapped : pandas.Series
+        Bool per resident, as in :func:`network_table`.
+    """
+    rs, fs = _snap_pair(residents, facilities, net, max_snap_m)
+    counts = _counts_of(net, rs, fs, thresholds)
+    _log_snaps("network counts", rs, fs, net, max_snap_m)
+    return counts, pd.Series(rs.snapped, index=residents.index, name="snapped")
+
+
+def _counts_of(
+    net: WalkNetwork, rs: Snap, fs: Snap, thresholds: Sequence[float]
+) -> dict[float, np.ndarray]:
+    ts = sorted(float(t) for t in thresholds)
+    counts = {t: np.zeros(len(rs.snapped), dtype=np.intp) for t in ts}
+    for res, _, cost in _pairs(net, rs, fs, ts[-1]):
+        for t in ts:
+            counts[t] += np.bincount(res[cost <= t], minlength=len(rs.snapped))
+    return counts
+
+
+def _by_origin_then_cost(
+    index: pd.Index, oi: np.ndarray, cost: np.ndarray, max_distance: float
+) -> np.ndarray:
+    """Order of pairs by origin id, then distance (equal to the micrometre: as they came).
+
+    One stable sort of a 64-bit key (origin rank, micrometres): sorting the ~10^7
+    pairs of a district by two keys (lexsort, pandas) takes several times longer.
+    """
+    rank = np.empty(len(index), dtype=np.int64)
+    rank[np.asarray(index.argsort())] = np.arange(len(index))
+    cost_bits = int(np.ceil(np.log2(max_distance * 1e6 + 2)))
+    if cost_bits + int(np.ceil(np.log2(len(index) + 1))) > 62:
+        return np.lexsort((cost, rank[oi]))  # too many to pack: the exact two-key sort
+    key = (rank[oi] << cost_bits) | np.round(cost * 1e6).astype(np.int64)
+    return np.argsort(key, kind="stable")
+
+
+def _pairs(
+    net: WalkNetwork, rs: Snap, fs: Snap, max_distance: float
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Resident rows, facility rows and metres of the pairs within reach, a group at a time.
+
+    Snapped facilities go in spatially compact groups of up to ``_CHUNK`` (k-d
+    tree order), so each group's search stays on a small part of the network.
+    """
+    fac = np.flatnonzero(fs.snapped)
+    if len(fac) == 0:
+        return
+    res_ok = np.flatnonzero(rs.snapped)
+    order = fac[cKDTree(net.xy[fs.node[fac]], leafsize=_CHUNK).indices]
+    for i in range(0, len(order), _CHUNK):
+        # Facility rows ascending within a group: equal distances list the lower row first.
+        chunk = np.sort(order[i : i + _CHUNK])
+        yield _chunk_pairs(net, rs, fs, res_ok, chunk, max_distance)
+
+
+def _chunk_pairs(
+    net: WalkNetwork,
+    rs: Snap,
+    fs: Snap,
+    res_ok: np.ndarray,
+    chunk: np.ndarray,
+    max_distance: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Resident rows, facility rows and metres of the pairs within reach of some facilities.
+
+    A path no longer than ``max_distance`` never leaves the disk of that radius
+    around its start (an edge is at least as long as the straight line between
+    its nodes), so the search runs on the part of the network inside the box
+    around the facilities' disks: exact, and far smaller than the district.
+    """
+    f_xy = net.xy[fs.node[chunk]]
+    pad = max_distance * (1 + 1e-9) + 1e-6  # rounding slack keeps the box a superset
+    inside = ((net.xy >= f_xy.min(axis=0) - pad) & (net.xy <= f_xy.max(axis=0) + pad)).all(axis=1)
+    nodes = np.flatnonzero(inside)
+    local = np.full(len(net.xy), -1)
+    local[nodes] = np.arange(len(nodes))
+    sub = net.matrix[nodes][:, nodes]
+    dist = dijkstra(sub, directed=False, indices=local[fs.node[chunk]], limit=max_distance)
+    res = res_ok[local[rs.node[res_ok]] >= 0]  # residents attached inside the box
+    cost = dist[:, local[rs.node[res]]] + rs.distance_m[res][None, :]
+    cost += fs.distance_m[chunk][:, None]
+    fi, ri = np.nonzero(cost <= max_distance)
+    return res[ri], chunk[fi], cost[fi, ri]
+
+
+def network_nearest(
+    residents: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    net: WalkNetwork,
+    max_distance: float,
+    max_snap_m: float = 200.0,
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Nearest facility of every resident by walking distance, in one shortest-path pass.
+
+    Distance = resident's snap distance + shortest path + facility's snap
+    distance, as in :func:`network_table`, but only the nearest facility is
+    kept, so one multi-source Dijkstra over the whole network answers every
+    resident (instead of one search per facility).
+
+    Parameters
+    ----------
+    residents : geopandas.GeoDataFrame
+        Points or cells in ``net.crs``.
+    facilities : geopandas.GeoDataFrame
+        Points (polygons use their centroid) in ``net.crs``.
+    net : WalkNetwork
+        The network.
+    max_distance : float
+        Search cut-off in metres: farther residents get ``inf``.
+    max_snap_m : float, default 200
+        Maximum distance from a point to the network.
+
+    Returns
+    -------
+    nearest : pandas.DataFrame
+        Indexed like ``residents``: ``nearest_id`` (missing beyond the cut-off
+        or when unsnapped) and ``nearest_m`` (metres, ``inf`` there).
+    snapped : pandas.Series
+        Bool per resident, as in :func:`network_table`.
+    """
+    rs, fs = _snap_pair(residents, facilities, net, max_snap_m)
+    out = _nearest_of(net, rs, fs, residents.index, facilities.index, max_distance)
+    _log_snaps("network nearest", rs, fs, net, max_snap_m)
+    return out, pd.Series(rs.snapped, index=residents.index, name="snapped")
+
+
+def network_reach(
+    residents: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    net: WalkNetwork,
+    thresholds: Sequence[float],
+    max_snap_m: float = 200.0,
+    counts: bool = True,
+) -> tuple[pd.DataFrame, dict[float, np.ndarray], pd.Series]:
+    """Nearest facility and, if asked, the counts within each threshold, snapping once.
+
+    What :func:`tianhe_geo.coverage.coverage` needs on a network:
+    :func:`network_nearest` cut at the largest threshold and
+    :func:`network_counts`, without snapping the residents twice.
+
+    Parameters
+    ----------
+    residents, facilities, net, max_snap_m
+        As :func:`network_counts`.
+    thresholds : sequence of float
+        Walking distances in metres; the nearest facility is searched up to
+        the largest.
+    counts : bool, default True
+        Also count the facilities within each threshold (one search per
+        facility; the nearest alone takes one pass).
+
+    Returns
+    -------
+    nearest : pandas.DataFrame
+        As :func:`network_nearest`.
+    counts : dict
+        As :func:`network_counts`; empty when ``counts`` is False.
+    snapped : pandas.Series
+        Bool per resident, as in :func:`network_table`.
+    """
+    rs, fs = _snap_pair(residents, facilities, net, max_snap_m)
+    ts = sorted(float(t) for t in thresholds)
+    nearest = _nearest_of(net, rs, fs, residents.index, facilities.index, ts[-1])
+    n_within = _counts_of(net, rs, fs, ts) if counts else {}
+    _log_snaps("network reach", rs, fs, net, max_snap_m)
+    return nearest, n_within, pd.Series(rs.snapped, index=residents.index, name="snapped")
+
+
+def _nearest_of(
+    net: WalkNetwork,
+    rs: Snap,
+    fs: Snap,
+    res_index: pd.Index,
+    fac_index: pd.Index,
+    max_distance: float,
+) -> pd.DataFrame:
+    fac = np.flatnonzero(fs.snapped)
+    n, k = net.matrix.shape[0], len(fac)
+    out = pd.DataFrame(index=res_index)
+    if k == 0:  # no facility on the network: nobody is reached
+        out["nearest_id"] = pd.Series([None] * len(out), index=out.index, dtype=object)
+        out["nearest_m"] = np.inf
+        return out
+    # Each facility becomes a leaf joined to its node by its snap distance, so one pass
+    # from all leaves measures snap + path exactly. (A zero-length edge would read as
+    # "no edge" in a sparse matrix: the smallest positive float adds nothing to a path.)
+    graph = net.matrix.tocoo()
+    leaf = n + np.arange(k)
+    rows = np.concatenate([graph.row, leaf, fs.node[fac]])
+    cols = np.concatenate([graph.col, fs.node[fac], leaf])
+    w = np.maximum(fs.distance_m[fac], np.finfo(float).tiny)
+    data = np.concatenate([graph.data, w, w])
+    augmented = csr_matrix((data, (rows, cols)), shape=(n + k, n + k))
+    dist, _, source = dijkstra(
+        augmented,
+        directed=False,
+        indices=leaf,
+        min_only=True,
+        return_predecessors=True,
+        limit=max_distance,
+    )
+    at = np.where(rs.snapped, rs.node, 0)
+    cost = np.where(rs.snapped, dist[at] + rs.distance_m, np.inf)
+    reached = cost <= max_distance
+    ids = fac_index.to_numpy()[fac[np.where(reached, source[at] - n, 0)]]
+    out["nearest_id"] = pd.Series(ids, index=out.index).where(reached)
+    out["nearest_m"] = np.where(reached, cost, np.inf)
+    return out
+
+
+def _snap_pair(
+    residents: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, net: WalkNetwork, max_snap_m: float
+) -> tuple[Snap, Snap]:
+    require_same_crs(residents=residents, facilities=facilities)
+    require_projected(residents, "residents")
+    if residents.crs != net.crs:
+        msg = f"residents are in {residents.crs} but the network is in {net.crs}"
+        raise NetworkError(msg)
+    return snap(residents, net, max_snap_m), snap(facilities, net, max_snap_m)
+
+
+def _log_snaps(what: str, rs: Snap, fs: Snap, net: WalkNetwork, max_snap_m: float) -> None:
+    logger.info(
+        "%s; %d of %d residents and %d of %d facilities unsnapped (> %g m); "
+        "%d fragment nodes ignored",
+        what,
+        int((~rs.snapped).sum()),
+        len(rs.snapped),
+        int((~fs.snapped).sum()),
+        len(fs.snapped),
+        max_snap_m,
+        net.n_fragment_nodes,
+    )
+
+
+def nearest_node_distance(net: WalkNetwork, sources: np.ndarray, limit: float) -> np.ndarray:
+    """Distance from every node to its nearest source node (one multi-source pass).
+
+    Parameters
+    ----------
+    net : WalkNetwork
+        The network.
+    sources : numpy.ndarray
+        Matrix rows of the source nodes.
+    limit : float
+        Search cut-off in metres; beyond it the distance is ``inf``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Metres per node.
+    """
+    if len(sources) == 0:
+        return np.full(net.matrix.shape[0], np.inf)
+    return dijkstra(net.matrix, directed=False, indices=sources, min_only=True, limit=limit)
+
+
+def read_walk_network(
+    path: str | os.PathLike[str],
+    crs: str = ANALYSIS_CRS,
+    clip: shapely.Geometry | None = None,
+) -> WalkNetwork:
+    """Read a walking network from an OpenStreetMap extract (.osm XML or .osm.pbf).
+
+    Both formats are read by the same pyosmium handler
+    (:func:`tianhe_geo.data.osm.read_osm`) and give the same network: every way
+    the walk rule keeps (:data:`tianhe_geo.data.osm.WALK_RULE`, documented tag
+    by tag there), cut into straight segments between consecutive nodes,
+    measured in ``crs``. Extracts cut at their edge, whose ways reference
+    missing nodes, are accepted.
+
+    Parameters
+    ----------
+    path : path-like
+        ``.osm`` or ``.osm.pbf`` / ``.pbf`` file.
+    crs : str, default EPSG:4547
+        Projected CRS to measure in.
+    clip : shapely geometry, optional
+        Area to keep (lon/lat, EPSG:4326), e.g. the district plus a buffer;
+        segments with a node outside it are dropped.
+
+    Returns
+    -------
+    WalkNetwork
+        The network.
+
+    Raises
+    ------
+    DataSourceError
+        File missing or unreadable, or no walkable way inside ``clip``.
+    """
+    extract = read_osm(path, clip)
+    try:
+        return from_frames(extract.nodes, extract.segments, crs)
+    except NetworkError as exc:
+        msg = f"{Path(path)}: {exc}"
+        raise DataSourceError(msg) from exc

@@ -1,0 +1,424 @@
+"""What each ``tianhe-geo`` command does: arguments in, the library called, a table or files out.
+
+Every command reads its settings with :func:`settings`, loads layers with
+:func:`layers_of` and writes through :mod:`tianhe_geo.pipeline`; the only output
+of its own is text on the console.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from ..foundation.config import DEFAULT_CONFIG, DEFAULT_OUTPUT, AnalysisConfig, OutputOptions
+from ..foundation.crs import STORAGE_CRS
+from ..foundation.errors import TianheGeoError
+
+logger = logging.getLogger("tianhe_geo")
+
+Step = Callable[[str], None]
+
+
+def parse_overrides(items: Sequence[str]) -> dict[str, str]:
+    """``--layer NAME=FILE`` items as a layer name -> file mapping."""
+    from ..data.paths import LAYER_NAMES
+
+    out: dict[str, str] = {}
+    for item in items:
+        name, sep, path = item.partition("=")
+        if not sep or name not in LAYER_NAMES or not path:
+            msg = f"--layer expects NAME=FILE with NAME one of {list(LAYER_NAMES)}, got {item!r}"
+            raise TianheGeoError(msg)
+        out[name] = path
+    return out
+
+
+def _parse_where(items: Sequence[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for item in items:
+        column, sep, values = item.partition("=")
+        if not sep or not column or not values:
+            msg = f"--where expects COLUMN=VALUE[,VALUE...], got {item!r}"
+            raise TianheGeoError(msg)
+        out[column] = values.split(",")
+    return out
+
+
+def _parse_radii(items: Sequence[str]) -> dict[str, Any]:
+    """``KEY=METRES`` or ``KEY:VALUE=METRES`` (a radius per tier/category) into config radii."""
+    out: dict[str, Any] = {}
+    for item in items:
+        target, sep, metres = item.partition("=")
+        key, colon, value = target.partition(":")
+        try:
+            radius: float | None = float(metres)
+        except ValueError:
+            radius = None
+        if not sep or not key or (colon and not value) or radius is None:
+            msg = f"--radius expects STANDARD=METRES or STANDARD:VALUE=METRES, got {item!r}"
+            raise TianheGeoError(msg)
+        if colon:
+            by = out.setdefault(key, {})
+            if not isinstance(by, dict):
+                msg = f"--radius: {key!r} is given both one radius and radii per value"
+                raise TianheGeoError(msg)
+            by[value] = radius
+        else:
+            out[key] = radius
+    return out
+
+
+@contextmanager
+def _progress(args: argparse.Namespace, total: int, what: str) -> Iterator[Step]:
+    """A progress bar on stderr, shown only on a terminal and without ``--quiet``."""
+    from tqdm import tqdm
+
+    hidden = args.quiet or not sys.stderr.isatty()
+    with tqdm(total=total, desc=what, disable=hidden, file=sys.stderr, leave=False) as bar:
+
+        def step(label: str) -> None:
+            bar.set_postfix_str(label, refresh=False)
+            bar.update()
+
+        yield step
+
+
+def _say(args: argparse.Namespace, text: str) -> None:
+    if not args.quiet:
+        print(text)
+
+
+def _say_written(args: argparse.Namespace, paths: Sequence[Path]) -> None:
+    for path in paths:
+        _say(args, f"wrote {path}")
+
+
+def settings(args: argparse.Namespace) -> tuple[AnalysisConfig, OutputOptions]:
+    """The analysis settings and output options a command's arguments ask for."""
+    fields: dict[str, Any] = {}
+    for name in ("detour_factor", "plan_facts"):
+        value = getattr(args, name, None)
+        if value is not None:
+            fields[name] = value
+    radii = _parse_radii(getattr(args, "radius", None) or [])
+    if radii:
+        fields["radii"] = radii
+    out: dict[str, Any] = {}
+    if getattr(args, "tiles", None) is not None:
+        out["tiles"] = args.tiles
+    if getattr(args, "offline", None) is not None:
+        out["offline"] = args.offline
+    lang = getattr(args, "lang", None)
+    if lang is not None:
+        out["langs"] = ("zh", "en") if lang == "both" else (lang,)
+    return replace(DEFAULT_CONFIG, **fields), replace(DEFAULT_OUTPUT, **out)
+
+
+def network_of(
+    args: argparse.Namespace, config: AnalysisConfig, layers: dict[str, gpd.GeoDataFrame]
+) -> Any:
+    """The street network of ``--osm``, clipped to the district plus the facility buffer."""
+    if not getattr(args, "osm", None):
+        return None
+    from ..analysis.network import read_walk_network
+
+    # The district plus the facility buffer: the streets residents and facilities use.
+    area = layers["boundary"].to_crs(config.analysis_crs).buffer(config.facility_buffer_m)
+    clip = area.to_crs(STORAGE_CRS).union_all()
+    logger.info("reading street network %s", args.osm)
+    return read_walk_network(args.osm, config.analysis_crs, clip=clip)
+
+
+def layers_of(args: argparse.Namespace) -> dict[str, gpd.GeoDataFrame]:
+    """Every layer, the user's files instead of the shipped ones where ``--layer`` names them."""
+    from ..data.layers import load_layers
+
+    return load_layers(args.layer_map)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+# ---- data commands --------------------------------------------------------------------
+
+
+def cmd_layers(args: argparse.Namespace) -> int:
+    """``layers``: counts, CRS, accuracy and main source of every layer."""
+    from ..data.paths import layer_path
+    from ..present.tables import describe_layers
+
+    layers = layers_of(args)
+    table = describe_layers(layers)
+    table.insert(1, "crs", [gdf.crs.to_string() for gdf in layers.values()])
+    table["file"] = [str(args.layer_map.get(n, layer_path(n))) for n in table.index]
+    print(table.to_markdown())
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """``validate``: check a file against a layer's schema."""
+    from ..data.layers import read_layer_file
+
+    gdf = read_layer_file(args.file, args.as_layer, file_layer=args.file_layer)
+    print(f"{args.file}: valid {args.as_layer} layer, {len(gdf)} features")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """``export``: write layers to GeoPackage, GeoParquet, GeoJSON or Shapefile."""
+    from ..data.paths import LAYER_NAMES
+    from ..pipeline import write_export
+
+    names = args.names or list(LAYER_NAMES)
+    unknown = sorted(set(names) - set(LAYER_NAMES))
+    if unknown:
+        msg = f"unknown layers {unknown}; known: {list(LAYER_NAMES)}"
+        raise TianheGeoError(msg)
+    for path, n in write_export(args.out, layers_of(args), names, args.format):
+        _say(args, f"wrote {path} ({n} features)")
+    return 0
+
+
+def _coverage_facilities(
+    args: argparse.Namespace, layers: dict[str, gpd.GeoDataFrame], config: AnalysisConfig
+) -> tuple[gpd.GeoDataFrame, list[float], Any]:
+    """Facilities, thresholds and (for a standard with radii per class) each one's radius."""
+    from ..plan.compliance import select_facilities, select_features
+
+    if args.standard:
+        std = config.standard(args.standard)
+        fac = select_facilities(layers, std, config)
+        if args.threshold:  # the user's thresholds apply to every facility
+            return fac, args.threshold, None
+        radii = std.radii(fac[std.column]) if std.radius_by else None
+        return fac, [std.radius_m], radii
+    if not args.facilities:
+        msg = "give --standard KEY, or --facilities LAYER with --threshold METRES"
+        raise TianheGeoError(msg)
+    if not args.threshold:
+        msg = "--facilities needs at least one --threshold METRES"
+        raise TianheGeoError(msg)
+    chosen = select_features(layers, args.facilities, _parse_where(args.where), config)
+    return chosen, args.threshold, None
+
+
+def cmd_coverage(args: argparse.Namespace) -> int:
+    """``coverage``: who lives within reach of a kind of facility, per subdistrict."""
+    from ..pipeline import write_coverage
+    from ..plan.completeness import completeness, completeness_of
+    from ..plan.compliance import measure_coverage, residents_in
+    from ..present.tables import (
+        area_label,
+        completeness_text,
+        method_text,
+        subdistrict_names,
+        summary_view,
+    )
+
+    config, _ = settings(args)
+    layers = layers_of(args)
+    facilities, thresholds, radii = _coverage_facilities(args, layers, config)
+    group = None if args.group == "district" else "subdistrict"
+    net = network_of(args, config, layers)
+    res = residents_in(layers, config)
+    result = measure_coverage(res, facilities, thresholds, config, net, group, radii)
+    names = subdistrict_names(layers["subdistricts"])
+    view = summary_view(result.summary, names, area_label(layers["boundary"]))
+    _say(args, f"{len(facilities)} facilities; distance: {method_text(result.method)}")
+    if args.standard:
+        std = config.standard(args.standard)
+        rests_on = completeness(layers, std, config)
+        _say(args, completeness_text(rests_on, std))
+    else:
+        rests_on = completeness_of(facilities, float(res["population"].sum()))
+    _say(args, view.to_markdown())
+    if args.out:
+        _say_written(args, write_coverage(args.out, result, layers, rests_on))
+    return 0
+
+
+def cmd_indicators(args: argparse.Namespace) -> int:
+    """``indicators``: the plan-target table."""
+    from ..pipeline import write_table
+    from ..plan.indicators import indicators
+    from ..present.tables import met_label
+
+    config, _ = settings(args)
+    table = indicators(layers_of(args), config)
+    view = table[["value", "target", "unit", "gap", "met", "computed", "published"]].round(2)
+    view["met"] = table["met"].map(met_label)
+    view["year"] = table["published_year"]
+    _say(args, view.to_markdown())
+    if args.out:
+        _say(args, f"wrote {write_table(table, args.out)}")
+    return 0
+
+
+# ---- output commands ------------------------------------------------------------------
+
+
+def cmd_maps(args: argparse.Namespace) -> int:
+    """``maps``: build the interactive maps."""
+    from ..pipeline import write_maps
+    from ..plan.run import analyse
+    from ..present.maps import MAP_NAMES
+
+    config, options = settings(args)
+    unknown = sorted(set(args.only or ()) - set(MAP_NAMES))
+    if unknown:
+        msg = f"unknown maps {unknown}; known: {list(MAP_NAMES)}"
+        raise TianheGeoError(msg)
+    layers = layers_of(args)
+    n_maps = len(args.only or ()) or len(MAP_NAMES)
+    with _progress(args, len(config.standards) + n_maps * len(options.langs), "maps") as step:
+        result = analyse(layers, config, network_of(args, config, layers), on_step=step)
+        written = write_maps(args.out, layers, result, options, args.only, step)
+    _say_written(args, written)
+    return 0
+
+
+def _scenario(path: str | None) -> Any:
+    from ..data.scenario_spec import read_scenario
+    from ..pipeline import plan_scenario
+
+    if path is None:
+        return plan_scenario()
+    return Path(path).stem, read_scenario(path)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """``report``: the planning report, report.html and report.md."""
+    from ..pipeline import write_report
+    from ..plan.run import analyse, run_scenario
+    from ..plan.siting_questions import run_sitings
+    from ..present.report import build_report
+
+    config, options = settings(args)
+    layers = layers_of(args)
+    net = network_of(args, config, layers)
+    with _progress(args, len(config.standards) + 3, "report") as step:
+        result = analyse(layers, config, net, on_step=step)
+        run = None
+        if not args.no_scenario:
+            key, sc = _scenario(args.scenario)
+            run = run_scenario(layers, sc, key, config, net, before=result)
+        step("scenario")
+        sitings = [] if args.no_siting else run_sitings(layers, config, net)
+        step("siting")
+        lang = options.langs[0]
+        report = build_report(layers, result, run, sitings, lang, options, _now())
+        written = write_report(args.out, report)
+        step("report")
+    _say_written(args, written)
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    """``build``: the main job."""
+    from ..pipeline import build_all
+    from ..present.maps import MAP_NAMES
+
+    config, options = settings(args)
+    layers = layers_of(args)
+    total = len(config.standards) + 3 + len(MAP_NAMES) * len(options.langs)
+    with _progress(args, total, "build") as step:
+        written = build_all(
+            Path(args.out),
+            overrides=args.layer_map,
+            config=config,
+            options=options,
+            network=network_of(args, config, layers),
+            scenario=None if args.no_scenario else _scenario(None),
+            on_step=step,
+            siting=not args.no_siting,
+            generated=_now(),
+            layers=layers,
+        )
+    _say_written(args, written)
+    return 0
+
+
+# ---- planning commands ----------------------------------------------------------------
+
+
+def _candidates(path: str | None) -> gpd.GeoDataFrame | None:
+    from ..data.io import read_vector
+
+    if not path:
+        return None
+    candidates = read_vector(path)
+    if candidates.crs is None:
+        msg = f"{path}: no CRS; expected EPSG:4326 (WGS-84 lon/lat) points"
+        raise TianheGeoError(msg)
+    return candidates
+
+
+def cmd_site(args: argparse.Namespace) -> int:
+    """``site mclp|lscp``: where new facilities should go."""
+    from ..data.io import read_vector
+    from ..pipeline import write_siting
+    from ..plan.siting_questions import SitingQuestion, SitingRun, site_for_standard
+    from ..present.tables import sites_lonlat, siting_table
+
+    config, options = settings(args)
+    layers = layers_of(args)
+    exclude = read_vector(args.exclude) if args.exclude else None
+    mclp = args.model == "mclp"
+    question = SitingQuestion(
+        f"{args.model}_{args.standard}",
+        args.standard,
+        k=args.k if mclp else None,
+        target_share=None if mclp else args.target,
+        wording="q_mclp" if mclp else "q_lscp",
+    )
+    with _progress(args, 1, f"siting ({args.model})") as step:
+        result, existing = site_for_standard(
+            layers,
+            args.standard,
+            k=question.k,
+            target_share=question.target_share,
+            candidates=_candidates(args.candidates),
+            spacing_m=args.spacing,
+            exclude=exclude,
+            config=config,
+            network=network_of(args, config, layers),
+            time_limit_s=args.time_limit,
+        )
+        step("solved")
+    run = SitingRun(question, config.standard(args.standard), result, existing)
+    _say(args, siting_table([run]).T.to_markdown())
+    view = pd.DataFrame(sites_lonlat(result)[["lon", "lat", "new_covered_pop"]])
+    view["new_covered_pop"] = view["new_covered_pop"].round(0).astype(int)
+    _say(args, view.to_markdown())
+    _say_written(args, write_siting(args.out, layers, run, options))
+    return 0
+
+
+def cmd_scenario_run(args: argparse.Namespace) -> int:
+    """``scenario run``: apply a scenario and compare every standard before and after."""
+    from ..pipeline import write_scenario
+    from ..plan.run import run_scenario
+
+    config, options = settings(args)
+    layers = layers_of(args)
+    key, sc = _scenario(args.file)
+    if args.standard:
+        config = replace(config, standards=tuple(args.standard))
+    run = run_scenario(layers, sc, key, config, network_of(args, config, layers))
+    c = run.comparison
+    _say(args, f"scenario {sc.name}: {len(c.changes)} features changed")
+    view = c.standards[["share_before", "share_after", "change_pp", "gained_pop", "lost_pop"]]
+    _say(args, view.round(4).to_markdown())
+    _say_written(args, write_scenario(args.out, run, config, options))
+    return 0

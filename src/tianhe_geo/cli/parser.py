@@ -1,0 +1,279 @@
+"""The ``tianhe-geo`` argument parser: every command, its options and an example of each."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import Any
+
+from ..data.paths import LAYER_NAMES
+from ..foundation.standards import STANDARDS
+from . import commands
+
+#: Export formats (the pipeline's).
+EXPORT_FORMATS = ("geojson", "gpkg", "parquet", "shp")
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def _sub(
+    sub: Any, name: str, help_: str, example: str, func: Command | None
+) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        name,
+        help=help_,
+        description=help_,
+        epilog=f"example: {example}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.set_defaults(func=func)
+    return p
+
+
+def _add_distance(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--detour-factor",
+        type=float,
+        default=None,
+        help="multiply straight-line metres by this to approximate walking (>= 1; default 1)",
+    )
+    p.add_argument(
+        "--osm",
+        metavar="FILE",
+        help="OpenStreetMap extract (.osm XML or .osm.pbf) for walking distances along streets",
+    )
+    p.add_argument(
+        "--radius",
+        action="append",
+        metavar="STANDARD[:VALUE]=METRES",
+        help="override a standard's radius (park-500=400) or one class's in a per-class "
+        "standard (park-tiered:city=1500); repeatable",
+    )
+
+
+def _add_run_options(p: argparse.ArgumentParser, facts: bool = False) -> None:
+    """Options of every command that analyses and draws: basemap, distance, radii (, facts)."""
+    _add_map_options(p)
+    _add_distance(p)
+    if facts:
+        _add_facts(p)
+
+
+def _add_facts(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--facts",
+        dest="plan_facts",
+        metavar="FILE.csv",
+        default=None,
+        help="published indicator values used where the layers cannot measure one "
+        "(default: the shipped data/geo/plan_facts.csv)",
+    )
+
+
+def _add_map_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--tiles",
+        choices=["osm", "gaode", "none"],
+        default=None,
+        help="basemap; gaode shifts every overlay to GCJ-02 so it lines up; none = no basemap",
+    )
+    p.add_argument(
+        "--cdn",
+        dest="offline",
+        action="store_false",
+        default=None,
+        help="load Leaflet from its CDN (smaller files; maps then need the network)",
+    )
+
+
+def _add_data_commands(sub: Any) -> None:
+    _sub(
+        sub,
+        "layers",
+        "list the layers: counts, CRS, accuracy, sources",
+        "tianhe-geo layers",
+        commands.cmd_layers,
+    )
+
+    p = _sub(
+        sub,
+        "validate",
+        "check a file against a layer schema",
+        "tianhe-geo validate my_parks.gpkg --as parks",
+        commands.cmd_validate,
+    )
+    p.add_argument("file")
+    p.add_argument("--as", dest="as_layer", required=True, choices=list(LAYER_NAMES))
+    p.add_argument("--file-layer", default=None, help="layer inside a GeoPackage")
+
+    p = _sub(
+        sub,
+        "export",
+        "write layers to GeoPackage, GeoParquet, GeoJSON or Shapefile",
+        "tianhe-geo export --format gpkg --out export/ parks facilities",
+        commands.cmd_export,
+    )
+    p.add_argument("names", nargs="*", metavar="LAYER", help="layers (default: all)")
+    p.add_argument("--format", choices=sorted(EXPORT_FORMATS), default="gpkg")
+    p.add_argument("--out", default="export", help="output folder (default: export)")
+
+    p = _sub(
+        sub,
+        "coverage",
+        "who lives within reach of a kind of facility, per subdistrict",
+        "tianhe-geo coverage --standard park-500\n"
+        "  tianhe-geo coverage --facilities facilities --where category=hospital,"
+        "community_health --threshold 500 --threshold 1000 --out health.gpkg",
+        commands.cmd_coverage,
+    )
+    p.add_argument("--standard", choices=sorted(STANDARDS), help="a named standard preset")
+    p.add_argument("--facilities", choices=list(LAYER_NAMES), metavar="LAYER", help="layer to use")
+    p.add_argument(
+        "--where", action="append", default=[], metavar="COLUMN=V1,V2", help="filter (repeatable)"
+    )
+    p.add_argument("--threshold", type=float, action="append", metavar="METRES")
+    p.add_argument("--group", choices=["subdistrict", "district"], default="subdistrict")
+    p.add_argument("--out", metavar="FILE", help=".csv, .geojson, .gpkg, .parquet or .shp")
+    _add_distance(p)
+
+    p = _sub(
+        sub,
+        "indicators",
+        "the plan-target table: value, target, gap, met",
+        "tianhe-geo indicators --out indicators.csv",
+        commands.cmd_indicators,
+    )
+    p.add_argument("--out", metavar="FILE.csv")
+    _add_facts(p)
+
+
+def _add_output_commands(sub: Any) -> None:
+    p = _sub(
+        sub,
+        "maps",
+        "build the interactive maps (all, or some) in Chinese and/or English",
+        "tianhe-geo maps --only parks --lang zh --tiles gaode --out maps/",
+        commands.cmd_maps,
+    )
+    p.add_argument("--only", action="append", metavar="MAP", help="map name (repeatable)")
+    p.add_argument("--lang", choices=["zh", "en", "both"], default="both")
+    p.add_argument("--out", default="maps", help="output folder (default: maps)")
+    _add_run_options(p)
+
+    p = _sub(
+        sub,
+        "report",
+        "write the planning report: report.html (self-contained) and report.md",
+        "tianhe-geo report --out report/ --scenario my_plan.yaml",
+        commands.cmd_report,
+    )
+    p.add_argument("--out", default="report", help="output folder (default: report)")
+    p.add_argument("--lang", choices=["zh", "en"], default="en", help="language of embedded maps")
+    p.add_argument("--scenario", metavar="FILE", help="scenario to report (default: the plan)")
+    p.add_argument("--no-scenario", action="store_true", help="leave the scenario section out")
+    p.add_argument("--no-siting", action="store_true", help="leave the siting section out")
+    _add_run_options(p, facts=True)
+
+    p = _sub(
+        sub,
+        "build",
+        "the main job: report, tables, plan scenario and every map",
+        "tianhe-geo build --out maps/",
+        commands.cmd_build,
+    )
+    p.add_argument("--out", default="maps", help="output folder (default: maps)")
+    p.add_argument("--no-scenario", action="store_true", help="skip the plan scenario")
+    p.add_argument("--no-siting", action="store_true", help="skip the siting questions")
+    _add_run_options(p, facts=True)
+
+
+def _add_planning_commands(sub: Any) -> None:
+    p = _sub(
+        sub,
+        "site",
+        "where new facilities should go: maximal covering (mclp) or fewest sites (lscp)",
+        "tianhe-geo site mclp --standard green-300 --k 10\n"
+        "  tianhe-geo site lscp --standard life15-health --target 0.9 --candidates land.gpkg",
+        None,
+    )
+    models = p.add_subparsers(dest="model", required=True)
+    for model, help_, example in (
+        (
+            "mclp",
+            "choose k new sites that put the most residents within the standard's radius",
+            "tianhe-geo site mclp --standard green-300 --k 10 --out sites/",
+        ),
+        (
+            "lscp",
+            "the fewest new sites that bring coverage up to a target share",
+            "tianhe-geo site lscp --standard life15-health --target 1.0 --out sites/",
+        ),
+    ):
+        m = _sub(models, model, help_, example, commands.cmd_site)
+        m.add_argument("--standard", required=True, choices=sorted(STANDARDS))
+        if model == "mclp":
+            m.add_argument("--k", type=int, required=True, help="number of new sites")
+        else:
+            m.add_argument(
+                "--target", type=float, required=True, help="share to reach, e.g. 0.9 or 1.0"
+            )
+        m.add_argument("--candidates", metavar="FILE", help="candidate points (default: a grid)")
+        m.add_argument("--spacing", type=float, default=250.0, help="grid spacing, metres")
+        m.add_argument(
+            "--exclude", metavar="FILE", help="polygons where the grid may not go (water, ...)"
+        )
+        m.add_argument("--time-limit", type=float, default=60.0, help="solver limit, seconds")
+        m.add_argument("--lang", choices=["zh", "en", "both"], default="both")
+        m.add_argument("--out", default="sites", help="output folder (default: sites)")
+        _add_run_options(m)
+
+    p = _sub(
+        sub,
+        "scenario",
+        "what a scenario (YAML or GeoJSON) changes: before / after per subdistrict",
+        "tianhe-geo scenario run data/geo/scenarios/plan2025.yaml --out scenario/",
+        None,
+    )
+    ssub = p.add_subparsers(dest="scenario_command", required=True)
+    r = _sub(
+        ssub,
+        "run",
+        "apply a scenario and compare every standard before and after",
+        "tianhe-geo scenario run plan.yaml --standard park-500 --out scenario/",
+        commands.cmd_scenario_run,
+    )
+    r.add_argument("file", nargs="?", help="scenario file (default: the shipped plan)")
+    r.add_argument("--standard", action="append", metavar="KEY", help="standards (repeatable)")
+    r.add_argument("--out", default="scenario", help="output folder (default: scenario)")
+    _add_run_options(r, facts=True)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the ``tianhe-geo`` command.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        The parser with its sub-commands.
+    """
+    parser = argparse.ArgumentParser(
+        prog="tianhe-geo",
+        description="Planning layers, coverage, scenarios and maps for Tianhe District, Guangzhou.",
+        epilog="example: tianhe-geo --layer parks=my_parks.gpkg coverage --standard park-500",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    noise = parser.add_mutually_exclusive_group()
+    noise.add_argument("-v", "--verbose", action="store_true", help="log what is being done")
+    noise.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+    parser.add_argument(
+        "--layer",
+        action="append",
+        default=[],
+        metavar="NAME=FILE",
+        help="use FILE instead of a shipped layer (repeatable), e.g. parks=my_parks.gpkg",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    for add in (_add_data_commands, _add_output_commands, _add_planning_commands):
+        add(sub)
+    return parser

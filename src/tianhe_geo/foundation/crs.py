@@ -1,0 +1,406 @@
+"""Coordinate reference systems: the CRS policy of tianhe-geo in one place.
+
+Policy
+------
+* Layers are stored in WGS-84 (EPSG:4326), GeoJSON axis order (lon, lat).
+* Distances and areas are measured in metres in a projected CRS, by default
+  CGCS2000 / 3-degree Gauss-Kruger CM 114E (EPSG:4547).
+* Chinese web maps (AMap/Gaode, Tencent) publish GCJ-02 and Baidu publishes
+  BD-09. Neither has an EPSG code, so pyproj cannot catch them; they are
+  converted here explicitly, never silently. In Tianhe the GCJ-02 offset is
+  about 620 m, larger than a 5-minute walking catchment.
+
+The GCJ-02 forward transform is the widely published public formula; the
+inverses are solved by fixed-point iteration to well under a millimetre.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from pyproj import CRS
+
+from .errors import CrsError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    from numpy.typing import ArrayLike, NDArray
+
+STORAGE_CRS = "EPSG:4326"
+"""CRS of every shipped layer (WGS-84, lon/lat degrees)."""
+
+#: A conversion of lon/lat arrays (degrees) to lon/lat arrays in another datum.
+_Transform = Callable[[Any, Any], tuple]
+
+ANALYSIS_CRS = "EPSG:4547"
+"""Default metric CRS: CGCS2000 / 3-degree Gauss-Kruger CM 114E (metres)."""
+
+# Krasovsky 1940 ellipsoid, as used by the GCJ-02 obfuscation.
+_KRASOVSKY_A = 6378245.0
+_KRASOVSKY_EE = 0.00669342162296594323
+_BD_X_PI = np.pi * 3000.0 / 180.0
+
+
+# --------------------------------------------------------------------------
+# GCJ-02 and BD-09 (vectorised numpy)
+# --------------------------------------------------------------------------
+def _gcj_delta(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> tuple:
+    x = lon - 105.0
+    y = lat - 35.0
+    pi = np.pi
+    common = (20.0 * np.sin(6.0 * x * pi) + 20.0 * np.sin(2.0 * x * pi)) * 2.0 / 3.0
+    dlat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y
+    dlat += 0.2 * np.sqrt(np.abs(x)) + common
+    dlat += (20.0 * np.sin(y * pi) + 40.0 * np.sin(y / 3.0 * pi)) * 2.0 / 3.0
+    dlat += (160.0 * np.sin(y / 12.0 * pi) + 320.0 * np.sin(y * pi / 30.0)) * 2.0 / 3.0
+    dlon = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y
+    dlon += 0.1 * np.sqrt(np.abs(x)) + common
+    dlon += (20.0 * np.sin(x * pi) + 40.0 * np.sin(x / 3.0 * pi)) * 2.0 / 3.0
+    dlon += (150.0 * np.sin(x / 12.0 * pi) + 300.0 * np.sin(x / 30.0 * pi)) * 2.0 / 3.0
+    radlat = lat / 180.0 * pi
+    magic = 1.0 - _KRASOVSKY_EE * np.sin(radlat) ** 2
+    sqrtmagic = np.sqrt(magic)
+    dlat = (dlat * 180.0) / ((_KRASOVSKY_A * (1 - _KRASOVSKY_EE)) / (magic * sqrtmagic) * pi)
+    dlon = (dlon * 180.0) / (_KRASOVSKY_A / sqrtmagic * np.cos(radlat) * pi)
+    return dlon, dlat
+
+
+def _as_arrays(lon: ArrayLike, lat: ArrayLike) -> tuple:
+    lon_a = np.asarray(lon, dtype=float)
+    lat_a = np.asarray(lat, dtype=float)
+    if lon_a.shape != lat_a.shape:
+        msg = f"lon and lat must have the same shape, got {lon_a.shape} and {lat_a.shape}"
+        raise ValueError(msg)
+    return lon_a, lat_a
+
+
+def wgs84_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple:
+    """Convert WGS-84 coordinates to GCJ-02 (AMap/Gaode, Tencent).
+
+    Parameters
+    ----------
+    lon, lat : array_like
+        WGS-84 longitude and latitude in degrees.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        GCJ-02 longitude and latitude in degrees.
+    """
+    lon_a, lat_a = _as_arrays(lon, lat)
+    dlon, dlat = _gcj_delta(lon_a, lat_a)
+    return lon_a + dlon, lat_a + dlat
+
+
+def _invert(forward: _Transform, lon: ArrayLike, lat: ArrayLike, tol_deg: float = 1e-10) -> tuple:
+    """Solve ``forward(w) == target`` for w by fixed-point iteration."""
+    tlon, tlat = _as_arrays(lon, lat)
+    wlon, wlat = tlon.copy(), tlat.copy()
+    for _ in range(30):
+        flon, flat = forward(wlon, wlat)
+        elon, elat = flon - tlon, flat - tlat
+        wlon = wlon - elon
+        wlat = wlat - elat
+        if np.all(np.abs(elon) < tol_deg) and np.all(np.abs(elat) < tol_deg):
+            break
+    return wlon, wlat
+
+
+def gcj02_to_wgs84(lon: ArrayLike, lat: ArrayLike) -> tuple:
+    """Convert GCJ-02 coordinates back to WGS-84 (iterative, error < 1 mm).
+
+    Parameters
+    ----------
+    lon, lat : array_like
+        GCJ-02 longitude and latitude in degrees.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        WGS-84 longitude and latitude in degrees.
+    """
+    return _invert(wgs84_to_gcj02, lon, lat)
+
+
+def gcj02_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple:
+    """Convert GCJ-02 coordinates to Baidu's BD-09.
+
+    Parameters
+    ----------
+    lon, lat : array_like
+        GCJ-02 longitude and latitude in degrees.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        BD-09 longitude and latitude in degrees.
+    """
+    x, y = _as_arrays(lon, lat)
+    z = np.sqrt(x * x + y * y) + 0.00002 * np.sin(y * _BD_X_PI)
+    theta = np.arctan2(y, x) + 0.000003 * np.cos(x * _BD_X_PI)
+    return z * np.cos(theta) + 0.0065, z * np.sin(theta) + 0.006
+
+
+def bd09_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple:
+    """Convert BD-09 coordinates to GCJ-02 (iterative, error < 1 mm).
+
+    Parameters
+    ----------
+    lon, lat : array_like
+        BD-09 longitude and latitude in degrees.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        GCJ-02 longitude and latitude in degrees.
+    """
+    return _invert(gcj02_to_bd09, lon, lat)
+
+
+def wgs84_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple:
+    """Convert WGS-84 coordinates to BD-09 (through GCJ-02).
+
+    Parameters
+    ----------
+    lon, lat : array_like
+        WGS-84 longitude and latitude in degrees.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        BD-09 longitude and latitude in degrees.
+    """
+    return gcj02_to_bd09(*wgs84_to_gcj02(lon, lat))
+
+
+def bd09_to_wgs84(lon: ArrayLike, lat: ArrayLike) -> tuple:
+    """Convert BD-09 coordinates to WGS-84 (through GCJ-02).
+
+    Parameters
+    ----------
+    lon, lat : array_like
+        BD-09 longitude and latitude in degrees.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        WGS-84 longitude and latitude in degrees.
+    """
+    return gcj02_to_wgs84(*bd09_to_gcj02(lon, lat))
+
+
+_DATUM_TO_WGS84 = {"gcj02": gcj02_to_wgs84, "bd09": bd09_to_wgs84}
+_WGS84_TO_DATUM = {"gcj02": wgs84_to_gcj02, "bd09": wgs84_to_bd09}
+
+
+def _transform_frame(gdf: gpd.GeoDataFrame, func: _Transform) -> gpd.GeoDataFrame:
+    import shapely
+
+    out = gdf.copy()
+    geoms = out.geometry.values
+    coords = shapely.get_coordinates(geoms)
+    lon, lat = func(coords[:, 0], coords[:, 1])
+    out[out.geometry.name] = shapely.set_coordinates(
+        np.asarray(geoms, dtype=object).copy(), np.column_stack([lon, lat])
+    )
+    return out
+
+
+def _check_datum(datum: str) -> str:
+    key = datum.lower().replace("-", "").replace("_", "")
+    if key not in _DATUM_TO_WGS84:
+        msg = f"datum must be 'gcj02' or 'bd09', got {datum!r}"
+        raise CrsError(msg)
+    return key
+
+
+def to_wgs84_from(gdf: gpd.GeoDataFrame, datum: str) -> gpd.GeoDataFrame:
+    """Convert a frame whose lon/lat are GCJ-02 or BD-09 into true WGS-84.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        Frame labelled EPSG:4326 (as Chinese web-map exports usually are)
+        whose coordinates are really in ``datum``.
+    datum : {'gcj02', 'bd09'}
+        The datum the coordinates are in.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A copy in WGS-84 (EPSG:4326).
+    """
+    func = _DATUM_TO_WGS84[_check_datum(datum)]
+    require_crs(gdf, "gdf")
+    return _transform_frame(gdf.to_crs(STORAGE_CRS), func)
+
+
+def from_wgs84_to(gdf: gpd.GeoDataFrame, datum: str) -> gpd.GeoDataFrame:
+    """Shift a WGS-84 frame to GCJ-02 or BD-09, e.g. to overlay Gaode tiles.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        Frame with any CRS; it is first reprojected to EPSG:4326.
+    datum : {'gcj02', 'bd09'}
+        Target datum.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A copy whose lon/lat are in ``datum`` (still labelled EPSG:4326,
+        as web maps expect).
+    """
+    func = _WGS84_TO_DATUM[_check_datum(datum)]
+    require_crs(gdf, "gdf")
+    return _transform_frame(gdf.to_crs(STORAGE_CRS), func)
+
+
+# --------------------------------------------------------------------------
+# Guards
+# --------------------------------------------------------------------------
+def require_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries, name: str) -> CRS:
+    """Return the CRS of ``gdf`` or raise :class:`CrsError` if it has none.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame or geopandas.GeoSeries
+        The frame to check.
+    name : str
+        Argument name used in the error message.
+
+    Returns
+    -------
+    pyproj.CRS
+        The frame's CRS.
+    """
+    if gdf.crs is None:
+        msg = (
+            f"{name} has no CRS. Set the CRS it was made in, e.g. "
+            f"{name}.set_crs('EPSG:4326') for lon/lat or "
+            f"{name}.set_crs('{ANALYSIS_CRS}') for CGCS2000 metres."
+        )
+        raise CrsError(msg)
+    return CRS.from_user_input(gdf.crs)
+
+
+def require_same_crs(**frames: gpd.GeoDataFrame) -> CRS:
+    """Check that every frame has a CRS and that all CRSs are equal.
+
+    Parameters
+    ----------
+    **frames : geopandas.GeoDataFrame
+        Frames keyed by argument name (used in messages).
+
+    Returns
+    -------
+    pyproj.CRS
+        The common CRS.
+    """
+    crss = {name: require_crs(gdf, name) for name, gdf in frames.items()}
+    first_name, first = next(iter(crss.items()))
+    for name, crs in crss.items():
+        if crs != first:
+            msg = (
+                f"{first_name} is in {first.to_string()} but {name} is in "
+                f"{crs.to_string()}; reproject one with .to_crs() so both match."
+            )
+            raise CrsError(msg)
+    return first
+
+
+def require_projected(gdf: gpd.GeoDataFrame | gpd.GeoSeries, name: str) -> CRS:
+    """Raise :class:`CrsError` unless ``gdf`` is in a projected (metric) CRS.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame or geopandas.GeoSeries
+        The frame to check.
+    name : str
+        Argument name used in the error message.
+
+    Returns
+    -------
+    pyproj.CRS
+        The frame's CRS.
+    """
+    crs = require_crs(gdf, name)
+    if not crs.is_projected:
+        msg = (
+            f"{name} is in the geographic CRS {crs.to_string()} (degrees); distances "
+            f"need metres. Use {name}.to_crs('{ANALYSIS_CRS}') or tianhe_geo.crs.to_analysis()."
+        )
+        raise CrsError(msg)
+    return crs
+
+
+def to_analysis(gdf: gpd.GeoDataFrame, crs: str = ANALYSIS_CRS) -> gpd.GeoDataFrame:
+    """Reproject a frame to the metric analysis CRS (a copy).
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        Frame with a CRS.
+    crs : str, default EPSG:4547
+        Projected CRS to use.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The frame in ``crs``.
+    """
+    require_crs(gdf, "gdf")
+    return gdf.to_crs(crs)
+
+
+def gcj02_suspicion(
+    gdf: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame | gpd.GeoSeries
+) -> dict[str, float]:
+    """Score how much better ``gdf`` fits the boundary if read as GCJ-02.
+
+    Each feature's representative point is tested against the district
+    boundary as stored, and again after a GCJ-02 -> WGS-84 conversion. A
+    layer digitised on AMap/Tencent tiles sits about 620 m east-south-east of
+    where it belongs, so its points fall outside the boundary on the eastern
+    and southern edges and back inside once converted. Polygon layers are
+    compared by the share of their area inside the boundary.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        Layer with a CRS (any).
+    boundary : geopandas.GeoDataFrame or geopandas.GeoSeries
+        District boundary with a CRS.
+
+    Returns
+    -------
+    dict
+        ``fit_as_is`` and ``fit_as_gcj02`` (shares in [0, 1]) and
+        ``suspicious`` (1.0 when the layer fits clearly better as GCJ-02).
+    """
+    import shapely
+
+    ref = boundary.to_crs(STORAGE_CRS).union_all()
+    wgs = gdf.to_crs(STORAGE_CRS)
+    conv = _transform_frame(wgs, gcj02_to_wgs84)
+    polys = wgs.geom_type.isin(["Polygon", "MultiPolygon"]).all() and len(wgs) > 0
+
+    def fit(frame: gpd.GeoDataFrame) -> float:
+        if len(frame) == 0:
+            return 1.0
+        geoms = frame.geometry.values
+        if polys:
+            inside = shapely.area(shapely.intersection(geoms, ref)).sum()
+            return float(inside / shapely.area(geoms).sum())
+        pts = shapely.point_on_surface(geoms)
+        return float(shapely.contains(ref, pts).mean())
+
+    a, b = fit(wgs), fit(conv)
+    # A clear improvement, not noise: at least 2 points of share, the as-is fit
+    # not already perfect, and (for points) at least 3 features moving inside,
+    # since features of lines and stations may legitimately sit just outside.
+    enough = polys or (b - a) * len(wgs) >= 3
+    suspicious = float(b - a >= 0.02 and a < 0.995 and enough)
+    return {"fit_as_is": a, "fit_as_gcj02": b, "suspicious": suspicious}

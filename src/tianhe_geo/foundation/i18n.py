@@ -1,0 +1,540 @@
+"""Every user-facing label, in Chinese and English, in one table.
+
+Maps, the report, the command line's tables and the plan's basis notes all
+take their words from here, so a map never mixes languages and a changed
+radius never leaves an old number in a label: templates name their values
+(``{radius}``, ``{k}``...) and :func:`label` fills them in with the values a
+run actually used.
+
+Three tables:
+
+* :data:`CODES` -- the label of every vocabulary code (categories, tiers,
+  statuses, kinds) per column; a test checks each code of
+  :mod:`tianhe_geo.foundation.vocab` has both languages;
+* :data:`STANDARD_NAMES` -- the name of every standard of the catalogue;
+* :data:`LABELS` -- everything else, keyed by a short name.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Any
+
+from .errors import AnalysisInputError
+from .standards import Standard
+
+LANGS = ("zh", "en")
+
+_Table = MappingProxyType[str, MappingProxyType[str, str]]
+
+
+def _freeze(table: dict[str, dict[str, str]]) -> _Table:
+    return MappingProxyType({k: MappingProxyType(v) for k, v in table.items()})
+
+
+#: Column -> code -> {lang: label}.
+CODES: MappingProxyType[str, _Table] = MappingProxyType(
+    {
+        "category": _freeze(
+            {
+                "hospital": {"zh": "医院", "en": "Hospital"},
+                "community_health": {"zh": "社区卫生服务中心", "en": "Community health centre"},
+                "primary_school": {"zh": "小学", "en": "Primary school"},
+                "middle_school": {"zh": "中学", "en": "Middle school"},
+                "kindergarten": {"zh": "幼儿园", "en": "Kindergarten"},
+                "elderly_care": {"zh": "养老服务", "en": "Elderly care"},
+                "library_culture": {"zh": "图书馆/文化", "en": "Library / culture"},
+                "sports": {"zh": "体育", "en": "Sports"},
+            }
+        ),
+        "tier": _freeze(
+            {
+                "ecological": {"zh": "生态公园", "en": "Ecological park"},
+                "city": {"zh": "城市公园", "en": "City park"},
+                "community": {"zh": "社区公园", "en": "Community park"},
+                "pocket": {"zh": "口袋公园·游园", "en": "Pocket park"},
+            }
+        ),
+        "status": _freeze(
+            {
+                "existing": {"zh": "已建成", "en": "Existing"},
+                "operating": {"zh": "已开通", "en": "Operating"},
+                "completed": {"zh": "已完成", "en": "Completed"},
+                "under_construction": {"zh": "在建", "en": "Under construction"},
+                "planned": {"zh": "规划", "en": "Planned"},
+            }
+        ),
+        "kind": _freeze(
+            {
+                "station": {"zh": "地铁站", "en": "Metro station"},
+                "line": {"zh": "地铁线路", "en": "Metro line"},
+                "rail_station": {"zh": "铁路车站", "en": "Railway station"},
+                "road": {"zh": "道路", "en": "Road"},
+                "tunnel": {"zh": "隧道", "en": "Tunnel"},
+                "railway_hub": {"zh": "铁路枢纽", "en": "Railway hub"},
+                "expressway": {"zh": "快速路", "en": "Expressway"},
+                "axis": {"zh": "发展轴", "en": "Axis"},
+                "belt": {"zh": "发展带", "en": "Belt"},
+                "zone": {"zh": "片区", "en": "Zone"},
+                "river": {"zh": "江", "en": "River"},
+                "creek": {"zh": "河涌", "en": "Creek"},
+            }
+        ),
+        "change": _freeze(
+            {
+                "added": {"zh": "新增", "en": "Added"},
+                "removed": {"zh": "移除", "en": "Removed"},
+                "changed": {"zh": "改变（如建成）", "en": "Changed (e.g. built)"},
+            }
+        ),
+    }
+)
+
+#: Standard key -> {lang: name template}; ``{radius}`` is the radius the run uses.
+STANDARD_NAMES: _Table = _freeze(
+    {
+        "gbt51346-park-500": {
+            "zh": "公园绿地{radius}米服务半径覆盖(GB/T 51346-2019 4.3.4)",
+            "en": "Park within {radius} m (GB/T 51346-2019 4.3.4)",
+        },
+        "gb55014-park": {
+            "zh": "公园绿地服务半径{radius}米覆盖率(GB 55014-2021)",
+            "en": "Park service-radius coverage, {radius} m (GB 55014-2021 2.1.3)",
+        },
+        "green-300": {"zh": "{radius}米见绿", "en": "Green space within {radius} m"},
+        "park-500": {"zh": "{radius}米见园", "en": "Park (community or larger) within {radius} m"},
+        "life5-kindergarten": {
+            "zh": "5分钟生活圈: 幼儿园 {radius}米",
+            "en": "5-minute life circle: kindergarten within {radius} m",
+        },
+        "life5-elderly": {
+            "zh": "5分钟生活圈: 养老服务 {radius}米",
+            "en": "5-minute life circle: elderly care within {radius} m",
+        },
+        "life10-primary": {
+            "zh": "10分钟生活圈: 小学 {radius}米",
+            "en": "10-minute life circle: primary school within {radius} m",
+        },
+        "life15-middle": {
+            "zh": "15分钟生活圈: 中学 {radius}米",
+            "en": "15-minute life circle: middle school within {radius} m",
+        },
+        "life15-health": {
+            "zh": "15分钟生活圈: 社区卫生服务中心 {radius}米",
+            "en": "15-minute life circle: community health centre within {radius} m",
+        },
+        "sdg-11.2.1-rail": {
+            "zh": "SDG 11.2.1 轨道站点{radius}米",
+            "en": "SDG 11.2.1: rail station within {radius} m",
+        },
+        "park-tiered": {
+            "zh": "公园绿地分级服务半径覆盖({radii})",
+            "en": "Park service areas by tier ({radii})",
+        },
+        "sdg-11.7.1": {
+            "zh": "SDG 11.7.1 公共空间{radius}米",
+            "en": "SDG 11.7.1: open public space within {radius} m",
+        },
+    }
+)
+
+#: Everything else: key -> {lang: label or template}.
+LABELS: _Table = _freeze(
+    {
+        # Columns and layer names shown on maps
+        "name": {"zh": "名称", "en": "Name"},
+        "subdistricts": {"zh": "街道（近似边界）", "en": "Subdistricts (approximate)"},
+        "population": {"zh": "常住人口(2020)", "en": "Population (2020)"},
+        "structure": {"zh": "空间结构（示意）", "en": "Plan structure (schematic)"},
+        "role": {"zh": "定位", "en": "Role"},
+        "kind": {"zh": "类型", "en": "Type"},
+        "transit_built": {"zh": "地铁（已开通）", "en": "Metro (operating)"},
+        "transit_planned": {
+            "zh": "地铁（在建/规划）",
+            "en": "Metro (under construction / planned)",
+        },
+        "stations": {"zh": "地铁站", "en": "Metro stations"},
+        "line": {"zh": "线路", "en": "Line"},
+        "status": {"zh": "状态", "en": "Status"},
+        "projects": {"zh": "重点项目", "en": "Key projects"},
+        "parks": {"zh": "公园", "en": "Parks"},
+        "tier": {"zh": "层级", "en": "Tier"},
+        "area_ha": {"zh": "面积(公顷)", "en": "Area (ha)"},
+        "rivers": {"zh": "河涌", "en": "Rivers and creeks"},
+        "uncovered": {"zh": "未覆盖区域", "en": "Uncovered areas"},
+        "uncovered_one": {"zh": "未覆盖", "en": "uncovered"},
+        "share": {"zh": "覆盖率", "en": "Share covered"},
+        "hospitals": {"zh": "医院与社区卫生服务中心", "en": "Hospitals and health centres"},
+        "doctors": {"zh": "医生数", "en": "Doctors"},
+        "beds": {"zh": "床位", "en": "Beds"},
+        "places": {"zh": "学位", "en": "School places"},
+        "dpk": {
+            "zh": "每千人医生(2SFCA, {catchment}米)",
+            "en": "Doctors per 1,000 (2SFCA, {catchment} m)",
+        },
+        "park_m2": {
+            "zh": "人均公园绿地(平方米, 规划目标 {target})",
+            "en": "Park area per resident (m², plan target {target})",
+        },
+        "bpk": {
+            "zh": "每千人医院床位(2SFCA, {catchment}米, 街道平均)",
+            "en": "Hospital beds per 1,000 (2SFCA, {catchment} m, subdistrict mean)",
+        },
+        "bpk_cell": {
+            "zh": "每千人医院床位(2SFCA, {catchment}米, 仅含已公布床位的医院)",
+            "en": "Hospital beds per 1,000 (2SFCA, {catchment} m; hospitals with published "
+            "beds only)",
+        },
+        "schools": {"zh": "学校", "en": "Schools"},
+        "elderly": {"zh": "养老服务设施", "en": "Elderly care"},
+        "category": {"zh": "类别", "en": "Category"},
+        "nearest": {"zh": "最近设施", "en": "Nearest facilities"},
+        "approx_label": {"zh": "（近似）", "en": " (approximate)"},
+        "gained": {"zh": "新增覆盖", "en": "Newly covered"},
+        "lost": {"zh": "失去覆盖", "en": "No longer covered"},
+        "changed": {"zh": "情景变化的设施", "en": "Features the scenario changes"},
+        "change": {"zh": "变化", "en": "Change"},
+        "persons": {"zh": "人口", "en": "Residents"},
+        "sites": {"zh": "建议新址", "en": "Proposed new sites"},
+        "site_reach": {
+            "zh": "新址服务范围（{radius}米）",
+            "en": "Reach of the new sites ({radius} m)",
+        },
+        "site_name": {"zh": "新址 {n}", "en": "New site {n}"},
+        "newly": {"zh": "新增覆盖人口", "en": "Newly covered residents"},
+        "existing_fac": {"zh": "现有设施", "en": "Existing facilities"},
+        "meets_target": {"zh": "达到目标 (≥ {target})", "en": "meets the target (≥ {target})"},
+        "below_target": {"zh": "低于目标 (< {target})", "en": "below the target (< {target})"},
+        "below_target_lower_bound": {
+            "zh": "本数据中低于目标 (< {target}; 图层不全, 为下限)",
+            "en": "below the target in this data (< {target}; layer incomplete: a lower bound)",
+        },
+        # Map controls
+        "search": {"zh": "按名称搜索…", "en": "Search by name…"},
+        "fullscreen": {"zh": "全屏", "en": "Full screen"},
+        "nomatch": {"zh": "未找到", "en": "No match"},
+        "approx": {
+            "zh": "注：部分图层为近似或示意，见数据来源。",
+            "en": "Note: some layers are approximate or schematic; see data sources.",
+        },
+        "other_lang": {"zh": "English", "en": "中文"},
+        "locate": {"zh": "我附近有什么", "en": "What is near me"},
+        "nearme": {"zh": "离我最近（直线距离）", "en": "Nearest to me (straight line)"},
+        # Siting questions
+        "q_pocket_parks": {
+            "zh": "{k}个口袋公园选在哪里，能让最多居民在{radius}米内见绿？",
+            "en": "Where should {k} pocket parks go to put the most residents within {radius} m "
+            "of green space?",
+        },
+        "q_health_centres": {
+            "zh": "需要多少个社区卫生服务中心，才能让{share}的居民在{radius}米内有一个？",
+            "en": "How many community health centres bring {share} of residents within "
+            "{radius} m of one?",
+        },
+        "q_mclp": {
+            "zh": "新增{k}处设施（{standard}）选在哪里覆盖最多居民？",
+            "en": "Where do {k} new sites ({standard}) cover the most residents?",
+        },
+        "q_lscp": {
+            "zh": "最少需要多少处新设施，才能使{standard}达到{share}？",
+            "en": "How few new sites bring {standard} to {share}?",
+        },
+        "everyone": {"zh": "全部", "en": "all"},
+        # Distance methods
+        "method_straight": {
+            "zh": "直线距离 × {detour}",
+            "en": "straight line × {detour}",
+        },
+        "method_network": {
+            "zh": "沿街道网络的步行距离（距网络超过{snap}米的点不计入）",
+            "en": "walking distance along the street network (points over {snap} m from it "
+            "are left out)",
+        },
+        "method_table": {"zh": "调用方提供的距离表", "en": "a cost table supplied by the caller"},
+        "method_per_facility": {
+            "zh": "，每处设施按其服务半径",
+            "en": ", each facility's own service radius",
+        },
+        # Indicator basis notes
+        "basis_published": {
+            "zh": "{year}年公布值（{scope}）：{derivation}；{accuracy}",
+            "en": "published figure for {year} ({scope}): {derivation}; {accuracy}",
+        },
+        "basis_lower_bound_replaced": {
+            "zh": "现有图层仅给出下限 {computed}（{basis}）",
+            "en": "the shipped layers give only a lower bound, {computed} ({basis})",
+        },
+        "basis_not_in_layers": {
+            "zh": "图层中没有此数据（{basis}）",
+            "en": "the layers do not carry it ({basis})",
+        },
+        "basis_not_comparable": {
+            "zh": "口径不同（时段或范围），无法判断是否达标",
+            "en": "not on the plan's basis (another window or scope), so met is unknown",
+        },
+        "basis_lower_bound": {
+            "zh": "为下限，图层不完整",
+            "en": "a lower bound, since the shipped layer is incomplete",
+        },
+        "basis_met_unknown": {
+            "zh": "因此是否达标未知",
+            "en": "so whether the target is met is unknown",
+        },
+        "basis_park_area": {
+            "zh": "区内公园图层面积 / 普查人口",
+            "en": "parks layer area in the district / census population",
+        },
+        "basis_recorded": {
+            "zh": "{n}/{total}处设施记录了{what}",
+            "en": "{what} recorded at {n} of {total} facilities",
+        },
+        "basis_not_recorded": {
+            "zh": "数据中未记录{what}：未测量",
+            "en": "no {what} recorded in the data: not measured",
+        },
+        "what_doctors": {"zh": "医生数", "en": "doctors"},
+        "what_beds": {"zh": "床位数", "en": "beds"},
+        "basis_school_places": {
+            "zh": "设施图层中规划/在建学校的学位",
+            "en": "places of planned / under-construction schools in the facilities layer",
+        },
+        "basis_renovated": {
+            "zh": "不在图层中：请依据区政府报告记录进度",
+            "en": "not in the layers: record progress from the district's reports",
+        },
+        # What a figure rests on (plan.completeness)
+        "rests_on_title": {"zh": "依据", "en": "Rests on"},
+        "rests_on": {"zh": "计入{n}处{what}", "en": "{n} {what} counted"},
+        "norm_expects": {
+            "zh": "按{cite}，{population}名居民至少应有{expected}处",
+            "en": "at least {expected} expected for {population} residents ({cite})",
+        },
+        "cite_gb50180": {"zh": "GB 50180-2018", "en": "GB 50180-2018"},
+        "cite_gz_parks": {
+            "zh": "广州市公园建设与保护专项规划(2023—2035)",
+            "en": "Guangzhou park plan 2023-2035",
+        },
+        "norm_covers": {
+            "zh": "其中规范所涉类型{normed}处",
+            "en": "{normed} of them of the kinds it covers",
+        },
+        "no_norm": {"zh": "无配置规范可比", "en": "no provision norm to compare with"},
+        "verdict_as_given": {
+            "zh": "按图层所述视为完整",
+            "en": "taken as complete, as the layer says",
+        },
+        "verdict_sample": {
+            "zh": "图层为样本，数值为下限",
+            "en": "the layer is a sample: a lower bound",
+        },
+        # The report
+        "report_title": {"zh": "天河区规划评估报告", "en": "Tianhe planning report"},
+        "generated": {"zh": "由 tianhe-geo 生成于 {when}", "en": "Generated {when} by tianhe-geo."},
+        "h_method": {"zh": "方法", "en": "Method"},
+        "h_indicators": {"zh": "规划指标（2025年目标）", "en": "Plan indicators (2025 targets)"},
+        "h_standards": {"zh": "标准覆盖率（全区）", "en": "Standards (district)"},
+        "h_by_subdistrict": {"zh": "分街道覆盖率（%）", "en": "Share covered by subdistrict (%)"},
+        "h_scenario": {"zh": "情景：{name}", "en": "Scenario: {name}"},
+        "h_siting": {"zh": "下一步：设施选址", "en": "Where next: siting"},
+        "h_maps": {"zh": "地图", "en": "Maps"},
+        "h_sources": {"zh": "数据来源与精度", "en": "Data sources and accuracy"},
+        "map_dashboard": {"zh": "分街道覆盖率", "en": "Coverage by subdistrict"},
+        "map_parks": {"zh": "公园及其覆盖：{standard}", "en": "Parks and their reach: {standard}"},
+        "note_distance_network": {
+            "zh": "距离：沿所给街道网络（OpenStreetMap 数据）的步行距离；距网络超过{snap}米的点既不算覆盖"
+            "也不算未覆盖。",
+            "en": "Distance: walking distance along the street network given (OpenStreetMap "
+            "extract); points farther than {snap} m from it are neither covered nor uncovered.",
+        },
+        "note_distance_straight": {
+            "zh": "距离：直线距离 × {detour}（未提供街道网络），即规划中常用的服务半径；沿街道步行的距离"
+            "更长，步行覆盖率会更低。提供 OSM 数据或 1.2–1.4 的绕行系数可估算步行覆盖。",
+            "en": "Distance: straight line × {detour} (no street network given), as planning "
+            "service radii are usually drawn; walking along streets is longer, so walking "
+            "shares would be lower. Pass an OSM extract, or a detour factor of 1.2-1.4, for "
+            "walking estimates.",
+        },
+        "note_distance_table": {
+            "zh": "距离：调用方提供的距离表。",
+            "en": "Distance: a cost table supplied by the caller.",
+        },
+        "note_residents": {
+            "zh": "居民：依据21个街道2020年人口普查数据建模的100米人口网格（分区密度法：公园与水面无人"
+            "居住）；街道边界为近似。",
+            "en": "Residents: modelled 100 m population grid from the 2020 census counts of the "
+            "21 subdistricts (dasymetric: parks and water hold nobody); subdistrict polygons are "
+            "approximate.",
+        },
+        "note_buffer": {
+            "zh": "区界外{buffer}米内的设施也计入（服务边缘居民）；只计已建成、已开通的设施。",
+            "en": "Facilities up to {buffer} m outside the district count, since they serve "
+            "residents near the edge; only existing / operating facilities count.",
+        },
+        "note_standards": {
+            "zh": "标准（半径、目标比例、出处）为 tianhe_geo.foundation.standards 中的预设；标准表的每一行"
+            "注明出处。",
+            "en": "Standards (radius, target share, source) are the presets in "
+            "tianhe_geo.foundation.standards; each row of the standards table names its source.",
+        },
+        "note_2sfca": {
+            "zh": "两步移动搜索法：{doctors}米内每千人医生数、{beds}米内每千人医院床位数，仅计记录了容量的"
+            "设施。",
+            "en": "2SFCA: doctors per 1,000 residents within {doctors} m and hospital beds per "
+            "1,000 within {beds} m, from the facilities whose capacity is recorded.",
+        },
+        "note_2sfca_no_doctors": {
+            "zh": "两步移动搜索法：{beds}米内每千人医院床位数，仅计记录了床位的医院；数据中没有设施记录医生"
+            "数（{doctors}米内每千人医生数未测量）。",
+            "en": "2SFCA: hospital beds per 1,000 within {beds} m, from the hospitals whose beds "
+            "are recorded; no facility in the data records doctors, so doctors per 1,000 within "
+            "{doctors} m is not measured.",
+        },
+        "note_incomplete": {
+            "zh": "随包提供的公园与设施图层不完整，位置精度见来源表与 data/geo/SOURCES.md：据此算出的覆盖率"
+            "是全部真实设施所能给出覆盖率的下限（同一距离口径）；容量指标只计已记录的容量。",
+            "en": "The shipped park and facility layers are incomplete and their positions carry "
+            "the stated accuracy (see the sources table and data/geo/SOURCES.md): shares computed "
+            "from them are lower bounds of what all the real facilities give (by the same "
+            "distance measure); capacity indicators count only recorded capacities.",
+        },
+        "siting_note": {
+            "zh": "选址：在现有公园以外、间距{spacing}米的候选点上求解精确整数规划（PuLP + CBC），保留现有"
+            "设施；候选网格代表数据中没有的可建设用地，所以结果指出需求所在，而非具体地块。",
+            "en": "Siting: exact integer programmes (PuLP + CBC) over candidate points on a "
+            "{spacing} m grid outside existing parks, existing facilities kept; the grid stands "
+            "in for buildable land, which the shipped data does not hold, so the sites show "
+            "where need is, not parcels.",
+        },
+        "sources_note": {
+            "zh": "accuracy_m：所述位置精度（米）的最小/中位/最大值；approximate：标为近似、示意或建模的行数；"
+            "complete：图层是否完整。详见 data/geo/SOURCES.md。",
+            "en": "accuracy_m: min / median / max stated positional accuracy in metres; "
+            "approximate: rows flagged approximate, schematic or modelled; complete: whether the "
+            "layer lists every feature of its kind. Details in data/geo/SOURCES.md.",
+        },
+        "district_total": {"zh": "全区", "en": "District"},
+    }
+)
+
+
+def number(value: float, lang: str) -> str:
+    """A number as the language writes it in a label: ``1,000`` in English, ``1000`` in Chinese.
+
+    Parameters
+    ----------
+    value : float
+        The number (metres, persons...).
+    lang : {'zh', 'en'}
+        Language.
+
+    Returns
+    -------
+    str
+        Up to the number's own precision (``300``, ``1,500``, ``2.5``).
+    """
+    if float(value).is_integer() and abs(value) >= 1e5:  # persons: every digit, not 2.2e+06
+        return f"{value:.0f}" if lang == "zh" else f"{value:,.0f}"
+    return f"{value:g}" if lang == "zh" else f"{value:,g}"
+
+
+def _check_lang(lang: str) -> None:
+    if lang not in LANGS:
+        msg = f"lang must be one of {LANGS}, got {lang!r}"
+        raise AnalysisInputError(msg)
+
+
+def label(key: str, lang: str, **values: Any) -> str:
+    """The label ``key`` in ``lang``, its template filled with ``values``.
+
+    Parameters
+    ----------
+    key : str
+        A key of :data:`LABELS`.
+    lang : {'zh', 'en'}
+        Language.
+    **values
+        Values named in the template; numbers are written with :func:`number`.
+
+    Returns
+    -------
+    str
+        The label.
+    """
+    _check_lang(lang)
+    shown = {k: number(v, lang) if isinstance(v, int | float) else v for k, v in values.items()}
+    return LABELS[key][lang].format(**shown)
+
+
+def code_label(column: str, code: object, lang: str) -> str:
+    """The label of a vocabulary code, e.g. ``status`` ``planned`` -> ``规划``.
+
+    Parameters
+    ----------
+    column : str
+        A coded column (a key of :data:`CODES`).
+    code : object
+        The value; a code without a label is shown as it is.
+    lang : {'zh', 'en'}
+        Language.
+
+    Returns
+    -------
+    str
+        The label.
+    """
+    _check_lang(lang)
+    table = CODES.get(column)
+    entry = table.get(str(code)) if table is not None else None
+    return entry[lang] if entry else str(code)
+
+
+def standard_name(key: str, lang: str, radius_m: float, radii: str = "") -> str:
+    """A standard's name in ``lang`` with the radius the run uses.
+
+    Parameters
+    ----------
+    key : str
+        Standard key.
+    lang : {'zh', 'en'}
+        Language.
+    radius_m : float
+        Its radius (the largest, for a standard with a radius per class).
+    radii : str, optional
+        The radii per class as text, for standards named by them.
+
+    Returns
+    -------
+    str
+        The name; the key itself for a standard the table does not name.
+    """
+    _check_lang(lang)
+    names = STANDARD_NAMES.get(key)
+    template = names.get(lang) if names is not None else None
+    if template is None:
+        return key
+    return template.format(radius=number(radius_m, lang), radii=radii)
+
+
+def standard_title(std: Standard, lang: str) -> str:
+    """The name of a standard as a run measures it (its radius, or its radius per class).
+
+    Parameters
+    ----------
+    std : Standard
+        The standard with the run's radius overrides applied
+        (:meth:`~tianhe_geo.foundation.config.AnalysisConfig.standard`).
+    lang : {'zh', 'en'}
+        Language.
+
+    Returns
+    -------
+    str
+        E.g. ``"Green space within 400 m"`` or ``"Park service areas by tier
+        (Pocket park 300 m, ...)"``.
+    """
+    unit = "米" if lang == "zh" else " m"
+    radii = ", ".join(
+        f"{code_label(std.column, value, lang)} {number(r, lang)}{unit}"
+        for value, r in std.radius_by
+    )
+    return standard_name(std.key, lang, std.radius_m, radii)

@@ -1,0 +1,485 @@
+"""The map kit: safe, bilingual, self-contained interactive maps on any folium map.
+
+A :class:`TianheMap` is a ``folium.Map`` with what tianhe-geo adds to it, kept
+as plain data rather than hidden on the map: the language, the datum overlays
+are drawn in, and the legends. :func:`as_map` wraps any ``folium.Map`` a user
+hands over. Map functions add to a map and return it; they never save (the
+pipeline writes pages) and never compute coverage. Every
+attribute shown in a tooltip, popup, legend or search result is
+HTML-escaped in Python before it reaches the page, so a feature named
+``<img src=x onerror=alert(1)>`` shows as text.
+
+With ``offline=True`` (the default) Leaflet's script and stylesheet are
+inlined from the ``xstatic-leaflet`` package and folium's CDN links
+(jQuery, Bootstrap, Font Awesome, awesome-markers) are dropped: the page
+opens with no network at all. Basemap tiles still load when online and the
+page shows our layers on a plain background when they do not.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import Element, Figure, MacroElement
+from jinja2 import Template
+
+from ..foundation.config import LANGS, TILES
+from ..foundation.crs import ANALYSIS_CRS, STORAGE_CRS, from_wgs84_to
+from ..foundation.i18n import label as i18n_label
+
+BASEMAPS: dict[str, dict[str, Any]] = {
+    "osm": {
+        "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "attr": "&copy; OpenStreetMap contributors",
+        "datum": "wgs84",
+    },
+    "gaode": {
+        "url": "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",
+        "attr": "&copy; 高德地图 AutoNavi (GCJ-02; overlays shifted to match)",
+        "datum": "gcj02",
+        "subdomains": "1234",
+    },
+    # No basemap at all: the page makes no request, for kiosks and print.
+    "none": {"url": None, "attr": "", "datum": "wgs84"},
+}
+
+CENTRE = (23.165, 113.37)
+
+
+def leaflet_assets() -> tuple[str, str]:
+    """Return Leaflet's JavaScript and CSS from the installed xstatic-leaflet package.
+
+    Returns
+    -------
+    tuple of str
+        ``(javascript, css)`` text of Leaflet 1.9.
+    """
+    import xstatic.pkg.leaflet as xl
+
+    base = Path(xl.BASE_DIR)
+    return (base / "leaflet.js").read_text("utf-8"), (base / "leaflet.css").read_text("utf-8")
+
+
+@dataclass
+class Legend:
+    """A legend bound to one layer: shown while the layer is on.
+
+    Attributes
+    ----------
+    title : str
+        The layer's name, as shown.
+    items : dict
+        Label -> colour.
+    layer : str
+        The folium name (JavaScript variable) of the layer it follows.
+    """
+
+    title: str
+    items: dict[str, str]
+    layer: str
+
+
+@dataclass
+class TianheMap:
+    """A folium map and what tianhe-geo adds to it.
+
+    Attributes
+    ----------
+    map : folium.Map
+        The map itself (render it, save it, add your own elements).
+    lang : {'zh', 'en'}
+        Language of the map's own controls.
+    datum : {'wgs84', 'gcj02'}
+        Datum overlays are drawn in: ``gcj02`` under Gaode tiles, so they line up.
+    legends : list of Legend
+        Legends of the layers added, shown by :func:`finish`.
+    """
+
+    map: folium.Map
+    lang: str = "en"
+    datum: str = "wgs84"
+    legends: list[Legend] = field(default_factory=list)
+
+    def _repr_html_(self) -> str:  # drawn inline in Jupyter, like the folium map
+        return str(self.map._repr_html_())
+
+
+def new_map(
+    lang: str = "en",
+    tiles: str = "osm",
+    offline: bool = True,
+    location: tuple[float, float] = CENTRE,
+    zoom: int = 12,
+) -> TianheMap:
+    """Create an empty map with scale bar, full-screen button and search box.
+
+    Parameters
+    ----------
+    lang : {'zh', 'en'}
+        Language of the map's own controls.
+    tiles : {'osm', 'gaode', 'none'}
+        Basemap; with ``gaode`` every overlay is shifted to GCJ-02; ``none``
+        draws no basemap (no tile requests at all).
+    offline : bool, default True
+        Inline Leaflet and drop every CDN link.
+    location : (float, float), default Tianhe
+        Centre (lat, lon, WGS-84).
+    zoom : int, default 12
+        Initial zoom level.
+
+    Returns
+    -------
+    TianheMap
+        The map.
+    """
+    _check(lang, tiles)
+    spec = BASEMAPS[tiles]
+    m = folium.Map(location=location, zoom_start=zoom, tiles=None, control_scale=True)
+    if spec["url"]:
+        folium.TileLayer(
+            spec["url"],
+            attr=spec["attr"],
+            name="OpenStreetMap" if tiles == "osm" else "高德 Gaode",
+            subdomains=spec.get("subdomains", "abc"),
+            max_zoom=18,
+        ).add_to(m)
+    if offline:
+        js, css = leaflet_assets()
+        m.default_js = []
+        m.default_css = []
+        page = _page(m)
+        page.header.add_child(Element(f"<style>{css}</style>"), name="leaflet_css")
+        # Loaded before folium's own script so that L exists when the map is built.
+        page.header.add_child(Element(f"<script>{js}</script>"), name="leaflet_js")
+    return as_map(m, lang, str(spec["datum"]))
+
+
+def as_map(m: TianheMap | folium.Map | None, lang: str = "en", datum: str = "wgs84") -> TianheMap:
+    """Any map as a :class:`TianheMap`: a new one, a user's ``folium.Map``, or itself.
+
+    Parameters
+    ----------
+    m : TianheMap, folium.Map or None
+        The map to draw on; a new Tianhe map (OSM tiles) when None.
+    lang : {'zh', 'en'}
+        Language, for a map that does not carry one.
+    datum : {'wgs84', 'gcj02'}
+        Datum of a user's map tiles (``gcj02`` for Gaode or Tencent tiles).
+
+    Returns
+    -------
+    TianheMap
+        The map, ready for :func:`add_layer`.
+    """
+    if isinstance(m, TianheMap):
+        return m
+    if m is None:
+        return new_map(lang)
+    if not isinstance(m, folium.Map):
+        msg = f"m must be a folium.Map or TianheMap, got {type(m).__name__}"
+        raise TypeError(msg)
+    _check(lang, "osm")
+    if datum not in ("wgs84", "gcj02"):
+        msg = f"datum must be 'wgs84' or 'gcj02', got {datum!r}"
+        raise ValueError(msg)
+    root = _page(m)
+    root.header.add_child(Element(_PAGE_CSS), name="tianhe_css")
+    root.header.add_child(
+        Element('<meta name="viewport" content="width=device-width, initial-scale=1">'),
+        name="viewport",
+    )
+    return TianheMap(m, lang, datum)
+
+
+def _page(m: folium.Map) -> Figure:
+    """The HTML page a map is drawn in (folium's root element)."""
+    root = m.get_root()
+    if not isinstance(root, Figure):
+        msg = "the map must be drawn in a page of its own (a folium.Map, not part of another)"
+        raise TypeError(msg)
+    return root
+
+
+def _check(lang: str, tiles: str) -> None:
+    if lang not in LANGS:
+        msg = f"lang must be one of {LANGS}, got {lang!r}"
+        raise ValueError(msg)
+    if tiles not in TILES:
+        msg = f"tiles must be one of {sorted(TILES)}, got {tiles!r}"
+        raise ValueError(msg)
+
+
+def _escape(value: object) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "—"
+    if isinstance(value, float):
+        value = f"{value:,.1f}" if abs(value) < 1e6 else f"{value:,.0f}"
+    return html.escape(str(value), quote=True)
+
+
+def _prepare(gdf: gpd.GeoDataFrame, datum: str, tolerance_m: float) -> gpd.GeoDataFrame:
+    """Reproject to 4326 (shifted for GCJ-02 tiles), simplify, round to 1e-5 deg."""
+    g = gdf.to_crs(ANALYSIS_CRS)
+    if tolerance_m > 0:
+        g = g.set_geometry(g.geometry.simplify(tolerance_m, preserve_topology=True))
+    g = g.to_crs(STORAGE_CRS)
+    if datum == "gcj02":
+        g = from_wgs84_to(g, "gcj02")
+    g = g.set_geometry(shapely.set_precision(g.geometry.values, 1e-5))
+    return g[~g.geometry.is_empty]
+
+
+def add_layer(  # noqa: PLR0913 - a layer has this many presentation knobs
+    m: TianheMap | folium.Map,
+    gdf: gpd.GeoDataFrame,
+    name: str,
+    fields: Sequence[tuple[str, str]],
+    color: str | Callable[[pd.Series], str] = "#3388ff",
+    legend: dict[str, str] | None = None,
+    label: str | None = None,
+    show: bool = True,
+    tolerance_m: float = 10.0,
+    radius: float = 5.0,
+    fill_opacity: float = 0.45,
+) -> TianheMap:
+    """Add a vector layer with escaped tooltip and popup, and its legend.
+
+    Parameters
+    ----------
+    m : TianheMap or folium.Map
+        Map from :func:`new_map`, or any folium map (see :func:`as_map`).
+    gdf : geopandas.GeoDataFrame
+        Features with a CRS.
+    name : str
+        Layer name shown in the layer control (already in the map's language).
+    fields : sequence of (column, alias)
+        Columns shown in tooltip and popup, with their display names.
+    color : str or callable
+        A colour, or a function from a row to a colour.
+    legend : dict, optional
+        Label -> colour; shown while the layer is on.
+    label : str, optional
+        Column used as the feature's name in tooltips and search.
+    show : bool, default True
+        Whether the layer starts switched on.
+    tolerance_m : float, default 10
+        Simplification tolerance in metres (0 keeps every vertex).
+    radius : float, default 5
+        Circle radius in pixels for point features.
+    fill_opacity : float, default 0.45
+        Fill opacity of polygons (0 = outline only).
+
+    Returns
+    -------
+    TianheMap
+        The map (the same one when a TianheMap was given).
+    """
+    tm = as_map(m)
+    g = _prepare(gdf, tm.datum, tolerance_m)
+    colours = g.apply(color, axis=1) if callable(color) else pd.Series(color, index=g.index)
+    props = pd.DataFrame(index=g.index)
+    props["_color"] = colours.astype(str)
+    props["_label"] = g[label].map(_escape) if label else ""
+    props["_group"] = html.escape(name)
+    props["_fo"] = float(fill_opacity)
+    props["_html"] = _popup_tables(g, fields)
+    data = json.loads(
+        gpd.GeoDataFrame(props, geometry=g.geometry.values, crs=STORAGE_CRS).to_json()
+    )
+    group = folium.FeatureGroup(name=html.escape(name), show=show)
+    layer = folium.GeoJson(
+        data,
+        style_function=_style,
+        marker=folium.CircleMarker(radius=radius, weight=1, fill_opacity=0.85),
+        zoom_on_click=False,
+    )
+    layer.add_child(_Bindings())
+    layer.add_to(group)
+    group.add_to(tm.map)
+    if legend:
+        tm.legends.append(Legend(name, dict(legend), group.get_name()))
+    return tm
+
+
+def _popup_tables(g: pd.DataFrame, fields: Sequence[tuple[str, str]]) -> pd.Series:
+    """One escaped HTML table per feature, built column by column (no loop over features)."""
+    rows = pd.Series("", index=g.index, dtype=str)
+    for col, alias in fields:
+        cells = g[col].map(_escape).astype(str)  # str even when there are no rows
+        rows = rows + f"<tr><th>{_escape(alias)}</th><td>" + cells + "</td></tr>"
+    return "<table class='th-popup'>" + rows + "</table>"
+
+
+def _style(feature: dict[str, Any]) -> dict[str, Any]:
+    c = feature["properties"]["_color"]
+    return {"color": c, "fillColor": c, "weight": 2, "fillOpacity": feature["properties"]["_fo"]}
+
+
+class _Bindings(MacroElement):
+    """Bind the pre-escaped tooltip and popup, and register features for search."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.eachLayer(function (l) {
+            var p = l.feature.properties;
+            if (p._label) { l.bindTooltip(p._label); }
+            l.bindPopup(p._html, {maxWidth: 320});
+            window.tianheSearch = window.tianheSearch || [];
+            if (p._label) { window.tianheSearch.push(l); }
+        });
+        {% endmacro %}"""
+    )
+
+
+def finish(
+    m: TianheMap | folium.Map, other_url: str | None = None, locate: bool = False
+) -> TianheMap:
+    """Add the layer control, legends bound to their layers, search and full screen.
+
+    Parameters
+    ----------
+    m : TianheMap or folium.Map
+        Map with its layers added.
+    other_url : str, optional
+        Link to the same map in the other language.
+    locate : bool, default False
+        Add a "what is near me" button: the browser's location, then the
+        nearest feature of each searchable layer with its straight-line distance.
+
+    Returns
+    -------
+    TianheMap
+        The map.
+    """
+    tm = as_map(m)
+
+    def ui(key: str) -> str:
+        return html.escape(i18n_label(key, tm.lang))
+
+    folium.LayerControl(collapsed=False).add_to(tm.map)
+    legends = "".join(
+        f"<div class='th-legend' data-layer='{lg.layer}'><b>{html.escape(lg.title)}</b>"
+        + "".join(
+            f"<div><i style='background:{html.escape(col)}'></i>{html.escape(lbl)}</div>"
+            for lbl, col in lg.items.items()
+        )
+        + "</div>"
+        for lg in tm.legends
+    )
+    link = f"<a href='{html.escape(other_url)}'>{ui('other_lang')}</a>" if other_url else ""
+    panel = (
+        f"<div id='th-panel'><input id='th-search' type='search' placeholder='{ui('search')}'>"
+        f"<button id='th-full' type='button'>{ui('fullscreen')}</button>{link}"
+        + (f"<button id='th-locate' type='button'>{ui('locate')}</button>" if locate else "")
+        + "<div id='th-near'></div>"
+        f"<div id='th-legends'>{legends}</div><div class='th-note'>{ui('approx')}</div></div>"
+    )
+    _page(tm.map).html.add_child(Element(panel))
+    tm.map.add_child(_Controls(i18n_label("nomatch", tm.lang), i18n_label("nearme", tm.lang)))
+    return tm
+
+
+class _Controls(MacroElement):
+    """Legend visibility follows layers; search box; full-screen button."""
+
+    def __init__(self, nomatch: str, nearme: str) -> None:
+        super().__init__()
+        self.nomatch = json.dumps(nomatch)
+        self.nearme = json.dumps(nearme)
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        (function (map) {
+          function sync() {
+            document.querySelectorAll('.th-legend').forEach(function (el) {
+              var layer = window[el.dataset.layer];
+              el.style.display = (layer && map.hasLayer(layer)) ? 'block' : 'none';
+            });
+          }
+          map.on('overlayadd overlayremove', sync); sync();
+          var box = document.getElementById('th-search');
+          box.addEventListener('keydown', function (e) {
+            if (e.key !== 'Enter') { return; }
+            var q = box.value.trim().toLowerCase(); if (!q) { return; }
+            var hit = (window.tianheSearch || []).find(function (l) {
+              var t = document.createElement('div'); t.innerHTML = l.feature.properties._label;
+              return t.textContent.toLowerCase().indexOf(q) >= 0 && map.hasLayer(l);
+            });
+            if (!hit) { box.setCustomValidity({{ this.nomatch }}); box.reportValidity(); return; }
+            box.setCustomValidity('');
+            if (hit.getLatLng) { map.setView(hit.getLatLng(), 16); } else { map.fitBounds(hit.getBounds()); }
+            hit.openPopup();
+          });
+          function centre(l) { return l.getLatLng ? l.getLatLng() : l.getBounds().getCenter(); }
+          function nearMe(here) {
+            var best = {};
+            (window.tianheSearch || []).forEach(function (l) {
+              var g = l.feature.properties._group, d = map.distance(here, centre(l));
+              if (!best[g] || d < best[g].d) { best[g] = {d: d, l: l}; }
+            });
+            var box = document.getElementById('th-near');
+            box.textContent = '';
+            var head = document.createElement('b'); head.textContent = {{ this.nearme }}; box.appendChild(head);
+            Object.keys(best).forEach(function (g) {
+              var row = document.createElement('div'), t = document.createElement('div');
+              t.innerHTML = best[g].l.feature.properties._label + ' — ' + Math.round(best[g].d) + ' m';
+              var label = document.createElement('div'); label.innerHTML = g;
+              row.textContent = label.textContent + ': ' + t.textContent; box.appendChild(row);
+            });
+          }
+          window.tianheNearMe = nearMe;
+          var loc = document.getElementById('th-locate');
+          if (loc) {
+            loc.addEventListener('click', function () { map.locate({setView: true, maxZoom: 16}); });
+            map.on('locationfound', function (e) { L.circleMarker(e.latlng, {radius: 7}).addTo(map); nearMe(e.latlng); });
+          }
+          document.getElementById('th-full').addEventListener('click', function () {
+            var el = map.getContainer();
+            if (document.fullscreenElement) { document.exitFullscreen(); }
+            else if (el.requestFullscreen) { el.requestFullscreen(); }
+          });
+        })({{ this._parent.get_name() }});
+        {% endmacro %}"""
+    )
+
+
+_PAGE_CSS = """<style>
+html, body { width: 100%; height: 100%; margin: 0; padding: 0; }
+.folium-map { background: #eef1f4; }
+#th-panel { position: absolute; z-index: 1000; bottom: 64px; left: 8px; max-width: 260px;
+  background: rgba(255,255,255,.93); padding: 6px 8px; border-radius: 4px;
+  font: 12px/1.4 system-ui, sans-serif; box-shadow: 0 1px 4px rgba(0,0,0,.3); }
+#th-panel input { width: 150px; } #th-panel a { margin-left: 6px; }
+.th-legend i { display: inline-block; width: 12px; height: 12px; margin-right: 5px;
+  vertical-align: middle; border: 1px solid #555; }
+.th-note { color: #555; margin-top: 4px; font-size: 11px; }
+.th-popup th { text-align: left; padding-right: 6px; }
+@media (max-width: 600px) { #th-panel { max-width: 180px; font-size: 11px; } }
+</style>"""
+
+
+def render_html(m: TianheMap | folium.Map) -> str:
+    """Render a map to a complete HTML page (string).
+
+    Parameters
+    ----------
+    m : TianheMap or folium.Map
+        The map.
+
+    Returns
+    -------
+    str
+        The page.
+    """
+    fm = m.map if isinstance(m, TianheMap) else m
+    return str(fm.get_root().render())
