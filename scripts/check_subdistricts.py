@@ -3,7 +3,7 @@
 The reference is ``data/geo/sources/subdistrict_reference.csv``: one row per
 (subdistrict, source) with a published centre/label point of that 街道, already
 converted to WGS-84 (``datum_of_source`` says what the source published; GCJ-02
-rows were converted with ``tianhe_geo.crs.gcj02_to_wgs84``). The sources and the
+rows were converted with ``tianhe_geo.foundation.crs.gcj02_to_wgs84``). The sources and the
 datum tests are described in ``data/geo/sources/subdistricts.md``.
 
 For every reference row this computes, in metres (EPSG:4547):
@@ -15,9 +15,12 @@ For every reference row this computes, in metres (EPSG:4547):
 
 Reference points are centres or map-label positions, not surveyed offices, so
 a distance of a few hundred metres is expected noise. ``strong_evidence`` applies
-the rule used to move seeds: at least two references from different sources
-that agree with each other within ``AGREE_M`` and are ALL farther than
-``MOVE_M`` from our seed. It reports what the rule says; it moves nothing.
+the rule used to move seeds. Clause "pair": two references from different
+sources that agree with each other within ``AGREE_M`` and are both farther
+than ``MOVE_M`` from our seed. Clause "all": references from at least two
+sources that are all farther than ``MOVE_M`` from our seed and closer to each
+other than any of them is to the seed (the seed lies outside their cluster).
+It reports what the rule says; it moves nothing.
 
 Run (exits 1 if the rule still flags a subdistrict)::
 
@@ -154,14 +157,25 @@ def strong_evidence(
 ) -> pd.DataFrame:
     """Subdistricts whose seed the references contradict under the move rule.
 
-    A code is flagged when two references from different sources lie within
+    Clause ``pair``: two references from different sources lie within
     ``agree_m`` of each other and both lie farther than ``move_m`` from our
-    seed. Returns ``code, sources, pair_m, min_seed_m, lon, lat`` where
-    ``lon, lat`` is the mean of the agreeing pair (the position the rule points to).
+    seed. Clause ``all`` (checked when no pair qualifies): the code's
+    references come from at least two sources, all lie farther than ``move_m``
+    from the seed, and the largest distance between two of them is smaller
+    than the smallest distance to the seed.
+
+    Returns
+    -------
+    DataFrame
+        ``code, clause, sources, pair_m, min_seed_m, lon, lat``: ``pair_m`` is
+        the distance within the pair (clause ``all``: the largest distance
+        between two references), ``lon, lat`` the mean of those references,
+        the position the rule points to.
     """
     pts = _metric_points(reference["lon"], reference["lat"])
     rows = []
     for code, idx in table.groupby("code").groups.items():
+        found = len(rows)
         for i, j in itertools.combinations(idx, 2):
             if reference.at[i, "source"] == reference.at[j, "source"]:
                 continue
@@ -171,6 +185,7 @@ def strong_evidence(
                 rows.append(
                     {
                         "code": code,
+                        "clause": "pair",
                         "sources": f"{reference.at[i, 'source']} + {reference.at[j, 'source']}",
                         "pair_m": pair,
                         "min_seed_m": seed_d,
@@ -178,8 +193,32 @@ def strong_evidence(
                         "lat": (reference.at[i, "lat"] + reference.at[j, "lat"]) / 2,
                     }
                 )
-    cols = ["code", "sources", "pair_m", "min_seed_m", "lon", "lat"]
+        if len(rows) == found:
+            row = _outside_cluster(code, list(idx), table, reference, pts, move_m)
+            if row is not None:
+                rows.append(row)
+    cols = ["code", "clause", "sources", "pair_m", "min_seed_m", "lon", "lat"]
     return pd.DataFrame(rows, columns=cols)
+
+
+def _outside_cluster(code, idx, table, reference, pts, move_m) -> dict | None:
+    """Clause "all" of the move rule for one code (see :func:`strong_evidence`)."""
+    sources = sorted(set(reference.loc[idx, "source"]))
+    if len(sources) < 2:
+        return None
+    spread = max(pts.iloc[i].distance(pts.iloc[j]) for i, j in itertools.combinations(idx, 2))
+    seed_d = float(table.loc[idx, "distance_m"].min())
+    if seed_d <= move_m or seed_d <= spread:
+        return None
+    return {
+        "code": code,
+        "clause": "all",
+        "sources": " + ".join(sources),
+        "pair_m": spread,
+        "min_seed_m": seed_d,
+        "lon": float(reference.loc[idx, "lon"].mean()),
+        "lat": float(reference.loc[idx, "lat"].mean()),
+    }
 
 
 def main() -> int:
@@ -203,10 +242,10 @@ def main() -> int:
         )
     flagged = strong_evidence(table, reference)
     if len(flagged):
-        print("\nSeeds contradicted by two agreeing references (move rule):")
+        print("\nSeeds contradicted by the references (move rule):")
         print(flagged.round({"pair_m": 0, "min_seed_m": 0, "lon": 4, "lat": 4}).to_string())
         return 1
-    print(f"\nNo seed is contradicted by two references agreeing within {AGREE_M:.0f} m.")
+    print("\nNo seed is contradicted by the references (move rule, both clauses).")
     return 0
 
 

@@ -187,3 +187,25 @@ def test_loading_every_layer_reads_the_boundary_once(monkeypatch):
     monkeypatch.setattr(layers_module, "read_layer_file", counting)
     loaded = tianhe_geo.load_layers()
     assert calls.count("boundary") == 1 and set(calls) == set(loaded)
+
+
+def test_optional_columns_are_checked_only_when_present():
+    from tianhe_geo.data.schemas import check_columns
+
+    sub = tianhe_geo.load_layer("subdistricts").reset_index(drop=True)
+    schema = SCHEMAS["subdistricts"]
+    assert check_columns(sub, schema) == []
+    # A user's own subdistrict layer need not carry the OSM relation id ...
+    assert check_columns(sub.drop(columns="osm_relation"), schema) == []
+    # ... but when it does, a gap is allowed and a fraction or negative id is not.
+    bad = sub.copy()
+    bad["osm_relation"] = bad["osm_relation"].astype(float)
+    bad.loc[0, "osm_relation"] = np.nan
+    bad.loc[1, "osm_relation"] = 1.5
+    bad.loc[2, "osm_relation"] = -3
+    (problem,) = check_columns(bad, schema)
+    assert "'osm_relation'" in problem and "rows 1, 2" in problem
+    lines = tianhe_geo.load_layer("transit").reset_index(drop=True)
+    lines.loc[0, "colour"] = " "
+    (problem,) = check_columns(lines, SCHEMAS["transit"])
+    assert "'colour'" in problem and "rows 0" in problem

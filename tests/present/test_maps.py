@@ -129,3 +129,20 @@ def test_chinese_popups_show_labels_not_codes():
         for c in re.findall(r"<td>([^<]*)</td>", p)
     }
     assert "已开通" in statuses and "规划" in statuses
+
+
+def test_overview_draws_operating_lines_in_their_colours():
+    layers = tianhe_geo.load_layers()
+    tr = layers["transit"]
+    lines = tr[(tr["kind"] == "line") & (tr["status"] == "operating")]
+    m = overview_map(layers, "en")
+    page = render_html(finish(m))
+    for colour in lines["colour"]:
+        assert colour in page
+    legends = {lg.title: lg.items for lg in m.legends}
+    assert legends["Metro (operating)"]["Line 11"] == "#470A68"
+    # Without the optional column the lines fall back to one colour.
+    plain = overview_map({**layers, "transit": tr.drop(columns="colour")}, "en")
+    assert {lg.title: lg.items for lg in plain.legends}["Metro (operating)"] == {
+        "Metro (operating)": "#08519c"
+    }

@@ -34,9 +34,10 @@ from ..foundation.vocab import (
 if TYPE_CHECKING:
     import geopandas as gpd
 
-# Column kinds. "float?" and "bool?" allow missing values (NaN); every other
+# Column kinds. "float?", "int?", "str?" and "bool?" allow missing values; every other
 # kind is required in every row.
 STR, INT, FLOAT, OPT_FLOAT, BOOL, OPT_BOOL = "str", "int", "float", "float?", "bool", "bool?"
+OPT_INT, OPT_STR = "int?", "str?"
 
 POLYGONAL = ("Polygon", "MultiPolygon")
 LINEAR = ("LineString", "MultiLineString")
@@ -78,6 +79,9 @@ class LayerSchema:
         facilities and stations just outside serve residents inside.
     description : str
         One line saying what the layer holds.
+    optional : dict
+        Column name -> kind of columns a layer may carry (checked only when
+        present; a user's own layer need not have them).
     """
 
     name: str
@@ -87,6 +91,7 @@ class LayerSchema:
     categories: dict[str, tuple[str, ...]] = field(default_factory=dict)
     outside_tolerance_m: float = 0.0
     description: str = ""
+    optional: dict[str, str] = field(default_factory=dict)
 
     @property
     def all_columns(self) -> dict[str, str]:
@@ -112,6 +117,8 @@ SCHEMAS: dict[str, LayerSchema] = {
             POLYGONAL,
             description="21 subdistricts (街道), NBS codes, 2020 census population; "
             "polygons approximate.",
+            # The OpenStreetMap boundary relation of the subdistrict, where known.
+            optional={"osm_relation": OPT_INT},
         ),
         LayerSchema(
             "structure",
@@ -130,6 +137,8 @@ SCHEMAS: dict[str, LayerSchema] = {
             categories={"kind": TRANSIT_KINDS, "status": TRANSIT_STATUSES},
             outside_tolerance_m=3000.0,
             description="Metro lines and stations serving Tianhe, and the railway hub.",
+            # A line's colour, "#RRGGBB"; empty for stations.
+            optional={"colour": OPT_STR},
         ),
         LayerSchema(
             "projects",
@@ -247,8 +256,9 @@ def read_bools(gdf: gpd.GeoDataFrame, schema: LayerSchema) -> gpd.GeoDataFrame:
 def _check_kind(series: pd.Series, kind: str, label: str) -> list[str]:
     """Return problems of one column against its kind, naming the bad rows."""
     problems: list[str] = []
-    if kind == STR:
-        bad = series.isna() | ~series.map(lambda v: isinstance(v, str) and v.strip() != "")
+    if kind in (STR, OPT_STR):
+        bad = ~series.map(lambda v: isinstance(v, str) and v.strip() != "")
+        bad = bad & series.notna() if kind == OPT_STR else bad | series.isna()
     elif kind in (BOOL, OPT_BOOL):
         bad = ~series.map(lambda v: isinstance(v, bool | np.bool_))
         if kind == OPT_BOOL:
@@ -256,10 +266,10 @@ def _check_kind(series: pd.Series, kind: str, label: str) -> list[str]:
     else:
         numeric = pd.to_numeric(series, errors="coerce")
         non_numeric = series.notna() & numeric.isna()
-        bad = non_numeric if kind == OPT_FLOAT else numeric.isna()
-        if kind == INT:
+        bad = non_numeric if kind in (OPT_FLOAT, OPT_INT) else numeric.isna()
+        if kind in (INT, OPT_INT):
             bad = bad | (numeric.notna() & (numeric % 1 != 0))
-        if kind in (FLOAT, OPT_FLOAT, INT):
+        if kind in (FLOAT, OPT_FLOAT, INT, OPT_INT):
             bad = bad | (numeric < 0)
     if bad.any():
         rows = list(series.index[bad.to_numpy()])
@@ -270,6 +280,8 @@ def _check_kind(series: pd.Series, kind: str, label: str) -> list[str]:
             INT: "a non-negative whole number",
             FLOAT: "a non-negative number (not NaN)",
             OPT_FLOAT: "a non-negative number or empty",
+            OPT_INT: "a non-negative whole number or empty",
+            OPT_STR: "a non-empty string or empty",
             OPT_BOOL: "true, false or empty",
         }[kind]
         problems.append(f"{label}: {len(rows)} row(s) not {expected}: rows {shown}")
@@ -324,7 +336,7 @@ def check_columns(gdf: pd.DataFrame, schema: LayerSchema) -> list[str]:
     missing = [c for c in schema.all_columns if c not in gdf.columns]
     if missing:
         problems.append(f"missing column(s) {missing}; expected {list(schema.all_columns)}")
-    for col, kind in {**schema.all_columns, **OPTIONAL_COLUMNS}.items():
+    for col, kind in {**schema.all_columns, **OPTIONAL_COLUMNS, **schema.optional}.items():
         if col in gdf.columns:
             problems += _check_kind(gdf[col], kind, f"column {col!r}")
     for col, allowed in schema.categories.items():

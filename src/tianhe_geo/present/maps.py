@@ -78,6 +78,10 @@ class LayerSpec:
     colour_by : str, optional
         Coded column whose value picks the colour (:data:`COLOURS`); its
         legend lists the values present.
+    colour_column : str, optional
+        Column holding each feature's own colour (``#RRGGBB``, e.g. a metro
+        line's); features without one, or a layer without the column, use
+        ``colour``. Its legend lists each feature's name with its colour.
     select : callable, optional
         Row filter on the layer.
     legend : bool
@@ -91,6 +95,7 @@ class LayerSpec:
     fields: tuple[str, ...] = ("name",)
     colour: str = "#3388ff"
     colour_by: str | None = None
+    colour_column: str | None = None
     select: Callable[[gpd.GeoDataFrame], pd.Series] | None = None
     legend: bool = True
     tolerance_m: float = 10.0
@@ -135,6 +140,12 @@ def _add_spec(tm: TianheMap, spec: LayerSpec, layers: Layers) -> TianheMap:
         present = sorted(set(gdf[column]) & set(table), key=list(table).index)
         colour: str | Callable[[pd.Series], str] = _colour_of(column, table)
         legend = _cat_legend(column, lang, present)
+    elif spec.colour_column and spec.colour_column in g.columns:
+        own = g[spec.colour_column]
+        own = own.where(own.notna() & own.astype(str).str.strip().ne(""), spec.colour)
+        g = g.assign(_own_colour=own)
+        colour = _colour_of_row
+        legend = dict(zip(g[_name(lang)], own, strict=True))
     else:
         colour, legend = spec.colour, {title: spec.colour}
     add_layer(
@@ -150,6 +161,10 @@ def _add_spec(tm: TianheMap, spec: LayerSpec, layers: Layers) -> TianheMap:
         fill_opacity=spec.fill_opacity,
     )
     return tm
+
+
+def _colour_of_row(row: pd.Series) -> str:
+    return str(row["_own_colour"])
 
 
 def _colour_of(column: str, table: Mapping[str, str]) -> Callable[[pd.Series], str]:
@@ -186,11 +201,11 @@ OVERVIEW = (
     LayerSpec("rivers", "rivers", ("name",), "#4393c3"),
     LayerSpec(
         "transit", "transit_built", ("name", "line", "status"), "#08519c",
-        select=_lines(True), tolerance_m=0,
+        colour_column="colour", select=_lines(True), tolerance_m=2,
     ),
     LayerSpec(
         "transit", "transit_planned", ("name", "line", "status"), "#9ecae1",
-        select=_lines(False), tolerance_m=0,
+        select=_lines(False), tolerance_m=2,
     ),
     LayerSpec(
         "transit", "stations", ("name", "line", "status"), "#08306b",
