@@ -151,9 +151,15 @@ def settings(args: argparse.Namespace) -> tuple[AnalysisConfig, OutputOptions]:
     if lang is not None:
         out["langs"] = ("zh", "en") if lang == "both" else (lang,)
     try:
-        return replace(DEFAULT_CONFIG, **fields), replace(DEFAULT_OUTPUT, **out)
+        config = replace(DEFAULT_CONFIG, **fields)
+        options = replace(DEFAULT_OUTPUT, **out)
     except AnalysisInputError as exc:  # --radius, --detour-factor, --standard
         raise UsageError(str(exc)) from exc
+    if config.plan_facts is not None:  # a bad --facts file fails before any work
+        from ..data.facts import load_plan_facts
+
+        load_plan_facts(config.plan_facts)
+    return config, options
 
 
 def network_of(

@@ -71,9 +71,11 @@ def read_plan_facts(
         indicators = tuple(PLAN_TARGETS)
     p = Path(path)
     raw = _read_csv(p)
-    problems = [f"missing column {c!r}" for c in FACT_COLUMNS if c not in raw.columns]
-    if problems:
-        raise LayerSchemaError(str(p), problems)
+    missing = [c for c in FACT_COLUMNS if c not in raw.columns]
+    if missing:
+        problem = f"missing column(s) {missing}; expected the columns {', '.join(FACT_COLUMNS)}"
+        raise LayerSchemaError(str(p), [problem])
+    problems: list[str] = []
     if COMPARABLE not in raw.columns:
         raw[COMPARABLE] = ""
     comparable = raw[COMPARABLE].str.strip().str.lower()
