@@ -157,7 +157,11 @@ def test_radius_overrides_reach_the_analysis(capsys, tmp_path):
     [
         (["coverage"], "give --standard KEY", 2),
         (["coverage", "--facilities", "parks"], "at least one --threshold", 2),
-        (["coverage", "--facilities", "parks", "--where", "tier", "--threshold", "5"], "--where", 2),
+        (
+            ["coverage", "--facilities", "parks", "--where", "tier", "--threshold", "5"],
+            "--where",
+            2,
+        ),
         (
             ["coverage", "--facilities", "parks", "--where", "kind=x", "--threshold", "5"],
             "no column",

@@ -207,6 +207,8 @@ def _add_data_commands(sub: Any) -> None:
     p.add_argument("--format", choices=sorted(EXPORT_FORMATS), default="gpkg")
     p.add_argument("--out", default="export", help="output folder (default: export)")
 
+
+def _add_analysis_commands(sub: Any) -> None:
     p = _sub(
         sub,
         "coverage",
@@ -280,7 +282,7 @@ def _add_output_commands(sub: Any) -> None:
     _add_run_options(p, facts=True)
 
 
-def _add_planning_commands(sub: Any) -> None:
+def _add_site_commands(sub: Any) -> None:
     p = _sub(
         sub,
         "site",
@@ -321,6 +323,8 @@ def _add_planning_commands(sub: Any) -> None:
         _add_format(m)
         _add_run_options(m)
 
+
+def _add_scenario_commands(sub: Any) -> None:
     p = _sub(
         sub,
         "scenario",
@@ -366,6 +370,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _layer_option(parser, "layer")
     sub = parser.add_subparsers(dest="command", required=True)
-    for add in (_add_data_commands, _add_output_commands, _add_planning_commands):
+    for add in (
+        _add_data_commands,
+        _add_analysis_commands,
+        _add_output_commands,
+        _add_site_commands,
+        _add_scenario_commands,
+    ):
         add(sub)
     return parser
