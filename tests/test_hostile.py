@@ -602,3 +602,33 @@ def test_ctrl_c_ends_with_one_line_and_130(tmp_path):
     hidden = [p for p in out.rglob(".*")] if out.exists() else []
     assert hidden == []  # no temporary files left behind
     shutil.rmtree(out, ignore_errors=True)
+
+
+# ---- the Python API raises tianhe-geo's own errors ------------------------------------
+
+API_CASES = {
+    "threshold_text": (lambda L, r, p: tianhe_geo.coverage(r, p, ["abc"]), "thresholds must be"),
+    "group_missing": (lambda L, r, p: tianhe_geo.coverage(r, p, [500], group="ward"), "'ward'"),
+    "cost_text": (
+        lambda L, r, p: tianhe_geo.cost_table(r, p, "far", tianhe_geo.StraightLine()),
+        "thresholds must be",
+    ),
+    "layer_dir": (lambda L, r, p: tianhe_geo.load_layer("parks", {"parks": "/"}), "unsupported"),
+    "facts_dir": (
+        lambda L, r, p: tianhe_geo.analyse(L, tianhe_geo.AnalysisConfig(plan_facts="/")),
+        "is a folder",
+    ),
+    "scenario_ids_text": (
+        lambda L, r, p: tianhe_geo.Change("parks", "remove", ids="abc"),
+        "got the text 'abc'",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(API_CASES))
+def test_api_raises_its_own_errors(case, layers):
+    call, words = API_CASES[case]
+    res = layers["residents"].to_crs(ANALYSIS_CRS)
+    parks = layers["parks"].to_crs(ANALYSIS_CRS)
+    with pytest.raises(TianheGeoError, match=re.escape(words)):
+        call(layers, res, parks)

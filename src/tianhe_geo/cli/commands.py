@@ -378,14 +378,15 @@ def cmd_report(args: argparse.Namespace) -> int:
     from ..present.report import build_report
 
     config, options = settings(args)
+    # The scenario is read first: a bad file fails before any analysis.
+    scenario = None if args.no_scenario else _scenario(args.scenario, args.allow_outside)
     layers = layers_of(args)
     net = network_of(args, config, layers)
     with _progress(args, len(config.standards) + 3, "report") as step:
         result = analyse(layers, config, net, on_step=step)
         run = None
-        if not args.no_scenario:
-            key, sc = _scenario(args.scenario, args.allow_outside)
-            run = run_scenario(layers, sc, key, config, net, before=result)
+        if scenario is not None:
+            run = run_scenario(layers, scenario[1], scenario[0], config, net, before=result)
         step("scenario")
         sitings = [] if args.no_siting else run_sitings(layers, config, net)
         step("siting")
