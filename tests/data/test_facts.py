@@ -48,7 +48,7 @@ def test_every_problem_of_a_bad_table_is_named_with_row_and_column(tmp_path):
 
 
 def test_missing_columns_and_files_are_reported(tmp_path):
-    with pytest.raises(LayerSchemaError, match="missing column 'source'"):
+    with pytest.raises(LayerSchemaError, match=r"missing column\(s\) \['source', 'accuracy'\]"):
         read_plan_facts(_write(tmp_path, [], columns=FACT_COLUMNS[:-2]))
     with pytest.raises(DataSourceError, match=r"nowhere\.csv"):
         read_plan_facts(tmp_path / "nowhere.csv")

@@ -68,7 +68,7 @@ def test_the_verdict_reaches_the_cli_the_csv_and_the_report(tmp_path, capsys):
         str(out),
     ]
     assert main(argv) == 0
-    assert "13 Kindergarten counted; at least 186 expected" in capsys.readouterr().out
+    assert "13 Kindergarten counted; at least 186 expected" in capsys.readouterr().err
     row = pd.read_csv(out).iloc[0]
     assert row["facilities"] == 13 and row["expected_min"] == 186
     assert row["completeness"] == "sample_below_norm"

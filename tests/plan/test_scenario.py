@@ -148,10 +148,10 @@ def test_yaml_scenario_with_file(layers, tmp_path):
     [
         ("changes: 3", "'changes' list"),
         ("changes:\n  - {layer: parks, action: add, file: nope.geojson}", "not found"),
-        ("changes:\n  - {layer: parks, action: paint, ids: [x]}", "unknown action"),
-        ("changes:\n  - {layer: parkz, action: remove, ids: [x]}", "unknown layer"),
+        ("changes:\n  - {layer: parks, action: paint, ids: [x]}", "key 'action': expected one of"),
+        ("changes:\n  - {layer: parkz, action: remove, ids: [x]}", "key 'layer': expected one of"),
         ("changes:\n  - {layer: parks, action: remove}", "needs 'ids' or 'where'"),
-        ("changes:\n  - {layer: parks, action: remove, idz: [x]}", "unknown keys"),
+        ("changes:\n  - {layer: parks, action: remove, idz: [x]}", "unknown key 'idz'"),
         ("changes: [\n", "not valid YAML"),
     ],
 )

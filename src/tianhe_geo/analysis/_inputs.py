@@ -33,7 +33,11 @@ def check_thresholds(thresholds: float | Sequence[float]) -> tuple[float, ...]:
     tuple of float
         Sorted, de-duplicated thresholds.
     """
-    values = np.atleast_1d(np.asarray(thresholds, dtype=float))
+    try:
+        values = np.atleast_1d(np.asarray(thresholds, dtype=float))
+    except (TypeError, ValueError) as exc:
+        msg = f"thresholds must be distances in metres (numbers), got {thresholds!r}"
+        raise AnalysisInputError(msg) from exc
     if values.size == 0:
         msg = "thresholds: give at least one distance in metres, e.g. [300, 500]"
         raise AnalysisInputError(msg)

@@ -327,6 +327,9 @@ def coverage(
     distance = _legacy_distance(distance, legacy)
     ts = check_thresholds(thresholds)
     pop = population_of(residents, population)
+    if group and group not in residents.columns:  # before the distances are measured
+        msg = f"group={group!r}: the residents have no such column; they have {list(residents)}"
+        raise AnalysisInputError(msg)
     per_res, valid, method, points = _reach(residents, facilities, ts, distance, counts)
     groups = residents[group] if group else None
     summary = summarise(per_res, pop, ts, groups, valid)

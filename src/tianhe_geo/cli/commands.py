@@ -8,6 +8,7 @@ of its own is text on the console.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -22,24 +23,31 @@ import pandas as pd
 
 from ..foundation.config import DEFAULT_CONFIG, DEFAULT_OUTPUT, AnalysisConfig, OutputOptions
 from ..foundation.crs import STORAGE_CRS
-from ..foundation.errors import TianheGeoError
+from ..foundation.errors import AnalysisInputError, TianheGeoError, UsageError
 
 logger = logging.getLogger("tianhe_geo")
 
 Step = Callable[[str], None]
 
 
-def parse_overrides(items: Sequence[str]) -> dict[str, str]:
-    """``--layer NAME=FILE`` items as a layer name -> file mapping."""
+def parse_overrides(items: Sequence[str]) -> dict[str, tuple[str, str | None]]:
+    """``--layer NAME=FILE[:LAYER]`` items as a layer name -> (file, layer inside it) mapping."""
+    from ..data.io import split_layer_suffix
     from ..data.paths import LAYER_NAMES
 
-    out: dict[str, str] = {}
+    out: dict[str, tuple[str, str | None]] = {}
     for item in items:
         name, sep, path = item.partition("=")
         if not sep or name not in LAYER_NAMES or not path:
-            msg = f"--layer expects NAME=FILE with NAME one of {list(LAYER_NAMES)}, got {item!r}"
-            raise TianheGeoError(msg)
-        out[name] = path
+            msg = (
+                f"--layer expects NAME=FILE or NAME=FILE:LAYER with NAME one of "
+                f"{', '.join(LAYER_NAMES)}, got {item!r}"
+            )
+            raise UsageError(msg)
+        if name in out:
+            msg = f"--layer {name}= is given twice ({out[name][0]} and {path})"
+            raise UsageError(msg)
+        out[name] = split_layer_suffix(path)
     return out
 
 
@@ -49,7 +57,7 @@ def _parse_where(items: Sequence[str]) -> dict[str, list[str]]:
         column, sep, values = item.partition("=")
         if not sep or not column or not values:
             msg = f"--where expects COLUMN=VALUE[,VALUE...], got {item!r}"
-            raise TianheGeoError(msg)
+            raise UsageError(msg)
         out[column] = values.split(",")
     return out
 
@@ -66,12 +74,12 @@ def _parse_radii(items: Sequence[str]) -> dict[str, Any]:
             radius = None
         if not sep or not key or (colon and not value) or radius is None:
             msg = f"--radius expects STANDARD=METRES or STANDARD:VALUE=METRES, got {item!r}"
-            raise TianheGeoError(msg)
+            raise UsageError(msg)
         if colon:
             by = out.setdefault(key, {})
             if not isinstance(by, dict):
                 msg = f"--radius: {key!r} is given both one radius and radii per value"
-                raise TianheGeoError(msg)
+                raise UsageError(msg)
             by[value] = radius
         else:
             out[key] = radius
@@ -94,13 +102,31 @@ def _progress(args: argparse.Namespace, total: int, what: str) -> Iterator[Step]
 
 
 def _say(args: argparse.Namespace, text: str) -> None:
+    """Status for the person at the terminal: standard error, silenced by ``--quiet``."""
     if not args.quiet:
-        print(text)
+        print(text, file=sys.stderr)
+
+
+def _emit(args: argparse.Namespace, table: pd.DataFrame, index: str) -> None:
+    """A command's data on standard output, as ``--format`` asks (never silenced)."""
+    fmt = getattr(args, "out_format", "table")
+    if fmt == "json":
+        print(json.dumps(_records(table, index), ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        print(table.to_csv(index_label=index), end="")
+    else:
+        print(table.to_markdown())
 
 
 def _say_written(args: argparse.Namespace, paths: Sequence[Path]) -> None:
     for path in paths:
         _say(args, f"wrote {path}")
+
+
+def _records(table: pd.DataFrame, index: str) -> list[dict[str, Any]]:
+    """Rows as JSON-ready records (NaN as null), the index as the column ``index``."""
+    records = table.rename_axis(index).reset_index().to_json(orient="records")
+    return list(json.loads(records))
 
 
 def settings(args: argparse.Namespace) -> tuple[AnalysisConfig, OutputOptions]:
@@ -113,6 +139,9 @@ def settings(args: argparse.Namespace) -> tuple[AnalysisConfig, OutputOptions]:
     radii = _parse_radii(getattr(args, "radius", None) or [])
     if radii:
         fields["radii"] = radii
+    standards = getattr(args, "standard", None)
+    if isinstance(standards, list):  # scenario run --standard KEY (repeatable)
+        fields["standards"] = tuple(standards)
     out: dict[str, Any] = {}
     if getattr(args, "tiles", None) is not None:
         out["tiles"] = args.tiles
@@ -121,7 +150,16 @@ def settings(args: argparse.Namespace) -> tuple[AnalysisConfig, OutputOptions]:
     lang = getattr(args, "lang", None)
     if lang is not None:
         out["langs"] = ("zh", "en") if lang == "both" else (lang,)
-    return replace(DEFAULT_CONFIG, **fields), replace(DEFAULT_OUTPUT, **out)
+    try:
+        config = replace(DEFAULT_CONFIG, **fields)
+        options = replace(DEFAULT_OUTPUT, **out)
+    except AnalysisInputError as exc:  # --radius, --detour-factor, --standard
+        raise UsageError(str(exc)) from exc
+    if config.plan_facts is not None:  # a bad --facts file fails before any work
+        from ..data.facts import load_plan_facts
+
+        load_plan_facts(config.plan_facts)
+    return config, options
 
 
 def network_of(
@@ -161,16 +199,20 @@ def cmd_layers(args: argparse.Namespace) -> int:
     layers = layers_of(args)
     table = describe_layers(layers)
     table.insert(1, "crs", [gdf.crs.to_string() for gdf in layers.values()])
-    table["file"] = [str(args.layer_map.get(n, layer_path(n))) for n in table.index]
-    print(table.to_markdown())
+    files = {n: ":".join(filter(None, src)) for n, src in args.layer_map.items()}
+    table["file"] = [files.get(n, str(layer_path(n))) for n in table.index]
+    _emit(args, table, "layer")
     return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """``validate``: check a file against a layer's schema."""
+    from ..data.io import split_layer_suffix
     from ..data.layers import read_layer_file
 
-    gdf = read_layer_file(args.file, args.as_layer, file_layer=args.file_layer)
+    path, inner = split_layer_suffix(args.file)
+    file_layer = args.file_layer or inner
+    gdf = read_layer_file(path, args.as_layer, file_layer=file_layer, encoding=args.encoding)
     print(f"{args.file}: valid {args.as_layer} layer, {len(gdf)} features")
     return 0
 
@@ -184,10 +226,21 @@ def cmd_export(args: argparse.Namespace) -> int:
     unknown = sorted(set(names) - set(LAYER_NAMES))
     if unknown:
         msg = f"unknown layers {unknown}; known: {list(LAYER_NAMES)}"
-        raise TianheGeoError(msg)
+        raise UsageError(msg)
     for path, n in write_export(args.out, layers_of(args), names, args.format):
         _say(args, f"wrote {path} ({n} features)")
     return 0
+
+
+def _check_suffix(path: str, option: str, csv: bool = True) -> None:
+    """Refuse an output file type before any work is done (an argument error)."""
+    from ..data.io import DRIVERS
+
+    suffix = Path(path).suffix.lower()
+    allowed = sorted([".csv", *DRIVERS] if csv else DRIVERS)
+    if suffix not in allowed:
+        msg = f"{option} {path}: unsupported file type {suffix!r}; use one of {allowed}"
+        raise UsageError(msg)
 
 
 def _coverage_facilities(
@@ -205,11 +258,16 @@ def _coverage_facilities(
         return fac, [std.radius_m], radii
     if not args.facilities:
         msg = "give --standard KEY, or --facilities LAYER with --threshold METRES"
-        raise TianheGeoError(msg)
+        raise UsageError(msg)
     if not args.threshold:
         msg = "--facilities needs at least one --threshold METRES"
-        raise TianheGeoError(msg)
-    chosen = select_features(layers, args.facilities, _parse_where(args.where), config)
+        raise UsageError(msg)
+    where = _parse_where(args.where)
+    try:
+        chosen = select_features(layers, args.facilities, where, config)
+    except AnalysisInputError as exc:  # --where names a column or value the layer lacks
+        msg = f"--where: {exc}"
+        raise UsageError(msg) from exc
     return chosen, args.threshold, None
 
 
@@ -227,6 +285,8 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     )
 
     config, _ = settings(args)
+    if args.out:
+        _check_suffix(args.out, "--out")
     layers = layers_of(args)
     facilities, thresholds, radii = _coverage_facilities(args, layers, config)
     group = None if args.group == "district" else "subdistrict"
@@ -242,7 +302,17 @@ def cmd_coverage(args: argparse.Namespace) -> int:
         _say(args, completeness_text(rests_on, std))
     else:
         rests_on = completeness_of(facilities, float(res["population"].sum()))
-    _say(args, view.to_markdown())
+    if args.out_format == "table":
+        _emit(args, view, "group")
+    else:  # the table --out writes as CSV: shares 0-1, with the subdistrict names
+        table = result.summary.copy()
+        table.insert(0, "name", view["name"])
+        table = table.assign(
+            facilities=rests_on.facilities,
+            expected_min=rests_on.expected,
+            completeness=rests_on.verdict,
+        )
+        _emit(args, table, "group")
     if args.out:
         _say_written(args, write_coverage(args.out, result, layers, rests_on))
     return 0
@@ -255,11 +325,14 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     from ..present.tables import met_label
 
     config, _ = settings(args)
+    if args.out and Path(args.out).suffix.lower() != ".csv":
+        msg = f"--out {args.out}: the indicators table is written as .csv"
+        raise UsageError(msg)
     table = indicators(layers_of(args), config)
     view = table[["value", "target", "unit", "gap", "met", "computed", "published"]].round(2)
     view["met"] = table["met"].map(met_label)
     view["year"] = table["published_year"]
-    _say(args, view.to_markdown())
+    _emit(args, view if args.out_format == "table" else table, "indicator")
     if args.out:
         _say(args, f"wrote {write_table(table, args.out)}")
     return 0
@@ -277,8 +350,8 @@ def cmd_maps(args: argparse.Namespace) -> int:
     config, options = settings(args)
     unknown = sorted(set(args.only or ()) - set(MAP_NAMES))
     if unknown:
-        msg = f"unknown maps {unknown}; known: {list(MAP_NAMES)}"
-        raise TianheGeoError(msg)
+        msg = f"--only: unknown maps {unknown}; known: {list(MAP_NAMES)}"
+        raise UsageError(msg)
     layers = layers_of(args)
     n_maps = len(args.only or ()) or len(MAP_NAMES)
     with _progress(args, len(config.standards) + n_maps * len(options.langs), "maps") as step:
@@ -288,13 +361,13 @@ def cmd_maps(args: argparse.Namespace) -> int:
     return 0
 
 
-def _scenario(path: str | None) -> Any:
+def _scenario(path: str | None, allow_outside: bool = False) -> Any:
     from ..data.scenario_spec import read_scenario
     from ..pipeline import plan_scenario
 
     if path is None:
         return plan_scenario()
-    return Path(path).stem, read_scenario(path)
+    return Path(path).stem, read_scenario(path, allow_outside=allow_outside)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -305,14 +378,15 @@ def cmd_report(args: argparse.Namespace) -> int:
     from ..present.report import build_report
 
     config, options = settings(args)
+    # The scenario is read first: a bad file fails before any analysis.
+    scenario = None if args.no_scenario else _scenario(args.scenario, args.allow_outside)
     layers = layers_of(args)
     net = network_of(args, config, layers)
     with _progress(args, len(config.standards) + 3, "report") as step:
         result = analyse(layers, config, net, on_step=step)
         run = None
-        if not args.no_scenario:
-            key, sc = _scenario(args.scenario)
-            run = run_scenario(layers, sc, key, config, net, before=result)
+        if scenario is not None:
+            run = run_scenario(layers, scenario[1], scenario[0], config, net, before=result)
         step("scenario")
         sitings = [] if args.no_siting else run_sitings(layers, config, net)
         step("siting")
@@ -352,12 +426,18 @@ def cmd_build(args: argparse.Namespace) -> int:
 # ---- planning commands ----------------------------------------------------------------
 
 
-def _candidates(path: str | None) -> gpd.GeoDataFrame | None:
-    from ..data.io import read_vector
+def _read_user_file(text: str) -> gpd.GeoDataFrame:
+    """A vector file named on the command line, ``FILE`` or ``FILE:LAYER``."""
+    from ..data.io import read_vector, split_layer_suffix
 
+    path, layer = split_layer_suffix(text)
+    return read_vector(path, layer=layer)
+
+
+def _candidates(path: str | None) -> gpd.GeoDataFrame | None:
     if not path:
         return None
-    candidates = read_vector(path)
+    candidates = _read_user_file(path)
     if candidates.crs is None:
         msg = f"{path}: no CRS; expected EPSG:4326 (WGS-84 lon/lat) points"
         raise TianheGeoError(msg)
@@ -366,14 +446,13 @@ def _candidates(path: str | None) -> gpd.GeoDataFrame | None:
 
 def cmd_site(args: argparse.Namespace) -> int:
     """``site mclp|lscp``: where new facilities should go."""
-    from ..data.io import read_vector
     from ..pipeline import write_siting
     from ..plan.siting_questions import SitingQuestion, SitingRun, site_for_standard
     from ..present.tables import sites_lonlat, siting_table
 
     config, options = settings(args)
     layers = layers_of(args)
-    exclude = read_vector(args.exclude) if args.exclude else None
+    exclude = _read_user_file(args.exclude) if args.exclude else None
     mclp = args.model == "mclp"
     question = SitingQuestion(
         f"{args.model}_{args.standard}",
@@ -397,10 +476,18 @@ def cmd_site(args: argparse.Namespace) -> int:
         )
         step("solved")
     run = SitingRun(question, config.standard(args.standard), result, existing)
-    _say(args, siting_table([run]).T.to_markdown())
+    summary = siting_table([run])
     view = pd.DataFrame(sites_lonlat(result)[["lon", "lat", "new_covered_pop"]])
-    view["new_covered_pop"] = view["new_covered_pop"].round(0).astype(int)
-    _say(args, view.to_markdown())
+    if args.out_format == "json":  # one document: the answer and its sites
+        doc = {"summary": _records(summary, "question")[0], "sites": _records(view, "site")}
+        print(json.dumps(doc, ensure_ascii=False, indent=2))
+    elif args.out_format == "csv":  # the sites; the summary goes with the status
+        _say(args, summary.T.to_markdown())
+        _emit(args, view, "site")
+    else:
+        print(summary.T.to_markdown())
+        view["new_covered_pop"] = view["new_covered_pop"].round(0).astype(int)
+        _emit(args, view, "site")
     _say_written(args, write_siting(args.out, layers, run, options))
     return 0
 
@@ -411,14 +498,15 @@ def cmd_scenario_run(args: argparse.Namespace) -> int:
     from ..plan.run import run_scenario
 
     config, options = settings(args)
+    key, sc = _scenario(args.file, args.allow_outside)
     layers = layers_of(args)
-    key, sc = _scenario(args.file)
-    if args.standard:
-        config = replace(config, standards=tuple(args.standard))
     run = run_scenario(layers, sc, key, config, network_of(args, config, layers))
     c = run.comparison
     _say(args, f"scenario {sc.name}: {len(c.changes)} features changed")
-    view = c.standards[["share_before", "share_after", "change_pp", "gained_pop", "lost_pop"]]
-    _say(args, view.round(4).to_markdown())
+    if args.out_format == "table":
+        view = c.standards[["share_before", "share_after", "change_pp", "gained_pop", "lost_pop"]]
+        _emit(args, view.round(4), "standard")
+    else:
+        _emit(args, c.standards, "standard")
     _say_written(args, write_scenario(args.out, run, config, options))
     return 0

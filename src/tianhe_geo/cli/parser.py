@@ -6,6 +6,7 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
+from .. import __version__
 from ..data.paths import LAYER_NAMES
 from ..foundation.standards import STANDARDS
 from . import commands
@@ -14,6 +15,68 @@ from . import commands
 EXPORT_FORMATS = ("geojson", "gpkg", "parquet", "shp")
 
 Command = Callable[[argparse.Namespace], int]
+
+#: Machine-readable forms of a command's table (``--format``).
+TABLE_FORMATS = ("table", "json", "csv")
+
+
+def _positive(text: str) -> float:
+    """A finite number > 0 (metres, seconds), or argparse's exit-2 error."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < float("inf"):
+        msg = f"expected a number > 0, got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def _share(text: str) -> float:
+    """A share in (0, 1], or argparse's exit-2 error."""
+    value = _positive(text)
+    if value > 1:
+        msg = f"expected a share between 0 and 1 (0.9 for 90 %), got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def _count(text: str) -> int:
+    """A whole number >= 1, or argparse's exit-2 error."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        msg = f"expected a whole number >= 1, got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def _layer_option(p: argparse.ArgumentParser | argparse._ArgumentGroup, dest: str) -> None:
+    p.add_argument(
+        "--layer",
+        dest=dest,
+        action="append",
+        default=[],
+        metavar="NAME=FILE[:LAYER]",
+        help="use FILE (or LAYER inside a GeoPackage) instead of a shipped layer (repeatable), "
+        "e.g. parks=my_parks.gpkg or parks=plan.gpkg:parks",
+    )
+
+
+def _common() -> argparse.ArgumentParser:
+    """Options every command takes after its name too (merged with the ones before it)."""
+    p = argparse.ArgumentParser(add_help=False)
+    g = p.add_argument_group("common options (also accepted before the command)")
+    g.add_argument("--debug", dest="sub_debug", action="store_true", help="show tracebacks")
+    g.add_argument("-v", "--verbose", dest="sub_verbose", action="store_true", help="log steps")
+    g.add_argument("-q", "--quiet", dest="sub_quiet", action="store_true", help="only errors")
+    _layer_option(g, "sub_layer")
+    return p
+
+
+_COMMON = _common()
 
 
 def _sub(
@@ -25,15 +88,28 @@ def _sub(
         description=help_,
         epilog=f"example: {example}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        # A group of commands (site, scenario) leaves the common options to its members.
+        parents=[_COMMON] if func is not None else [],
     )
     p.set_defaults(func=func)
     return p
 
 
+def _add_format(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--format",
+        dest="out_format",
+        choices=TABLE_FORMATS,
+        default="table",
+        help="how the table is printed on standard output: aligned text (default), "
+        "JSON records or CSV",
+    )
+
+
 def _add_distance(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--detour-factor",
-        type=float,
+        type=_positive,
         default=None,
         help="multiply straight-line metres by this to approximate walking (>= 1; default 1)",
     )
@@ -70,6 +146,14 @@ def _add_facts(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_allow_outside(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--allow-outside",
+        action="store_true",
+        help="let the scenario's file: entries point outside the scenario's folder",
+    )
+
+
 def _add_map_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--tiles",
@@ -87,13 +171,14 @@ def _add_map_options(p: argparse.ArgumentParser) -> None:
 
 
 def _add_data_commands(sub: Any) -> None:
-    _sub(
+    p = _sub(
         sub,
         "layers",
         "list the layers: counts, CRS, accuracy, sources",
-        "tianhe-geo layers",
+        "tianhe-geo layers --format json",
         commands.cmd_layers,
     )
+    _add_format(p)
 
     p = _sub(
         sub,
@@ -105,6 +190,11 @@ def _add_data_commands(sub: Any) -> None:
     p.add_argument("file")
     p.add_argument("--as", dest="as_layer", required=True, choices=list(LAYER_NAMES))
     p.add_argument("--file-layer", default=None, help="layer inside a GeoPackage")
+    p.add_argument(
+        "--encoding",
+        default=None,
+        help="attribute encoding of a shapefile without a .cpg file (e.g. gbk)",
+    )
 
     p = _sub(
         sub,
@@ -117,6 +207,8 @@ def _add_data_commands(sub: Any) -> None:
     p.add_argument("--format", choices=sorted(EXPORT_FORMATS), default="gpkg")
     p.add_argument("--out", default="export", help="output folder (default: export)")
 
+
+def _add_analysis_commands(sub: Any) -> None:
     p = _sub(
         sub,
         "coverage",
@@ -131,9 +223,10 @@ def _add_data_commands(sub: Any) -> None:
     p.add_argument(
         "--where", action="append", default=[], metavar="COLUMN=V1,V2", help="filter (repeatable)"
     )
-    p.add_argument("--threshold", type=float, action="append", metavar="METRES")
+    p.add_argument("--threshold", type=_positive, action="append", metavar="METRES")
     p.add_argument("--group", choices=["subdistrict", "district"], default="subdistrict")
     p.add_argument("--out", metavar="FILE", help=".csv, .geojson, .gpkg, .parquet or .shp")
+    _add_format(p)
     _add_distance(p)
 
     p = _sub(
@@ -144,6 +237,7 @@ def _add_data_commands(sub: Any) -> None:
         commands.cmd_indicators,
     )
     p.add_argument("--out", metavar="FILE.csv")
+    _add_format(p)
     _add_facts(p)
 
 
@@ -170,6 +264,7 @@ def _add_output_commands(sub: Any) -> None:
     p.add_argument("--out", default="report", help="output folder (default: report)")
     p.add_argument("--lang", choices=["zh", "en"], default="en", help="language of embedded maps")
     p.add_argument("--scenario", metavar="FILE", help="scenario to report (default: the plan)")
+    _add_allow_outside(p)
     p.add_argument("--no-scenario", action="store_true", help="leave the scenario section out")
     p.add_argument("--no-siting", action="store_true", help="leave the siting section out")
     _add_run_options(p, facts=True)
@@ -187,7 +282,7 @@ def _add_output_commands(sub: Any) -> None:
     _add_run_options(p, facts=True)
 
 
-def _add_planning_commands(sub: Any) -> None:
+def _add_site_commands(sub: Any) -> None:
     p = _sub(
         sub,
         "site",
@@ -212,21 +307,24 @@ def _add_planning_commands(sub: Any) -> None:
         m = _sub(models, model, help_, example, commands.cmd_site)
         m.add_argument("--standard", required=True, choices=sorted(STANDARDS))
         if model == "mclp":
-            m.add_argument("--k", type=int, required=True, help="number of new sites")
+            m.add_argument("--k", type=_count, required=True, help="number of new sites")
         else:
             m.add_argument(
-                "--target", type=float, required=True, help="share to reach, e.g. 0.9 or 1.0"
+                "--target", type=_share, required=True, help="share to reach, e.g. 0.9 or 1.0"
             )
         m.add_argument("--candidates", metavar="FILE", help="candidate points (default: a grid)")
-        m.add_argument("--spacing", type=float, default=250.0, help="grid spacing, metres")
+        m.add_argument("--spacing", type=_positive, default=250.0, help="grid spacing, metres")
         m.add_argument(
             "--exclude", metavar="FILE", help="polygons where the grid may not go (water, ...)"
         )
-        m.add_argument("--time-limit", type=float, default=60.0, help="solver limit, seconds")
+        m.add_argument("--time-limit", type=_positive, default=60.0, help="solver limit, seconds")
         m.add_argument("--lang", choices=["zh", "en", "both"], default="both")
         m.add_argument("--out", default="sites", help="output folder (default: sites)")
+        _add_format(m)
         _add_run_options(m)
 
+
+def _add_scenario_commands(sub: Any) -> None:
     p = _sub(
         sub,
         "scenario",
@@ -245,6 +343,8 @@ def _add_planning_commands(sub: Any) -> None:
     r.add_argument("file", nargs="?", help="scenario file (default: the shipped plan)")
     r.add_argument("--standard", action="append", metavar="KEY", help="standards (repeatable)")
     r.add_argument("--out", default="scenario", help="output folder (default: scenario)")
+    _add_allow_outside(r)
+    _add_format(r)
     _add_run_options(r, facts=True)
 
 
@@ -262,18 +362,20 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="example: tianhe-geo --layer parks=my_parks.gpkg coverage --standard park-500",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"tianhe-geo {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
-    noise = parser.add_mutually_exclusive_group()
-    noise.add_argument("-v", "--verbose", action="store_true", help="log what is being done")
-    noise.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what is being done")
     parser.add_argument(
-        "--layer",
-        action="append",
-        default=[],
-        metavar="NAME=FILE",
-        help="use FILE instead of a shipped layer (repeatable), e.g. parks=my_parks.gpkg",
+        "-q", "--quiet", action="store_true", help="print only errors (tables still print)"
     )
+    _layer_option(parser, "layer")
     sub = parser.add_subparsers(dest="command", required=True)
-    for add in (_add_data_commands, _add_output_commands, _add_planning_commands):
+    for add in (
+        _add_data_commands,
+        _add_analysis_commands,
+        _add_output_commands,
+        _add_site_commands,
+        _add_scenario_commands,
+    ):
         add(sub)
     return parser

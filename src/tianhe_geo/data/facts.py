@@ -70,14 +70,12 @@ def read_plan_facts(
     if indicators is None:
         indicators = tuple(PLAN_TARGETS)
     p = Path(path)
-    try:
-        raw = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8")
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        msg = f"{p}: cannot read plan facts: {exc}"
-        raise DataSourceError(msg) from exc
-    problems = [f"missing column {c!r}" for c in FACT_COLUMNS if c not in raw.columns]
-    if problems:
-        raise LayerSchemaError(str(p), problems)
+    raw = _read_csv(p)
+    missing = [c for c in FACT_COLUMNS if c not in raw.columns]
+    if missing:
+        problem = f"missing column(s) {missing}; expected the columns {', '.join(FACT_COLUMNS)}"
+        raise LayerSchemaError(str(p), [problem])
+    problems: list[str] = []
     if COMPARABLE not in raw.columns:
         raw[COMPARABLE] = ""
     comparable = raw[COMPARABLE].str.strip().str.lower()
@@ -106,6 +104,29 @@ def read_plan_facts(
         value=value.astype(float), year=year.astype("Int64"), comparable=comparable != "no"
     )
     return out.set_index("indicator")[[*FACT_COLUMNS[1:], COMPARABLE]]
+
+
+def _read_csv(p: Path) -> pd.DataFrame:
+    """The CSV as text cells, or one line saying what was expected instead."""
+    expected = f"expected a UTF-8 CSV with a header row: {', '.join(FACT_COLUMNS)}"
+    if p.is_dir():
+        msg = f"{p}: is a folder; {expected}"
+        raise DataSourceError(msg)
+    try:
+        return pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except FileNotFoundError as exc:
+        msg = f"{p}: file not found"
+        raise DataSourceError(msg) from exc
+    except pd.errors.EmptyDataError as exc:
+        msg = f"{p}: the file is empty; {expected}"
+        raise DataSourceError(msg) from exc
+    except UnicodeDecodeError as exc:
+        msg = f"{p}: not UTF-8 text (saved as GBK?); save it as UTF-8. {expected}"
+        raise DataSourceError(msg) from exc
+    except (OSError, pd.errors.ParserError) as exc:
+        detail = str(exc).strip().replace("\n", " ")
+        msg = f"{p}: cannot be read as CSV ({detail}); {expected}"
+        raise DataSourceError(msg) from exc
 
 
 def load_plan_facts(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -124,7 +125,141 @@ def driver_for(path: str | os.PathLike[str]) -> str:
     return DRIVERS[suffix]
 
 
-def read_vector(path: str | os.PathLike[str], layer: str | None = None) -> gpd.GeoDataFrame:
+#: What a file of each driver is expected to be, for reader errors.
+EXPECTED = {
+    "GeoJSON": "a GeoJSON file (UTF-8 JSON text holding a FeatureCollection)",
+    "GPKG": "a GeoPackage (an SQLite database as QGIS or GDAL writes it)",
+    "ESRI Shapefile": "a shapefile (.shp with its .shx and .dbf beside it)",
+    "Parquet": "a GeoParquet file (Parquet with a geometry column and 'geo' metadata)",
+}
+
+# GDAL's advice for a file it cannot identify is about GDAL's own syntax, not ours.
+_GDAL_NOISE = re.compile(
+    r"(;\s*)?It might help to specify the correct driver explicitly by prefixing the file "
+    r"path with '<DRIVER>:', e\.g\. 'CSV:path'\.?"
+)
+_NOT_RECOGNISED = re.compile(r"'[^']*' not recognized as being in a supported file format\.?")
+
+
+def split_layer_suffix(text: str) -> tuple[str, str | None]:
+    r"""Split ``FILE:LAYER`` into the file and the layer inside it.
+
+    The text is one file when it names an existing file, or when what comes
+    before the last ``:`` is not a vector file name (a Windows drive letter
+    such as ``C:\data\parks.gpkg``, a path with ``:`` in a folder name),
+    or when what follows it is a path.
+
+    Parameters
+    ----------
+    text : str
+        ``parks.gpkg``, ``plan.gpkg:parks`` or ``C:\gis\plan.gpkg:parks``.
+
+    Returns
+    -------
+    (str, str or None)
+        The file and the layer name (None when no layer is named).
+    """
+    if Path(text).exists():
+        return text, None
+    head, sep, tail = text.rpartition(":")
+    if (
+        sep
+        and head
+        and tail.strip()
+        and not any(c in tail for c in "/\\")
+        and Path(head).suffix.lower() in DRIVERS
+    ):
+        return head, tail
+    return text, None
+
+
+def list_layers(path: str | os.PathLike[str]) -> list[str]:
+    """Names of the layers inside a vector file (one for GeoJSON and shapefiles).
+
+    Parameters
+    ----------
+    path : path-like
+        An existing GeoJSON, GeoPackage or shapefile.
+
+    Returns
+    -------
+    list of str
+        Layer names, in the file's order.
+
+    Raises
+    ------
+    DataSourceError
+        The file cannot be opened as what its suffix says.
+    """
+    import pyogrio
+
+    p = Path(path)
+    try:
+        return [str(name) for name, _ in pyogrio.list_layers(p)]
+    except Exception as exc:  # any reader failure becomes one clear message
+        raise _unreadable(p, driver_for(p), exc) from exc
+
+
+def _unreadable(p: Path, driver: str, exc: BaseException) -> DataSourceError:
+    """The one-line error for a file its reader cannot read: what was expected, and why not."""
+    detail = _GDAL_NOISE.sub("", str(exc))
+    detail = _NOT_RECOGNISED.sub("not recognised", detail).strip(" ;.")
+    detail = detail.replace(str(p), p.name).replace("\n", " ")
+    if isinstance(exc, UnicodeDecodeError):
+        detail = (
+            "its text is not in the encoding it declares (a .cpg saying UTF-8 over GBK text?); "
+            "write the right encoding (e.g. GBK) into the .cpg file beside it"
+        )
+    msg = f"{p}: cannot be read, expected {EXPECTED[driver]}"
+    return DataSourceError(f"{msg}: {detail[:300]}" if detail else msg)
+
+
+def _check_file(p: Path) -> str:
+    """The driver of an existing, non-empty file, or a clear error."""
+    if not p.exists():
+        msg = f"{p}: file not found"
+        raise DataSourceError(msg)
+    driver = driver_for(p)
+    if p.is_dir():
+        msg = f"{p}: is a folder; expected {EXPECTED[driver]}"
+        raise DataSourceError(msg)
+    if p.stat().st_size == 0:
+        msg = f"{p}: the file is empty (0 bytes); expected {EXPECTED[driver]}"
+        raise DataSourceError(msg)
+    if driver == "ESRI Shapefile":
+        missing = [s for s in (".shx", ".dbf") if not _sidecar(p, s).exists()]
+        if missing:
+            msg = f"{p}: {', '.join(missing)} missing beside it; expected {EXPECTED[driver]}"
+            raise DataSourceError(msg)
+    return driver
+
+
+def _sidecar(p: Path, suffix: str) -> Path:
+    """A shapefile's companion file, whichever case its suffix is written in."""
+    for candidate in (p.with_suffix(suffix), p.with_suffix(suffix.upper())):
+        if candidate.exists():
+            return candidate
+    return p.with_suffix(suffix)
+
+
+def _choose_layer(p: Path, layer: str | None) -> str | None:
+    """The layer to read: the one asked for, or the only one; else an error listing them."""
+    names = list_layers(p)
+    if layer is not None and layer not in names:
+        msg = f"{p}: no layer {layer!r} in the file; its layers: {', '.join(names) or 'none'}"
+        raise DataSourceError(msg)
+    if layer is None and len(names) > 1:
+        msg = (
+            f"{p}: holds {len(names)} layers ({', '.join(names)}); choose one as "
+            f"FILE:LAYER on the command line (e.g. {p.name}:{names[0]}) or layer= in Python"
+        )
+        raise DataSourceError(msg)
+    return layer
+
+
+def read_vector(
+    path: str | os.PathLike[str], layer: str | None = None, encoding: str | None = None
+) -> gpd.GeoDataFrame:
     """Read a GeoJSON, GeoPackage, Shapefile or GeoParquet file.
 
     Parameters
@@ -132,25 +267,36 @@ def read_vector(path: str | os.PathLike[str], layer: str | None = None) -> gpd.G
     path : path-like
         File to read.
     layer : str, optional
-        Layer inside a multi-layer file (GeoPackage).
+        Layer inside a multi-layer file (GeoPackage); required when the file
+        holds more than one.
+    encoding : str, optional
+        Text encoding of a shapefile's attributes (e.g. ``"gbk"``), for a
+        shapefile without a ``.cpg`` file saying so.
 
     Returns
     -------
     geopandas.GeoDataFrame
         The raw frame, CRS as stored in the file.
+
+    Raises
+    ------
+    DataSourceError
+        One line naming the file and what was expected: missing, empty,
+        unknown suffix, unreadable, a layer it does not hold (listing those it
+        does), or several layers and none chosen.
     """
     p = Path(path)
-    if not p.exists():
-        msg = f"{p}: file not found"
-        raise DataSourceError(msg)
-    driver = driver_for(p)
+    driver = _check_file(p)
     try:
         if driver == "Parquet":
             return gpd.read_parquet(p)
-        return gpd.read_file(p, layer=layer, engine="pyogrio")
+        layer = _choose_layer(p, layer)
+        options = {"encoding": encoding} if encoding else {}
+        return gpd.read_file(p, layer=layer, engine="pyogrio", **options)
+    except DataSourceError:
+        raise
     except Exception as exc:  # any reader failure becomes one clear message
-        msg = f"{p}: cannot be read as {driver}: {exc}"
-        raise DataSourceError(msg) from exc
+        raise _unreadable(p, driver, exc) from exc
 
 
 def write_vector(
@@ -253,3 +399,72 @@ def _shapefile_names(columns: Iterable[str]) -> dict[str, str]:
         used.add(name)
         out[col] = name
     return out
+
+
+def restore_shapefile_names(gdf: gpd.GeoDataFrame, expected: Iterable[str]) -> gpd.GeoDataFrame:
+    """Give columns cut to 10 characters by a shapefile their full names back.
+
+    dBase field names hold 10 characters, so ``approximate`` is stored as
+    ``approximat`` (by this package's writer, by GDAL and by QGIS alike). Each
+    expected column missing from the frame whose cut name is present is
+    renamed back; the cut names follow :func:`write_vector`'s rule, which is
+    GDAL's for names that do not collide.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        A frame read from a shapefile.
+    expected : iterable of str
+        The full column names the frame should have (a layer's schema).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The frame with those columns renamed (the same frame when none is cut).
+    """
+    expected = list(expected)
+    back = {
+        short: full
+        for full, short in _shapefile_names(expected).items()
+        if short in gdf.columns and full not in gdf.columns
+    }
+    return gdf.rename(columns=back) if back else gdf
+
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def misdecoded_text(values: Iterable[object]) -> tuple[str, str] | None:
+    """A sample of Chinese text read in the wrong encoding, if the values look like it.
+
+    A GBK shapefile without a ``.cpg`` file is read as Latin-1, so 中山大学
+    arrives as ``ÖÐÉ½´óÑ§``: no CJK character anywhere, but bytes that decode
+    as GBK (or UTF-8) into Chinese.
+
+    Parameters
+    ----------
+    values : iterable
+        Text values of a column that should hold Chinese (``name_zh``).
+
+    Returns
+    -------
+    (str, str) or None
+        A value as read and what it says in the encoding it was written in,
+        or None when the values hold Chinese or do not decode to it.
+    """
+    texts = [v for v in values if isinstance(v, str)]
+    if not texts or any(_CJK.search(t) for t in texts):
+        return None
+    for text in texts:
+        try:
+            raw = text.encode("latin-1")
+        except UnicodeEncodeError:
+            continue
+        for codec in ("utf-8", "gbk"):
+            try:
+                decoded = raw.decode(codec)
+            except UnicodeDecodeError:
+                continue
+            if _CJK.search(decoded):
+                return text, decoded
+    return None

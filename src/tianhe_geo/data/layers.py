@@ -15,18 +15,111 @@ import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TypeAlias
 
 import geopandas as gpd
 
 from ..foundation.crs import STORAGE_CRS
-from .io import read_vector
+from ..foundation.errors import LayerSchemaError
+from .io import misdecoded_text, read_vector, restore_shapefile_names, split_layer_suffix
 from .paths import LAYER_NAMES, check_layer_name, layer_path
-from .schemas import SCHEMAS, is_complete, read_bools, validate_layer
+from .schemas import (
+    OPTIONAL_COLUMNS,
+    SCHEMAS,
+    LayerSchema,
+    is_complete,
+    read_bools,
+    read_numbers,
+    unknown_subdistricts,
+    validate_layer,
+)
 
 logger = logging.getLogger(__name__)
 
-#: A layer name -> the file to read instead of the shipped one.
-Overrides = Mapping[str, "str | os.PathLike[str]"]
+#: Where a layer comes from: a file (``"parks.gpkg"``, ``"plan.gpkg:parks"`` for a
+#: layer inside a GeoPackage, see :func:`~tianhe_geo.data.io.split_layer_suffix`) or
+#: a ``(file, layer)`` pair.
+Source: TypeAlias = "str | os.PathLike[str] | tuple[str | os.PathLike[str], str | None]"
+
+#: A layer name -> the file (and layer inside it) to read instead of the shipped one.
+Overrides = Mapping[str, Source]
+
+
+def source_of(source: Source) -> tuple[Path, str | None]:
+    """The file and the layer inside it that an override names.
+
+    Parameters
+    ----------
+    source : str, path-like or (path, layer)
+        ``"my_parks.gpkg"``, ``"plan.gpkg:parks"`` or ``("plan.gpkg", "parks")``;
+        a ``pathlib.Path`` is taken as a file name as it is.
+
+    Returns
+    -------
+    (pathlib.Path, str or None)
+        The file and the layer (None: the file's only layer).
+    """
+    if isinstance(source, tuple):
+        path, layer = source
+        return Path(path), layer
+    if isinstance(source, str):
+        path, layer = split_layer_suffix(source)
+        return Path(path), layer
+    return Path(source), None
+
+
+def read_layer_table(
+    path: str | os.PathLike[str],
+    schema: LayerSchema,
+    file_layer: str | None = None,
+    encoding: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Read a file as a layer's raw table: full column names, bools and numbers restored.
+
+    Parameters
+    ----------
+    path : path-like
+        Vector file.
+    schema : LayerSchema
+        The layer it should be.
+    file_layer : str, optional
+        Layer inside a multi-layer file.
+    encoding : str, optional
+        Attribute encoding of a shapefile without ``.cpg`` (e.g. ``"gbk"``).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Not yet validated.
+
+    Raises
+    ------
+    DataSourceError
+        Unreadable file.
+    LayerSchemaError
+        Chinese names read in the wrong encoding (with how to fix it).
+    """
+    gdf = read_vector(path, layer=file_layer, encoding=encoding)
+    if Path(path).suffix.lower() == ".shp":
+        gdf = restore_shapefile_names(gdf, [*schema.all_columns, *OPTIONAL_COLUMNS])
+    if "name_zh" in gdf.columns:
+        garbled = misdecoded_text(gdf["name_zh"])
+        if garbled is not None:
+            raise LayerSchemaError(str(path), [_encoding_advice(Path(path), *garbled)])
+    return read_numbers(read_bools(gdf, schema), schema)
+
+
+def _encoding_advice(path: Path, read: str, meant: str) -> str:
+    fix = (
+        f"add a file {path.with_suffix('.cpg').name} containing the single word GBK beside it"
+        if path.suffix.lower() == ".shp"
+        else "save the file as UTF-8"
+    )
+    return (
+        f"column 'name_zh' holds no Chinese: text such as {read!r} is {meant!r} read in the "
+        f"wrong encoding (GBK read as Latin-1); {fix}, or read it with "
+        "tianhe_geo.read_layer_file(path, name, encoding='gbk')"
+    )
 
 
 def read_layer_file(
@@ -34,13 +127,15 @@ def read_layer_file(
     name: str,
     boundary: gpd.GeoDataFrame | None = None,
     file_layer: str | None = None,
+    encoding: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Read any vector file and validate it against a layer's schema.
 
     Parameters
     ----------
     path : path-like
-        GeoJSON, GeoPackage, Shapefile or GeoParquet file.
+        GeoJSON, GeoPackage, Shapefile or GeoParquet file. Shapefile columns
+        cut to 10 characters (``approximat``) get their full names back.
     name : str
         Layer schema to check against (e.g. ``"parks"``).
     boundary : geopandas.GeoDataFrame, optional
@@ -48,23 +143,28 @@ def read_layer_file(
         the shipped boundary is read when omitted (except for the boundary
         layer itself).
     file_layer : str, optional
-        Layer inside a multi-layer file.
+        Layer inside a multi-layer file (required when it holds several).
+    encoding : str, optional
+        Attribute encoding of a shapefile without a ``.cpg`` file (``"gbk"``).
 
     Returns
     -------
     geopandas.GeoDataFrame
-        The validated layer in EPSG:4326, indexed by its id column.
+        The validated layer in EPSG:4326, indexed by its id column; number
+        columns hold numbers (text such as ``"218.4"`` is converted).
 
     Raises
     ------
     LayerSchemaError
         Listing every problem, naming file, layer, rows and columns.
+    DataSourceError
+        The file cannot be read (one line saying what was expected).
     """
     schema = SCHEMAS[check_layer_name(name)]
-    gdf = read_bools(read_vector(path, layer=file_layer), schema)
+    gdf = read_layer_table(path, schema, file_layer, encoding)
     if boundary is None and name != "boundary":
         boundary = load_layer("boundary")
-    where = f"{path} (layer {name!r})"
+    where = f"{path}" + (f":{file_layer}" if file_layer else "") + f" (layer {name!r})"
     validate_layer(gdf, schema, where, boundary=boundary)
     gdf = gdf.to_crs(STORAGE_CRS)
     gdf.index = gdf[schema.id_column].astype(str).rename(None)
@@ -86,8 +186,9 @@ def load_layer(
         ``residents``.
     overrides : mapping, optional
         Layer name -> file to use instead of the shipped file, e.g.
-        ``{"parks": "my_parks.gpkg"}``; the replacement is validated against
-        the same schema.
+        ``{"parks": "my_parks.gpkg"}``, ``{"parks": "plan.gpkg:parks"}`` or
+        ``{"parks": ("plan.gpkg", "parks")}`` for a layer inside a GeoPackage;
+        the replacement is validated against the same schema.
     boundary : geopandas.GeoDataFrame, optional
         The study area's boundary, already loaded (read when omitted).
 
@@ -104,10 +205,10 @@ def load_layer(
     (21, 2241800)
     """
     overrides = dict(overrides or {})
-    path = Path(overrides[name]) if name in overrides else layer_path(name)
+    path, file_layer = source_of(overrides[name]) if name in overrides else (layer_path(name), None)
     if boundary is None and name != "boundary":
         boundary = load_layer("boundary", overrides)
-    gdf = read_layer_file(path, name, boundary=boundary)
+    gdf = read_layer_file(path, name, boundary=boundary, file_layer=file_layer)
     logger.debug("loaded %s: %d features from %s", name, len(gdf), path)
     return gdf
 
@@ -132,7 +233,24 @@ def load_layers(overrides: Overrides | None = None) -> dict[str, gpd.GeoDataFram
         check_layer_name(name)
     names = [n for n in LAYER_NAMES if n in overrides or layer_path(n).exists()]
     boundary = load_layer("boundary", overrides)
-    return {n: boundary if n == "boundary" else load_layer(n, overrides, boundary) for n in names}
+    layers = {n: boundary if n == "boundary" else load_layer(n, overrides, boundary) for n in names}
+    if "residents" in layers and "subdistricts" in layers:
+        # Residents coded to a subdistrict the polygons lack would be counted nowhere.
+        sub_file = source_of(overrides.get("subdistricts", layer_path("subdistricts")))[0]
+        problems = unknown_subdistricts(layers["residents"], layers["subdistricts"], str(sub_file))
+        if problems:
+            res_file = source_of(overrides.get("residents", layer_path("residents")))[0]
+            where = f"{res_file} (layer 'residents')"
+            raise LayerSchemaError(where, problems)
+    return layers
 
 
-__all__ = ["Overrides", "is_complete", "load_layer", "load_layers", "read_layer_file"]
+__all__ = [
+    "Overrides",
+    "is_complete",
+    "load_layer",
+    "load_layers",
+    "read_layer_file",
+    "read_layer_table",
+    "source_of",
+]

@@ -253,6 +253,80 @@ def read_bools(gdf: gpd.GeoDataFrame, schema: LayerSchema) -> gpd.GeoDataFrame:
     return out
 
 
+def read_numbers(gdf: gpd.GeoDataFrame, schema: LayerSchema) -> gpd.GeoDataFrame:
+    """Number columns as numbers, however the file stored them.
+
+    A spreadsheet export or a hand-edited GeoJSON may hold ``"218.4"`` (text)
+    in a number column. A column whose every value reads as a number (or is
+    empty) becomes float (int for a whole-number column without gaps); any
+    other column is left as it is, for the validator to name its rows. So a
+    layer that passes :func:`validate_layer` never carries numbers as text.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        A layer as read.
+    schema : LayerSchema
+        Its contract (which columns are numbers).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A copy with those columns converted.
+    """
+    out = gdf.copy()
+    for column, kind in schema.all_columns.items():
+        if kind not in (INT, FLOAT, OPT_FLOAT) or column not in out.columns:
+            continue
+        values = out[column]
+        if pd.api.types.is_numeric_dtype(values.dtype) and values.dtype != bool:
+            continue
+        numeric = pd.to_numeric(values, errors="coerce")
+        if numeric[values.notna()].isna().any():
+            continue  # the validator names the rows that are not numbers
+        whole = kind == INT and numeric.notna().all() and bool((numeric % 1 == 0).all())
+        out[column] = numeric.astype("int64" if whole else "float64")
+    return out
+
+
+def unknown_subdistricts(
+    residents: pd.DataFrame, subdistricts: pd.DataFrame, source: str = "residents"
+) -> list[str]:
+    """Residents whose subdistrict code the subdistricts layer does not hold.
+
+    Such residents would be counted in no subdistrict, and the code shown
+    without a name; the one problem names the codes and their rows.
+
+    Parameters
+    ----------
+    residents : pandas.DataFrame
+        The residents layer (``subdistrict`` column).
+    subdistricts : pandas.DataFrame
+        The subdistricts layer (``code`` column).
+    source : str
+        What to call the subdistricts layer in the message (its file).
+
+    Returns
+    -------
+    list of str
+        Empty when every code is known, else one problem.
+    """
+    if "subdistrict" not in residents.columns or "code" not in subdistricts.columns:
+        return []
+    codes = residents["subdistrict"].astype(str)
+    unknown = ~codes.isin(set(subdistricts["code"].astype(str)))
+    if not unknown.any():
+        return []
+    values = sorted(codes[unknown].unique())
+    rows = list(residents.index[unknown.to_numpy()])
+    shown = ", ".join(map(repr, rows[:5])) + (" ..." if len(rows) > 5 else "")
+    return [
+        f"column 'subdistrict': codes {values[:10]} ({len(rows)} row(s): {shown}) are not "
+        f"in the subdistricts layer ({source}); expected one of its codes, "
+        f"e.g. {sorted(subdistricts['code'].astype(str))[:3]}"
+    ]
+
+
 def _check_kind(series: pd.Series, kind: str, label: str) -> list[str]:
     """Return problems of one column against its kind, naming the bad rows."""
     problems: list[str] = []

@@ -25,8 +25,11 @@ class LayerSchemaError(ValueError, TianheGeoError):
     def __init__(self, source: str, problems: list[str]) -> None:
         self.source = source
         self.problems = list(problems)
-        lines = "\n".join(f"  - {p}" for p in self.problems)
-        msg = f"{source}: {len(self.problems)} problem(s) found:\n{lines}"
+        if len(self.problems) == 1:  # one problem, one line
+            msg = f"{source}: {self.problems[0]}"
+        else:
+            lines = "\n".join(f"  - {p}" for p in self.problems)
+            msg = f"{source}: {len(self.problems)} problems found:\n{lines}"
         super().__init__(msg)
 
 
@@ -51,6 +54,10 @@ class SolverError(RuntimeError, TianheGeoError):
 
 class NetworkError(ValueError, TianheGeoError):
     """A street network is empty, unreadable or cannot be used."""
+
+
+class UsageError(ValueError, TianheGeoError):
+    """A command-line argument is malformed or names something unknown (exit status 2)."""
 
 
 class TianheGeoWarning(UserWarning):

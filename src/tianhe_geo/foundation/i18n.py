@@ -218,6 +218,16 @@ LABELS: _Table = _freeze(
             "en": "Note: some layers are approximate or schematic; see data sources.",
         },
         "other_lang": {"zh": "English", "en": "中文"},
+        "map_cells": {
+            "zh": "{layer}：{n}个要素，超出单幅地图可承载的{cap}个，按{cell}米方格汇总显示数量",
+            "en": "{layer}: {n} features, more than one map carries ({cap}); shown as counts per {cell} m square",
+        },
+        "map_simplified": {
+            "zh": "{layer}：轮廓简化至{tol}米，以控制页面大小",
+            "en": "{layer}: outlines simplified to {tol} m to keep the page small",
+        },
+        "cell_count": {"zh": "方格内要素数", "en": "Features in this square"},
+        "cell_name": {"zh": "{n}个要素", "en": "{n} features"},
         "locate": {"zh": "我附近有什么", "en": "What is near me"},
         "nearme": {"zh": "离我最近（直线距离）", "en": "Nearest to me (straight line)"},
         # Siting questions

@@ -28,7 +28,7 @@ from ..foundation.i18n import label
 from ..foundation.standards import PLAN_SOURCE, PLAN_TARGETS
 from ..foundation.vocab import HEALTH_CATEGORIES, SCHOOL_CATEGORIES
 from .compliance import lower_bound_verdict
-from .selection import Layers, plan_distance, residents_in, select_features
+from .selection import Layers, plan_distance, residents_in, select_kinds
 
 
 def capacity_2sfca(
@@ -67,7 +67,7 @@ def capacity_2sfca(
         Population-weighted mean per subdistrict code.
     """
     res = residents_in(layers, config)
-    fac = select_features(layers, "facilities", {"category": list(categories)}, config)
+    fac = select_kinds(layers, "facilities", "category", categories, config)
     fac = fac[fac[capacity].notna()]
     if fac.empty:
         score = pd.Series(np.nan, index=res.index, name="score")

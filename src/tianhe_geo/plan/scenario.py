@@ -12,6 +12,7 @@ What a scenario is, and reading one from YAML or GeoJSON, lives in
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -22,13 +23,15 @@ import shapely
 from ..analysis.coverage import CoverageResult, dissolve_residents
 from ..analysis.network import WalkNetwork
 from ..data.scenario_spec import Change, Scenario
-from ..data.schemas import SCHEMAS, validate_layer
+from ..data.schemas import SCHEMAS, read_numbers, unknown_subdistricts, validate_layer
 from ..foundation.config import DEFAULT_CONFIG, AnalysisConfig
 from ..foundation.crs import STORAGE_CRS, require_crs
-from ..foundation.errors import AnalysisInputError
+from ..foundation.errors import AnalysisInputError, LayerSchemaError
 from ..foundation.standards import check_standards
 from .compliance import Layers, residents_in, run_standard
 from .indicators import indicators
+
+logger = logging.getLogger(__name__)
 
 
 def _selected(gdf: gpd.GeoDataFrame, change: Change) -> pd.Series:
@@ -47,9 +50,31 @@ def _selected(gdf: gpd.GeoDataFrame, change: Change) -> pd.Series:
         msg = f"{change.label}: no {change.layer!r} features with ids {missing}"
         raise AnalysisInputError(msg)
     if not mask.any():
-        msg = f"{change.label}: the selection matches no {change.layer!r} features"
-        raise AnalysisInputError(msg)
+        _no_match(change)
     return mask
+
+
+def _no_match(change: Change) -> None:
+    """A selection that matches nothing: an error for a value the column can never hold.
+
+    A valid filter matching nothing is a real answer (the plan scenario builds
+    "every planned clinic" of a layer that has none): logged, nothing changes.
+    """
+    categories = SCHEMAS[change.layer].categories
+    for column, wanted in change.where.items():
+        options = wanted if isinstance(wanted, (list, tuple, set)) else [wanted]
+        allowed = categories.get(column)
+        impossible = sorted(map(str, set(options) - set(allowed))) if allowed else []
+        if impossible:
+            msg = (
+                f"{change.label}: key 'where': the selection matches no {change.layer!r} "
+                f"features: column {column!r} never holds {impossible}; "
+                f"allowed {list(allowed or ())}"
+            )
+            raise AnalysisInputError(msg)
+    logger.warning(
+        "%s: the selection matches no %r features; nothing changed", change.label, change.layer
+    )
 
 
 def _add(gdf: gpd.GeoDataFrame, change: Change) -> gpd.GeoDataFrame:
@@ -75,15 +100,43 @@ def _set(gdf: gpd.GeoDataFrame, change: Change) -> gpd.GeoDataFrame:
     mask = _selected(out, change)
     for column, value in change.values.items():
         if column not in out.columns or column == out.geometry.name:
-            msg = f"{change.label}: cannot set {column!r} on layer {change.layer!r}"
+            msg = (
+                f"{change.label}: key 'values': layer {change.layer!r} has no column {column!r} "
+                f"to set; its columns: {[c for c in out.columns if c != out.geometry.name]}"
+            )
             raise AnalysisInputError(msg)
-        out.loc[mask, column] = value
+        try:
+            out.loc[mask, column] = value
+        except (TypeError, ValueError) as exc:  # pandas refuses a value of another type
+            msg = (
+                f"{change.label}: key 'values': {value!r} cannot go into column {column!r} "
+                f"({out[column].dtype}) of layer {change.layer!r}"
+            )
+            raise AnalysisInputError(msg) from exc
     if change.features is not None:
-        moved = change.features.to_crs(STORAGE_CRS).geometry
-        id_col = SCHEMAS[change.layer].id_column
-        moved.index = change.features[id_col].astype(str)
-        out.loc[moved.index, out.geometry.name] = moved.to_numpy()
+        out = _move(out, change)
     return out
+
+
+def _move(gdf: gpd.GeoDataFrame, change: Change) -> gpd.GeoDataFrame:
+    """New geometries by id from a 'set' change's features; every id must be in the layer."""
+    assert change.features is not None  # the caller checked
+    require_crs(change.features, change.label)
+    id_col = SCHEMAS[change.layer].id_column
+    if id_col not in change.features.columns:
+        msg = f"{change.label}: the features that move need an {id_col!r} column"
+        raise AnalysisInputError(msg)
+    moved = change.features.to_crs(STORAGE_CRS).geometry
+    moved.index = change.features[id_col].astype(str)
+    unknown = sorted(set(moved.index) - set(gdf.index))
+    if unknown:
+        msg = (
+            f"{change.label}: no {change.layer!r} features with ids {unknown[:10]} to move; "
+            "a 'set' file names existing features (add new ones with action 'add')"
+        )
+        raise AnalysisInputError(msg)
+    gdf.loc[moved.index, gdf.geometry.name] = moved.to_numpy()
+    return gdf
 
 
 def apply_scenario(
@@ -128,8 +181,14 @@ def apply_scenario(
         else:
             gdf = _set(gdf, change)
         where = f"{change.label} (layer {change.layer!r} after the change)"
-        validate_layer(gdf, SCHEMAS[change.layer], where, boundary=out.get("boundary"))
-        out[change.layer] = gdf
+        schema = SCHEMAS[change.layer]
+        validate_layer(gdf, schema, where, boundary=out.get("boundary"))
+        out[change.layer] = read_numbers(gdf, schema)
+        linked = {"residents", "subdistricts"}  # residents name their subdistrict's code
+        if change.layer in linked and linked <= set(out):
+            problems = unknown_subdistricts(out["residents"], out["subdistricts"])
+            if problems:
+                raise LayerSchemaError(where, problems)
     return out
 
 

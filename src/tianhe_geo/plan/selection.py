@@ -117,12 +117,44 @@ def select_facilities(
     geopandas.GeoDataFrame
         Built facilities of the standard's kinds (see :func:`select_features`).
     """
-    gdf = layers[standard.layer]
-    present = [v for v in standard.values if v in set(gdf[standard.column])]
-    # A standard's kind may be absent from a user's layer: that is zero coverage, not an error.
+    return select_kinds(layers, standard.layer, standard.column, standard.values, config)
+
+
+def select_kinds(
+    layers: Layers,
+    layer: str,
+    column: str,
+    values: Sequence[object],
+    config: AnalysisConfig = DEFAULT_CONFIG,
+) -> gpd.GeoDataFrame:
+    """Built features of the kinds a question counts, whichever of them the layer holds.
+
+    Parameters
+    ----------
+    layers : dict
+        Loaded layers (needs ``boundary`` and ``layer``).
+    layer : str
+        Layer name, e.g. ``"facilities"``.
+    column : str
+        Coded column, e.g. ``"category"``.
+    values : sequence
+        The kinds counted, e.g. ``("hospital", "community_health")``.
+    config : AnalysisConfig
+        Settings (analysis CRS, facility buffer).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        As :func:`select_features`; no rows when the layer holds none of the
+        kinds (a user's layer without community health centres means zero
+        coverage, not an error).
+    """
+    gdf = layers[layer]
+    held = set(gdf[column]) if column in gdf.columns else set()
+    present = [v for v in values if v in held]
     if not present:
         return gdf.iloc[:0].to_crs(config.analysis_crs)
-    return select_features(layers, standard.layer, {standard.column: present}, config)
+    return select_features(layers, layer, {column: present}, config)
 
 
 def residents_in(layers: Layers, config: AnalysisConfig) -> gpd.GeoDataFrame:

@@ -22,6 +22,30 @@ UNKNOWN = "#bdbdbd"
 TARGET = "#252525"
 
 
+def plain_text(text: object) -> str:
+    r"""Text that matplotlib draws as it is, never as mathematics.
+
+    Matplotlib reads ``$...$`` in any label as mathtext: a subdistrict or
+    scenario named ``$\frac{1$`` would stop the report, and ``$x^2$`` would be
+    drawn as a formula. An escaped dollar (``\$``) is drawn as a dollar sign.
+
+    Parameters
+    ----------
+    text : object
+        A label (user data: names, titles).
+
+    Returns
+    -------
+    str
+        The label with every ``$`` escaped.
+    """
+    return str(text).replace("$", r"\$")
+
+
+def _labels(index: pd.Index) -> list[str]:
+    return [plain_text(v) for v in index]
+
+
 def _png(fig: Figure) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
@@ -49,13 +73,15 @@ def share_by_subdistrict(shares: pd.Series, title: str, target: float | None = N
     s = shares.sort_values()
     colours = [SHORT if target is not None and v < target else COVERED for v in s]
     fig, ax = plt.subplots(figsize=(7, 0.26 * len(s) + 1.2))
-    ax.barh(s.index.astype(str), 100 * s.to_numpy(), color=colours)
+    # Bars by position, labelled after: two subdistricts may share a name.
+    ax.barh(range(len(s)), 100 * s.to_numpy(), color=colours)
+    ax.set_yticks(range(len(s)), _labels(s.index))
     if target is not None:
         ax.axvline(100 * target, color=TARGET, linestyle="--", linewidth=1)
         ax.text(100 * target, len(s) - 0.4, f" target {100 * target:.0f} %", fontsize=8)
     ax.set_xlim(0, 100)
     ax.set_xlabel("residents covered (%)")
-    ax.set_title(title, fontsize=10)
+    ax.set_title(plain_text(title), fontsize=10)
     ax.tick_params(axis="y", labelsize=8)
     return _png(fig)
 
@@ -78,7 +104,8 @@ def indicators_vs_target(table: pd.DataFrame) -> bytes:
     known = table[table["value"].notna() & (table["target"] > 0)]
     pct = 100 * known["value"] / known["target"]
     fig, ax = plt.subplots(figsize=(7, 0.45 * max(len(pct), 1) + 1.2))
-    ax.barh(known.index.astype(str), pct.clip(upper=150), color=met_colours(known["met"]))
+    ax.barh(range(len(pct)), pct.clip(upper=150), color=met_colours(known["met"]))
+    ax.set_yticks(range(len(pct)), _labels(known.index))
     ax.axvline(100, color=TARGET, linestyle="--", linewidth=1)
     ax.set_xlabel("value as % of the 2025 target (capped at 150 %); grey: met unknown")
     ax.set_title("Plan indicators against their targets", fontsize=10)
@@ -109,9 +136,9 @@ def scenario_change(table: pd.DataFrame, title: str) -> bytes:
     fig, ax = plt.subplots(figsize=(7, 0.45 * len(table) + 1.2))
     ax.barh([i + 0.2 for i in y], 100 * table["share_before"], 0.4, label="before", color="#bdbdbd")
     ax.barh([i - 0.2 for i in y], 100 * table["share_after"], 0.4, label="after", color=COVERED)
-    ax.set_yticks(list(y), table.index.astype(str), fontsize=8)
+    ax.set_yticks(list(y), _labels(table.index), fontsize=8)
     ax.set_xlim(0, 100)
     ax.set_xlabel("residents covered (%)")
-    ax.set_title(title, fontsize=10)
+    ax.set_title(plain_text(title), fontsize=10)
     ax.legend(loc="lower right", fontsize=8)
     return _png(fig)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,8 @@ from jinja2 import Template
 from ..foundation.config import LANGS, TILES
 from ..foundation.crs import ANALYSIS_CRS, STORAGE_CRS, from_wgs84_to
 from ..foundation.i18n import label as i18n_label
+
+logger = logging.getLogger(__name__)
 
 BASEMAPS: dict[str, dict[str, Any]] = {
     "osm": {
@@ -103,12 +106,16 @@ class TianheMap:
         Datum overlays are drawn in: ``gcj02`` under Gaode tiles, so they line up.
     legends : list of Legend
         Legends of the layers added, shown by :func:`finish`.
+    notes : list of str
+        What the map could not show as given (a layer too large to embed,
+        drawn simplified or as counts), shown by :func:`finish`.
     """
 
     map: folium.Map
     lang: str = "en"
     datum: str = "wgs84"
     legends: list[Legend] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def _repr_html_(self) -> str:  # drawn inline in Jupyter, like the folium map
         return str(self.map._repr_html_())
@@ -239,6 +246,81 @@ def _prepare(gdf: gpd.GeoDataFrame, datum: str, tolerance_m: float) -> gpd.GeoDa
     return g[~g.geometry.is_empty]
 
 
+#: Most features one map layer embeds: each costs about 0.5 kB of page, and a
+#: browser stalls on pages of a few hundred megabytes. Above it the layer is
+#: drawn as counts on a square grid (and the map says so).
+MAX_FEATURES = 20_000
+#: Most vertices one map layer embeds (about 20 bytes each); above it outlines
+#: are simplified further, then counted on a grid.
+MAX_COORDINATES = 400_000
+#: The coarsest simplification tried before a layer is counted instead (metres).
+MAX_TOLERANCE_M = 200.0
+
+
+@dataclass(frozen=True)
+class _Drawn:
+    """A layer as it will be embedded: features, popup fields, name column, note."""
+
+    gdf: gpd.GeoDataFrame
+    fields: Sequence[tuple[str, str]]
+    label: str | None
+    note: tuple[str, dict[str, Any]] | None = None  # label key and its values
+
+
+def _n_coordinates(geoms: np.ndarray) -> int:
+    return int(shapely.get_num_coordinates(geoms).sum())
+
+
+def _within_budget(
+    gdf: gpd.GeoDataFrame,
+    tm: TianheMap,
+    name: str,
+    drawn: _Drawn,
+    tolerance_m: float,
+    budget: tuple[int, int],
+) -> _Drawn:
+    """The layer simplified, or counted on a grid, so that the page stays openable."""
+    max_features, max_coordinates = budget
+    if len(gdf) > max_features:
+        return _counted(gdf, tm, name, max_features)
+    metric = gdf.to_crs(ANALYSIS_CRS)
+    geoms = metric.geometry.values
+    simple = shapely.simplify(geoms, tolerance_m, preserve_topology=True) if tolerance_m else geoms
+    tol = max(tolerance_m, 5.0)
+    while _n_coordinates(simple) > max_coordinates and tol < MAX_TOLERANCE_M:
+        tol = min(4 * tol, MAX_TOLERANCE_M)
+        simple = shapely.simplify(geoms, tol, preserve_topology=True)
+    if _n_coordinates(simple) > max_coordinates:
+        return _counted(gdf, tm, name, max_features)
+    note = ("map_simplified", {"layer": name, "tol": tol}) if tol > max(tolerance_m, 5.0) else None
+    g = _prepare(metric.set_geometry(simple), tm.datum, 0.0)
+    return _Drawn(g, drawn.fields, drawn.label, note)
+
+
+def _counted(gdf: gpd.GeoDataFrame, tm: TianheMap, name: str, max_features: int) -> _Drawn:
+    """Features counted per grid square, the square doubling until few enough remain."""
+    geoms = gdf.to_crs(ANALYSIS_CRS).geometry.values
+    geoms = geoms[~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)]
+    xy = shapely.get_coordinates(shapely.point_on_surface(geoms))
+    cell = 250.0
+    while True:
+        cells, counts = np.unique(np.floor(xy / cell).astype(np.int64), axis=0, return_counts=True)
+        if len(cells) <= max_features:
+            break
+        cell *= 2
+    x0, y0 = cells[:, 0] * cell, cells[:, 1] * cell
+    squares = shapely.box(x0, y0, x0 + cell, y0 + cell)
+    text = {lg: [i18n_label("cell_name", lg, n=int(c)) for c in counts] for lg in LANGS}
+    g = gpd.GeoDataFrame(
+        {"_count": counts, "name_zh": text["zh"], "name_en": text["en"]},
+        geometry=squares,
+        crs=ANALYSIS_CRS,
+    )
+    note = ("map_cells", {"layer": name, "n": len(gdf), "cap": max_features, "cell": cell})
+    fields = [("_count", i18n_label("cell_count", tm.lang))]
+    return _Drawn(_prepare(g, tm.datum, 0.0), fields, None, note)
+
+
 def add_layer(  # noqa: PLR0913 - a layer has this many presentation knobs
     m: TianheMap | folium.Map,
     gdf: gpd.GeoDataFrame,
@@ -251,6 +333,8 @@ def add_layer(  # noqa: PLR0913 - a layer has this many presentation knobs
     tolerance_m: float = 10.0,
     radius: float = 5.0,
     fill_opacity: float = 0.45,
+    max_features: int | None = None,
+    max_coordinates: int | None = None,
 ) -> TianheMap:
     """Add a vector layer with escaped tooltip and popup, and its legend.
 
@@ -278,6 +362,10 @@ def add_layer(  # noqa: PLR0913 - a layer has this many presentation knobs
         Circle radius in pixels for point features.
     fill_opacity : float, default 0.45
         Fill opacity of polygons (0 = outline only).
+    max_features, max_coordinates : int, optional
+        What the layer may embed (default :data:`MAX_FEATURES`,
+        :data:`MAX_COORDINATES`). A larger layer is simplified further or
+        drawn as counts per grid square; the map's notes and the log say so.
 
     Returns
     -------
@@ -285,14 +373,23 @@ def add_layer(  # noqa: PLR0913 - a layer has this many presentation knobs
         The map (the same one when a TianheMap was given).
     """
     tm = as_map(m)
-    g = _prepare(gdf, tm.datum, tolerance_m)
+    budget = (max_features or MAX_FEATURES, max_coordinates or MAX_COORDINATES)
+    drawn = _within_budget(gdf, tm, name, _Drawn(gdf, fields, label), tolerance_m, budget)
+    g = drawn.gdf
+    if drawn.note is not None:
+        key, values = drawn.note
+        tm.notes.append(i18n_label(key, tm.lang, **values))
+        logger.warning("map too large to embed as given: %s", i18n_label(key, "en", **values))
+        if drawn.label is None:  # counted: one colour, and the legend says what it shows
+            color = color if isinstance(color, str) else "#636363"
+            legend = {i18n_label("cell_count", tm.lang): color} if legend else None
     colours = g.apply(color, axis=1) if callable(color) else pd.Series(color, index=g.index)
     props = pd.DataFrame(index=g.index)
     props["_color"] = colours.astype(str)
-    props["_label"] = g[label].map(_escape) if label else ""
+    props["_label"] = g[drawn.label].map(_escape) if drawn.label else ""
     props["_group"] = html.escape(name)
     props["_fo"] = float(fill_opacity)
-    props["_html"] = _popup_tables(g, fields)
+    props["_html"] = _popup_tables(g, drawn.fields)
     data = json.loads(
         gpd.GeoDataFrame(props, geometry=g.geometry.values, crs=STORAGE_CRS).to_json()
     )
@@ -377,12 +474,13 @@ def finish(
         for lg in tm.legends
     )
     link = f"<a href='{html.escape(other_url)}'>{ui('other_lang')}</a>" if other_url else ""
+    notes = "".join(f"<div class='th-note th-cap'>{html.escape(n)}</div>" for n in tm.notes)
     panel = (
         f"<div id='th-panel'><input id='th-search' type='search' placeholder='{ui('search')}'>"
         f"<button id='th-full' type='button'>{ui('fullscreen')}</button>{link}"
         + (f"<button id='th-locate' type='button'>{ui('locate')}</button>" if locate else "")
         + "<div id='th-near'></div>"
-        f"<div id='th-legends'>{legends}</div><div class='th-note'>{ui('approx')}</div></div>"
+        f"<div id='th-legends'>{legends}</div>{notes}<div class='th-note'>{ui('approx')}</div></div>"
     )
     _page(tm.map).html.add_child(Element(panel))
     tm.map.add_child(_Controls(i18n_label("nomatch", tm.lang), i18n_label("nearme", tm.lang)))
