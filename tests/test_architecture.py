@@ -121,6 +121,7 @@ def test_old_import_paths_work_for_one_release_with_a_warning():
     with pytest.warns(DeprecationWarning, match="tianhe_geo.analysis.coverage.coverage"):
         from tianhe_geo.coverage import coverage as old
     assert old is coverage
+    assert tianhe_geo.coverage is coverage  # the old module does not shadow the function
     with pytest.warns(DeprecationWarning, match="plan.run.analyse"):
         assert tianhe_geo.analysis.analyse is tianhe_geo.analyse
     with pytest.warns(DeprecationWarning, match="read_walk_network"):

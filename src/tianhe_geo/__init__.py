@@ -13,6 +13,8 @@ See the README's architecture section for one line per module.
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
@@ -120,6 +122,21 @@ def __dir__() -> list[str]:
     return sorted(__all__)
 
 
+class _Package(types.ModuleType):
+    """The package module, whose public names win over the 0.1 module of the same name.
+
+    Importing a submodule binds it on its parent; ``import tianhe_geo.coverage``
+    (a 0.1 path) would otherwise replace the public function ``coverage`` with
+    the deprecated module for the rest of the process.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _PUBLIC and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 _deprecated.install()
 
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly

@@ -101,7 +101,9 @@ def read_layer_table(
     """
     gdf = read_vector(path, layer=file_layer, encoding=encoding)
     if Path(path).suffix.lower() == ".shp":
-        gdf = restore_shapefile_names(gdf, [*schema.all_columns, *OPTIONAL_COLUMNS])
+        gdf = restore_shapefile_names(
+            gdf, [*schema.all_columns, *OPTIONAL_COLUMNS, *schema.optional]
+        )
     if "name_zh" in gdf.columns:
         garbled = misdecoded_text(gdf["name_zh"])
         if garbled is not None:
