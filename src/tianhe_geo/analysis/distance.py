@@ -75,6 +75,19 @@ class DistanceMethod:
             msg = f"a detour factor applies to straight lines only, not to kind {self.kind!r}"
             raise AnalysisInputError(msg)
 
+    @property
+    def polygons(self) -> str:
+        """How polygon facilities were reached: ``edge``, ``access_points`` or ``table``.
+
+        ``edge``: by straight line, to the nearest point of the polygon (0
+        inside it). ``access_points``: along the network from the nearest of
+        the access points every :attr:`access_spacing_m` on the edge and the
+        mapped entrances. ``table``: as the cost table's maker measured.
+        """
+        if self.kind == "straight_line":
+            return "edge"
+        return "access_points" if self.kind == "network" else "table"
+
 
 @dataclass(frozen=True)
 class StraightLine:
