@@ -12,6 +12,9 @@ Policy
 
 The GCJ-02 forward transform is the widely published public formula; the
 inverses are solved by fixed-point iteration to well under a millimetre.
+GCJ-02 and BD-09 only exist inside China: like the reference
+implementations, every conversion passes points outside the usual bounding
+rectangle of China (:func:`in_china`) through unchanged.
 """
 
 from __future__ import annotations
@@ -67,6 +70,40 @@ def _gcj_delta(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> tuple:
     return dlon, dlat
 
 
+#: lon/lat rectangle the GCJ-02 and BD-09 offsets apply in (the reference implementations').
+CHINA_RECTANGLE = (72.004, 0.8293, 137.8347, 55.8271)
+
+
+def in_china(lon: ArrayLike, lat: ArrayLike) -> NDArray[np.bool_]:
+    """True where a point lies in the rectangle GCJ-02 and BD-09 offsets apply in.
+
+    Parameters
+    ----------
+    lon, lat : array_like
+        Longitude and latitude in degrees.
+
+    Returns
+    -------
+    numpy.ndarray
+        Bool per point (:data:`CHINA_RECTANGLE`, bounds inclusive).
+    """
+    lon_a, lat_a = _as_arrays(lon, lat)
+    x0, y0, x1, y1 = CHINA_RECTANGLE
+    return (lon_a >= x0) & (lon_a <= x1) & (lat_a >= y0) & (lat_a <= y1)
+
+
+def _only_in_china(func: _Transform) -> _Transform:
+    """``func`` applied inside :data:`CHINA_RECTANGLE`, points outside it returned unchanged."""
+
+    def inside_only(lon: ArrayLike, lat: ArrayLike) -> tuple:
+        lon_a, lat_a = _as_arrays(lon, lat)
+        inside = in_china(lon_a, lat_a)
+        out_lon, out_lat = func(lon_a, lat_a)
+        return np.where(inside, out_lon, lon_a), np.where(inside, out_lat, lat_a)
+
+    return inside_only
+
+
 def _as_arrays(lon: ArrayLike, lat: ArrayLike) -> tuple:
     lon_a = np.asarray(lon, dtype=float)
     lat_a = np.asarray(lat, dtype=float)
@@ -79,6 +116,8 @@ def _as_arrays(lon: ArrayLike, lat: ArrayLike) -> tuple:
 def wgs84_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple:
     """Convert WGS-84 coordinates to GCJ-02 (AMap/Gaode, Tencent).
 
+    Points outside China (:func:`in_china`) are returned unchanged.
+
     Parameters
     ----------
     lon, lat : array_like
@@ -89,6 +128,10 @@ def wgs84_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple:
     tuple of numpy.ndarray
         GCJ-02 longitude and latitude in degrees.
     """
+    return _only_in_china(_wgs84_to_gcj02)(lon, lat)
+
+
+def _wgs84_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple:
     lon_a, lat_a = _as_arrays(lon, lat)
     dlon, dlat = _gcj_delta(lon_a, lat_a)
     return lon_a + dlon, lat_a + dlat
@@ -111,6 +154,8 @@ def _invert(forward: _Transform, lon: ArrayLike, lat: ArrayLike, tol_deg: float 
 def gcj02_to_wgs84(lon: ArrayLike, lat: ArrayLike) -> tuple:
     """Convert GCJ-02 coordinates back to WGS-84 (iterative, error < 1 mm).
 
+    Points outside China (:func:`in_china`) are returned unchanged.
+
     Parameters
     ----------
     lon, lat : array_like
@@ -121,11 +166,13 @@ def gcj02_to_wgs84(lon: ArrayLike, lat: ArrayLike) -> tuple:
     tuple of numpy.ndarray
         WGS-84 longitude and latitude in degrees.
     """
-    return _invert(wgs84_to_gcj02, lon, lat)
+    return _only_in_china(lambda x, y: _invert(_wgs84_to_gcj02, x, y))(lon, lat)
 
 
 def gcj02_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple:
     """Convert GCJ-02 coordinates to Baidu's BD-09.
+
+    Points outside China (:func:`in_china`) are returned unchanged.
 
     Parameters
     ----------
@@ -137,6 +184,10 @@ def gcj02_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple:
     tuple of numpy.ndarray
         BD-09 longitude and latitude in degrees.
     """
+    return _only_in_china(_gcj02_to_bd09)(lon, lat)
+
+
+def _gcj02_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple:
     x, y = _as_arrays(lon, lat)
     z = np.sqrt(x * x + y * y) + 0.00002 * np.sin(y * _BD_X_PI)
     theta = np.arctan2(y, x) + 0.000003 * np.cos(x * _BD_X_PI)
@@ -146,6 +197,8 @@ def gcj02_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple:
 def bd09_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple:
     """Convert BD-09 coordinates to GCJ-02 (iterative, error < 1 mm).
 
+    Points outside China (:func:`in_china`) are returned unchanged.
+
     Parameters
     ----------
     lon, lat : array_like
@@ -156,11 +209,13 @@ def bd09_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple:
     tuple of numpy.ndarray
         GCJ-02 longitude and latitude in degrees.
     """
-    return _invert(gcj02_to_bd09, lon, lat)
+    return _only_in_china(lambda x, y: _invert(_gcj02_to_bd09, x, y))(lon, lat)
 
 
 def wgs84_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple:
     """Convert WGS-84 coordinates to BD-09 (through GCJ-02).
+
+    Points outside China (:func:`in_china`) are returned unchanged.
 
     Parameters
     ----------
@@ -177,6 +232,8 @@ def wgs84_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple:
 
 def bd09_to_wgs84(lon: ArrayLike, lat: ArrayLike) -> tuple:
     """Convert BD-09 coordinates to WGS-84 (through GCJ-02).
+
+    Points outside China (:func:`in_china`) are returned unchanged.
 
     Parameters
     ----------
