@@ -499,12 +499,13 @@ def _datum_problems(
                 f"features once read as {datum}, {fit['wgs84']:.0%} as stored"
             )
     if datum is None and boundary is not None:
-        score = gcj02_suspicion(gdf, boundary)
-        if score["suspicious"]:
-            datum = "gcj02"
+        scores = {d: gcj02_suspicion(gdf, boundary, d) for d in _DATUM_NAMES}
+        best = max(scores, key=lambda d: scores[d][f"fit_as_{d}"])
+        if scores[best]["suspicious"]:
+            datum = best
             evidence = (
-                f"{score['fit_as_is']:.0%} fits the district as stored, "
-                f"{score['fit_as_gcj02']:.0%} once converted from GCJ-02"
+                f"{scores[best]['fit_as_is']:.0%} fits the district as stored, "
+                f"{scores[best][f'fit_as_{best}']:.0%} once read as {best}"
             )
     if datum is None:
         return []

@@ -413,7 +413,7 @@ def to_analysis(gdf: gpd.GeoDataFrame, crs: str = ANALYSIS_CRS) -> gpd.GeoDataFr
 
 
 def gcj02_suspicion(
-    gdf: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame | gpd.GeoSeries
+    gdf: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame | gpd.GeoSeries, datum: str = "gcj02"
 ) -> dict[str, float]:
     """Score how much better ``gdf`` fits the boundary if read as GCJ-02.
 
@@ -430,18 +430,20 @@ def gcj02_suspicion(
         Layer with a CRS (any).
     boundary : geopandas.GeoDataFrame or geopandas.GeoSeries
         District boundary with a CRS.
+    datum : {'gcj02', 'bd09'}, default 'gcj02'
+        The datum to try reading the layer in.
 
     Returns
     -------
     dict
-        ``fit_as_is`` and ``fit_as_gcj02`` (shares in [0, 1]) and
-        ``suspicious`` (1.0 when the layer fits clearly better as GCJ-02).
+        ``fit_as_is`` and ``fit_as_<datum>`` (shares in [0, 1]) and
+        ``suspicious`` (1.0 when the layer fits clearly better in ``datum``).
     """
     import shapely
 
     ref = boundary.to_crs(STORAGE_CRS).union_all()
     wgs = gdf.to_crs(STORAGE_CRS)
-    conv = _transform_frame(wgs, gcj02_to_wgs84)
+    conv = _transform_frame(wgs, _DATUM_TO_WGS84[_check_datum(datum)])
     polys = wgs.geom_type.isin(["Polygon", "MultiPolygon"]).all() and len(wgs) > 0
 
     def fit(frame: gpd.GeoDataFrame) -> float:
@@ -460,7 +462,7 @@ def gcj02_suspicion(
     # since features of lines and stations may legitimately sit just outside.
     enough = polys or (b - a) * len(wgs) >= 3
     suspicious = float(b - a >= 0.02 and a < 0.995 and enough)
-    return {"fit_as_is": a, "fit_as_gcj02": b, "suspicious": suspicious}
+    return {"fit_as_is": a, f"fit_as_{datum}": b, "suspicious": suspicious}
 
 
 #: Datums a layer labelled WGS-84 may really be in, with their conversion to WGS-84.
