@@ -355,7 +355,13 @@ def _reach(
     if isinstance(distance, OnNetwork):
         points = prepare_straight(residents, facilities, 1.0).points  # the same input checks
         nearest, n_within, valid = network_reach(
-            residents, facilities, distance.network, ts, distance.max_snap_m, counts
+            residents,
+            facilities,
+            distance.network,
+            ts,
+            distance.max_snap_m,
+            counts,
+            distance.access_spacing_m,
         )
         return (
             _per_resident(nearest, n_within, () if counts else ts),

@@ -209,7 +209,8 @@ def standards_table(
         (how many were counted), ``expected_min`` (the fewest a provision norm
         expects for the residents; empty without a norm), ``completeness``
         (a :data:`~tianhe_geo.plan.completeness.VERDICTS` code), uncovered
-        persons, distance kind, source.
+        persons, distance kind, source, how polygons were reached
+        (``polygons_reached``: ``edge`` or ``access_points``; ``access_spacing_m``).
     results : dict
         Standard key -> :class:`CoverageResult`.
     """
@@ -251,6 +252,8 @@ def standard_row(std: Standard, out: CoverageResult, rests_on: Completeness) -> 
         "uncovered_pop": float(out.summary.loc["district", f"uncovered_pop_{std.radius_m:g}"]),
         "distance": out.method.kind,
         "source": std.source,
+        "polygons_reached": out.method.polygons,
+        "access_spacing_m": out.method.access_spacing_m,
     }
 
 
