@@ -82,6 +82,8 @@ _PUBLIC = {
     "set_covering": "analysis.siting",
     "SitingResult": "analysis.siting",
     "coverage_partitioned": "analysis.partitioned",
+    "coverage_many": "analysis.coverage",
+    "Reach": "analysis.coverage",
     # plan
     "run_standard": "plan.compliance",
     "indicators": "plan.indicators",
@@ -141,7 +143,7 @@ _deprecated.install()
 
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
     from .analysis.access import two_step_fca, weighted_mean
-    from .analysis.coverage import CoverageResult, coverage
+    from .analysis.coverage import CoverageResult, Reach, coverage, coverage_many
     from .analysis.distance import CostTable, DistanceMethod, OnNetwork, StraightLine, cost_table
     from .analysis.euclidean import euclidean_table, nearest_facility
     from .analysis.network import WalkNetwork, from_edges, network_table, read_walk_network
