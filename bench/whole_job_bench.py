@@ -46,6 +46,7 @@ SPAN = 11_700.0  # metres: a square of about 137 km2
 RADII = (300.0, 500.0, 1000.0)
 LAYERS = {"l60": 60, "l200": 200, "l500": 500, "l800": 800}
 MAX_SNAP = 200.0
+ORIGIN = (500_000.0, 2_550_000.0)  # metres, EPSG:4547
 
 
 def make_data(folder: Path, n_res: int, n_nodes: int, seed: int = 42) -> None:
@@ -59,7 +60,7 @@ def make_data(folder: Path, n_res: int, n_nodes: int, seed: int = 42) -> None:
     step = SPAN / side
     ii, jj = np.meshgrid(np.arange(side), np.arange(side))
     xy = np.column_stack([ii.ravel(), jj.ravel()]) * step
-    xy += rng.normal(0, step * 0.15, xy.shape) + [500_000.0, 2_550_000.0]
+    xy += rng.normal(0, step * 0.15, xy.shape) + ORIGIN
     idx = np.arange(side * side).reshape(side, side)
     u = np.concatenate([idx[:, :-1].ravel(), idx[:-1, :].ravel()])
     v = np.concatenate([idx[:, 1:].ravel(), idx[1:, :].ravel()])
@@ -69,7 +70,7 @@ def make_data(folder: Path, n_res: int, n_nodes: int, seed: int = 42) -> None:
     graph = coo_matrix((np.ones(len(u)), (u, v)), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
     main = np.flatnonzero(labels == np.bincount(labels).argmax())
-    res_xy = rng.uniform(0, SPAN, (n_res, 2)) + [500_000.0, 2_550_000.0]
+    res_xy = rng.uniform(0, SPAN, (n_res, 2)) + ORIGIN
     pop = rng.integers(1, 8, n_res).astype(float)
     layers = {k: xy[rng.choice(main, m, replace=False)] for k, m in LAYERS.items()}
     np.savez(folder / "job.npz", xy=xy, u=u, v=v, res_xy=res_xy, pop=pop, **layers)
@@ -264,7 +265,11 @@ def report(runs: dict[str, list[dict]]) -> None:
             print(f"{m:14s}  failed: {rs[0].get('error') if rs else 'not run'}")
             continue
         diff = max(
-            (abs(a - b) for k, v in rs[0]["shares"].items() for a, b in zip(v, ref_shares[k])),
+            (
+                abs(a - b)
+                for k, v in rs[0]["shares"].items()
+                for a, b in zip(v, ref_shares[k], strict=False)
+            ),
             default=float("nan"),
         )
         print(
