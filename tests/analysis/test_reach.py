@@ -21,6 +21,10 @@ TS = (150.0, 300.0, 600.0)
 
 @pytest.fixture(scope="module")
 def case():
+    return _build_case()
+
+
+def _build_case():
     """A 25 x 25 jittered grid (60 m) with some edges removed, residents and three layers."""
     rng = np.random.default_rng(7)
     side, step = 25, 60.0

@@ -266,9 +266,31 @@ def snap_xy(xy: np.ndarray, net: WalkNetwork, max_snap_m: float) -> Snap:
     Snap
         Node, distance and flag per point, in row order.
     """
-    dist, idx = net.main_tree.query(xy, k=1, workers=-1)
+    return snap_to(net.main_tree, np.flatnonzero(net.in_main), xy, max_snap_m)
+
+
+def snap_to(tree: cKDTree, main: np.ndarray, xy: np.ndarray, max_snap_m: float) -> Snap:
+    """Snap coordinates with a network's snap index alone (what a worker is sent).
+
+    Parameters
+    ----------
+    tree : scipy.spatial.cKDTree
+        :attr:`WalkNetwork.main_tree`.
+    main : numpy.ndarray
+        Matrix rows of the main-component nodes, in the tree's order.
+    xy : numpy.ndarray
+        (n, 2) coordinates in metres.
+    max_snap_m : float
+        Points farther than this are unsnapped.
+
+    Returns
+    -------
+    Snap
+        As :func:`snap`.
+    """
+    dist, idx = tree.query(xy, k=1, workers=-1)
     ok = dist <= max_snap_m
-    return Snap(np.where(ok, np.flatnonzero(net.in_main)[idx], -1), dist, ok)
+    return Snap(np.where(ok, main[np.minimum(idx, len(main) - 1)], -1), dist, ok)
 
 
 #: Farthest an ``entrance=*`` or ``barrier=gate`` node may lie from a polygon
