@@ -246,9 +246,51 @@ def snap(points: gpd.GeoDataFrame, net: WalkNetwork, max_snap_m: float) -> Snap:
     geoms = np.asarray(points.geometry.values)  # plain array: no pandas ufunc dispatch
     if not (shapely.get_type_id(geoms) == 0).all():
         geoms = shapely.centroid(geoms)
-    dist, idx = net.main_tree.query(shapely.get_coordinates(geoms), k=1, workers=-1)
+    return snap_xy(shapely.get_coordinates(geoms), net, max_snap_m)
+
+
+def snap_xy(xy: np.ndarray, net: WalkNetwork, max_snap_m: float) -> Snap:
+    """Snap coordinates to the nearest main-component node (as :func:`snap`).
+
+    Parameters
+    ----------
+    xy : numpy.ndarray
+        (n, 2) coordinates in ``net.crs`` (metres).
+    net : WalkNetwork
+        The network.
+    max_snap_m : float
+        Points farther than this from any main-component node are unsnapped.
+
+    Returns
+    -------
+    Snap
+        Node, distance and flag per point, in row order.
+    """
+    return snap_to(net.main_tree, np.flatnonzero(net.in_main), xy, max_snap_m)
+
+
+def snap_to(tree: cKDTree, main: np.ndarray, xy: np.ndarray, max_snap_m: float) -> Snap:
+    """Snap coordinates with a network's snap index alone (what a worker is sent).
+
+    Parameters
+    ----------
+    tree : scipy.spatial.cKDTree
+        :attr:`WalkNetwork.main_tree`.
+    main : numpy.ndarray
+        Matrix rows of the main-component nodes, in the tree's order.
+    xy : numpy.ndarray
+        (n, 2) coordinates in metres.
+    max_snap_m : float
+        Points farther than this are unsnapped.
+
+    Returns
+    -------
+    Snap
+        As :func:`snap`.
+    """
+    dist, idx = tree.query(xy, k=1, workers=-1)
     ok = dist <= max_snap_m
-    return Snap(np.where(ok, np.flatnonzero(net.in_main)[idx], -1), dist, ok)
+    return Snap(np.where(ok, main[np.minimum(idx, len(main) - 1)], -1), dist, ok)
 
 
 #: Farthest an ``entrance=*`` or ``barrier=gate`` node may lie from a polygon
@@ -716,34 +758,101 @@ def _nearest_of(
     fac_index: pd.Index,
     max_distance: float,
 ) -> pd.DataFrame:
-    fac = np.flatnonzero(fs.snapped)
-    n, k = net.matrix.shape[0], len(fac)
     out = pd.DataFrame(index=res_index)
-    if k == 0:  # no facility on the network: nobody is reached
+    if not fs.snapped.any():  # no facility on the network: nobody is reached
         out["nearest_id"] = pd.Series([None] * len(out), index=out.index, dtype=object)
         out["nearest_m"] = np.inf
         return out
+    cost, row = resident_reach(node_reach(net, fs, max_distance), rs)
+    reached = row >= 0
+    ids = fac_index.to_numpy()[np.where(reached, row, 0)]
+    out["nearest_id"] = pd.Series(ids, index=out.index).where(reached)
+    out["nearest_m"] = cost
+    return out
+
+
+@dataclass(frozen=True)
+class NodeReach:
+    """One facility layer's reach over the network: per node, the nearest facility.
+
+    Computed once per layer and looked up by any number of residents (or
+    partitions of them, each snapped on its own).
+
+    Attributes
+    ----------
+    distance_m : numpy.ndarray
+        Per node, metres to the nearest facility (its snap included); ``inf``
+        beyond ``max_distance``.
+    facility : numpy.ndarray
+        Per node, the row of that facility (-1 when none within reach).
+    max_distance : float
+        Search cut-off in metres.
+    """
+
+    distance_m: np.ndarray
+    facility: np.ndarray
+    max_distance: float
+
+
+def node_reach(net: WalkNetwork, fs: Sources, max_distance: float) -> NodeReach:
+    """Nearest facility of every network node, in one multi-source pass.
+
+    Parameters
+    ----------
+    net : WalkNetwork
+        The network.
+    fs : Sources
+        The layer's sources (:func:`facility_sources`).
+    max_distance : float
+        Cut-off in metres (inclusive).
+
+    Returns
+    -------
+    NodeReach
+        Metres and facility row per node.
+    """
+    fac = np.flatnonzero(fs.snapped)
+    n, k = net.matrix.shape[0], len(fac)
+    if k == 0:
+        return NodeReach(np.full(n, np.inf), np.full(n, -1, dtype=np.intp), max_distance)
     # Each facility is a virtual source joined to its access nodes, so one pass from
     # all of them measures snap + path from the nearest access of the nearest facility.
     augmented = _with_sources(
         net.matrix, np.searchsorted(fac, fs.facility), fs.node, fs.distance_m, k
     )
-    leaf = n + np.arange(k)
     dist, _, source = dijkstra(
         augmented,
         directed=True,
-        indices=leaf,
+        indices=n + np.arange(k),
         min_only=True,
         return_predecessors=True,
         limit=max_distance,
     )
+    row = np.where(source[:n] >= n, fac[np.clip(source[:n] - n, 0, k - 1)], -1)
+    return NodeReach(dist[:n], row.astype(np.intp), max_distance)
+
+
+def resident_reach(reach: NodeReach, rs: Snap) -> tuple[np.ndarray, np.ndarray]:
+    """Residents' metres to their nearest facility and its row, from a layer's node reach.
+
+    Parameters
+    ----------
+    reach : NodeReach
+        The layer's reach (:func:`node_reach`).
+    rs : Snap
+        The residents' snap (:func:`snap`).
+
+    Returns
+    -------
+    cost : numpy.ndarray
+        Snap + path metres per resident; ``inf`` beyond the cut-off or unsnapped.
+    facility : numpy.ndarray
+        Facility row per resident (-1 where ``cost`` is ``inf``).
+    """
     at = np.where(rs.snapped, rs.node, 0)
-    cost = np.where(rs.snapped, dist[at] + rs.distance_m, np.inf)
-    reached = cost <= max_distance
-    ids = fac_index.to_numpy()[fac[np.where(reached, source[at] - n, 0)]]
-    out["nearest_id"] = pd.Series(ids, index=out.index).where(reached)
-    out["nearest_m"] = np.where(reached, cost, np.inf)
-    return out
+    cost = np.where(rs.snapped, reach.distance_m[at] + rs.distance_m, np.inf)
+    reached = cost <= reach.max_distance
+    return np.where(reached, cost, np.inf), np.where(reached, reach.facility[at], -1)
 
 
 def _snap_pair(
