@@ -128,3 +128,15 @@ def test_a_shifted_residents_grid_is_reported_by_its_fit_to_the_district(datum):
             boundary=boundary,
             reference=reference_features(),
         )
+
+
+def test_metres_or_swapped_axes_labelled_wgs84_are_named(tmp_path, shipped):
+    fac = shipped["facilities"]
+    metres = tmp_path / "metres.geojson"
+    fac.to_crs(ANALYSIS_CRS).set_crs(4326, allow_override=True).to_file(metres)
+    with pytest.raises(LayerSchemaError, match=r"projected metres labelled WGS-84.*EPSG:4547"):
+        tianhe_geo.read_layer_file(metres, "facilities")
+    swapped = tmp_path / "swapped.geojson"
+    fac.set_geometry(gpd.points_from_xy(fac.geometry.y, fac.geometry.x), crs=4326).to_file(swapped)
+    with pytest.raises(LayerSchemaError, match="latitude and longitude swapped"):
+        tianhe_geo.read_layer_file(swapped, "facilities")
