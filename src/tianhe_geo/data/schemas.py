@@ -473,12 +473,39 @@ def validate_layer(
     problems += check_columns(gdf, schema)
     geom_problems = _geometry_problems(gdf, schema)
     problems += geom_problems
+    if gdf.crs is not None and len(gdf) and not geom_problems:
+        geom_problems = _degree_problems(gdf)
+        problems += geom_problems
     if boundary is not None and gdf.crs is not None and len(gdf) and not geom_problems:
         problems += _outside_problems(gdf, schema, boundary, ANALYSIS_CRS)
     if gdf.crs is not None and len(gdf) and not geom_problems:
         problems += _datum_problems(gdf, boundary, reference)
     if problems:
         raise LayerSchemaError(source, problems)
+
+
+def _degree_problems(gdf: gpd.GeoDataFrame) -> list[str]:
+    """Coordinates that cannot be the lon/lat degrees the CRS says (metres, or lat/lon order)."""
+    import shapely
+
+    if not gdf.crs.is_geographic:
+        return []
+    xy = shapely.get_coordinates(gdf.geometry.values)
+    bad = (np.abs(xy[:, 0]) > 180) | (np.abs(xy[:, 1]) > 90)
+    if not bad.any():
+        return []
+    x, y = xy[bad][0]
+    said = f"the CRS says lon/lat degrees ({gdf.crs.to_string()}) but {int(bad.sum())} coordinates"
+    if ((np.abs(xy[bad, 1]) <= 180) & (np.abs(xy[bad, 0]) <= 90)).all():
+        return [
+            f"{said} have a latitude beyond 90 (e.g. x={x:g}, y={y:g}): latitude and longitude "
+            "swapped? Write them in (lon, lat) order, x = longitude"
+        ]
+    return [
+        f"{said} are not degrees (e.g. x={x:,.0f}, y={y:,.0f}): projected metres labelled "
+        f"WGS-84? Set the CRS the file was made in, e.g. gdf.set_crs('{ANALYSIS_CRS}', "
+        "allow_override=True) for CGCS2000 metres, then save it again"
+    ]
 
 
 #: What each datum is, for messages.

@@ -97,9 +97,11 @@ def _only_in_china(func: _Transform) -> _Transform:
 
     def inside_only(lon: ArrayLike, lat: ArrayLike) -> tuple:
         lon_a, lat_a = _as_arrays(lon, lat)
-        inside = in_china(lon_a, lat_a)
-        out_lon, out_lat = func(lon_a, lat_a)
-        return np.where(inside, out_lon, lon_a), np.where(inside, out_lat, lat_a)
+        x, y = np.atleast_1d(lon_a).copy(), np.atleast_1d(lat_a).copy()
+        inside = in_china(x, y)
+        if inside.any():  # only there: the formula overflows far outside
+            x[inside], y[inside] = func(x[inside], y[inside])
+        return x.reshape(lon_a.shape), y.reshape(lat_a.shape)
 
     return inside_only
 
