@@ -231,10 +231,13 @@ def child(method: str, folder: Path) -> None:
     print(json.dumps(out))
 
 
-def spawn(method: str, folder: Path, python: str) -> dict:
+def spawn(method: str, folder: Path, python: str, timeout: float = 240.0) -> dict:
     t = time.perf_counter()
     cmd = [python, __file__, "--child", method, "--data", str(folder)]
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"error": f"no answer within {timeout:.0f} s (stopped)"}
     if done.returncode:
         return {"error": done.stderr.strip().splitlines()[-1] if done.stderr else "failed"}
     out = json.loads(done.stdout.strip().splitlines()[-1])
@@ -246,6 +249,8 @@ def whole_jobs(folder: Path, methods: dict[str, str], repeat: int) -> dict[str, 
     runs: dict[str, list[dict]] = {m: [] for m in methods}
     for _ in range(repeat):
         for m, python in methods.items():  # alternating: A B C A B C
+            if runs[m] and "error" in runs[m][0]:
+                continue  # failed or too slow once: not run again
             runs[m].append(spawn(m, folder, python))
     return runs
 
