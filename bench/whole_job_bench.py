@@ -335,18 +335,22 @@ def main() -> None:
     p.add_argument("--repeat", type=int, default=4)
     p.add_argument("--scale", action="store_true", help="tianhe at 100k / 1M / 5M residents")
     p.add_argument("--pandana-python", default=os.environ.get("PANDANA_PYTHON"))
+    p.add_argument("--straight-only", action="store_true", help="only the straight-line part")
     a = p.parse_args()
     if a.child:
         child(a.child, a.data)
         return
     n_res, n_nodes, repeat = (100_000, 20_000, 2) if a.small else (1_000_000, 200_000, a.repeat)
+    if a.straight_only:
+        straight_line(n_res, max(repeat, 3))
+        return
     methods = dict.fromkeys(
         ["arrays", "scipy", "tianhe", "tianhe_loop", "networkx"], sys.executable
     )
     if a.pandana_python:
         methods["pandana"] = a.pandana_python
     else:
-        print("pandana: skipped (not installable here; give --pandana-python PYTHON to run it)")
+        print("pandana: skipped (give --pandana-python PYTHON: an interpreter with pandana)")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         make_data(folder, n_res, n_nodes)
