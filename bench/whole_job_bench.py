@@ -231,10 +231,13 @@ def child(method: str, folder: Path) -> None:
     print(json.dumps(out))
 
 
-def spawn(method: str, folder: Path, python: str) -> dict:
+def spawn(method: str, folder: Path, python: str, timeout: float = 240.0) -> dict:
     t = time.perf_counter()
     cmd = [python, __file__, "--child", method, "--data", str(folder)]
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"error": f"no answer within {timeout:.0f} s (stopped)"}
     if done.returncode:
         return {"error": done.stderr.strip().splitlines()[-1] if done.stderr else "failed"}
     out = json.loads(done.stdout.strip().splitlines()[-1])
@@ -246,6 +249,8 @@ def whole_jobs(folder: Path, methods: dict[str, str], repeat: int) -> dict[str, 
     runs: dict[str, list[dict]] = {m: [] for m in methods}
     for _ in range(repeat):
         for m, python in methods.items():  # alternating: A B C A B C
+            if runs[m] and "error" in runs[m][0]:
+                continue  # failed or too slow once: not run again
             runs[m].append(spawn(m, folder, python))
     return runs
 
@@ -291,6 +296,7 @@ def straight_line(n_res: int, repeat: int) -> None:
     pop = rng.integers(1, 8, n_res).astype(float)
     res = gpd.GeoDataFrame({"population": pop}, geometry=gpd.points_from_xy(*res_xy.T), crs=CRS)
     print(f"straight line, {n_res:,} residents, radii {RADII} m (medians of {repeat} interleaved)")
+    reach = tg.Reach.prepare(res)
     for n_fac in (5000, 60):
         f_xy = rng.uniform(0, SPAN, (n_fac, 2)) + 500_000
         fac = gpd.GeoDataFrame(geometry=gpd.points_from_xy(*f_xy.T), crs=CRS)
@@ -302,17 +308,22 @@ def straight_line(n_res: int, repeat: int) -> None:
         def package(fac=fac):
             return tg.coverage_many(res, {"f": fac}, RADII)
 
-        times: dict[str, list[float]] = {"bare": [], "pkg": []}
+        def prepared(fac=fac):
+            out = reach.coverage(fac, RADII)
+            return [out.share(t)["district"] for t in RADII]
+
+        times: dict[str, list[float]] = {"bare": [], "pkg": [], "reach": []}
         for _ in range(repeat):
-            for k, fn in (("bare", bare), ("pkg", package)):
+            for k, fn in (("bare", bare), ("pkg", package), ("reach", prepared)):
                 t = time.perf_counter()
                 fn()
                 times[k].append(time.perf_counter() - t)
-        b, p = (float(np.median(times[k])) for k in ("bare", "pkg"))
+        b, p, r = (float(np.median(times[k])) for k in ("bare", "pkg", "reach"))
         same = np.allclose(bare(), package().query("group == 'district'")["share"], atol=1e-12)
         print(
-            f"  {n_fac:5d} facilities: cKDTree.query + shares {b:.3f} s, "
-            f"coverage_many {p:.3f} s, x{p / b:.2f}; shares equal: {same}"
+            f"  {n_fac:5d} facilities: cKDTree.query + shares {b:.3f} s; coverage_many "
+            f"{p:.3f} s, x{p / b:.2f} (reading the points included); Reach.coverage on "
+            f"prepared residents {r:.3f} s, x{r / b:.2f}; shares equal: {same}"
         )
 
 
@@ -324,18 +335,22 @@ def main() -> None:
     p.add_argument("--repeat", type=int, default=4)
     p.add_argument("--scale", action="store_true", help="tianhe at 100k / 1M / 5M residents")
     p.add_argument("--pandana-python", default=os.environ.get("PANDANA_PYTHON"))
+    p.add_argument("--straight-only", action="store_true", help="only the straight-line part")
     a = p.parse_args()
     if a.child:
         child(a.child, a.data)
         return
     n_res, n_nodes, repeat = (100_000, 20_000, 2) if a.small else (1_000_000, 200_000, a.repeat)
+    if a.straight_only:
+        straight_line(n_res, max(repeat, 3))
+        return
     methods = dict.fromkeys(
         ["arrays", "scipy", "tianhe", "tianhe_loop", "networkx"], sys.executable
     )
     if a.pandana_python:
         methods["pandana"] = a.pandana_python
     else:
-        print("pandana: skipped (not installable here; give --pandana-python PYTHON to run it)")
+        print("pandana: skipped (give --pandana-python PYTHON: an interpreter with pandana)")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         make_data(folder, n_res, n_nodes)
