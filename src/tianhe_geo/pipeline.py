@@ -44,6 +44,11 @@ Step = Callable[[str], None]
 EXPORT_FORMATS = {"gpkg": ".gpkg", "parquet": ".parquet", "geojson": ".geojson", "shp": ".shp"}
 
 
+def _bounds(layers: Layers) -> Sequence[float]:
+    """Lon/lat bounds of the study area: maps centre on the data, not on Tianhe."""
+    return tuple(layers["boundary"].to_crs(STORAGE_CRS).total_bounds)
+
+
 def _no_step(_label: str) -> None:
     """A progress callback that shows nothing."""
 
@@ -218,7 +223,7 @@ def write_scenario(
     moved = c.standards.index[(c.standards["gained_pop"] + c.standards["lost_pop"]) > 0]
     for key in moved:
         for lang in options.langs:
-            tm = new_map(lang, options.tiles, options.offline)
+            tm = new_map(lang, options.tiles, options.offline, bounds=_bounds(run.layers))
             scenario_map(run.layers, c, key, lang, m=tm, config=config)
             written.append(write_text(render_html(finish(tm)), out / f"{stem}_{key}_{lang}.html"))
     return written
@@ -256,7 +261,7 @@ def write_siting(
         write_text(table, out / f"siting_{run.key}.csv"),
     ]
     for lang in options.langs:
-        tm = new_map(lang, options.tiles, options.offline)
+        tm = new_map(lang, options.tiles, options.offline, bounds=_bounds(layers))
         siting_map(layers, r, run.existing, run.radius_m, lang, m=tm)
         written.append(write_text(render_html(finish(tm)), out / f"siting_{run.key}_{lang}.html"))
     return written
@@ -349,6 +354,60 @@ def write_export(
         for stem, part in parts.items():
             path = write_vector(part, Path(out_dir) / f"{stem}{EXPORT_FORMATS[fmt]}", layer=name)
             written.append((path, len(part)))
+    return written
+
+
+#: Files an import writes beside its layers.
+IMPORT_UNMAPPED = "import_unmapped.csv"
+IMPORT_NOTES = "IMPORT.txt"
+#: The walk network source in a data folder (the extract itself, see :func:`write_osm_import`).
+NETWORK_STEM = "network"
+
+
+def write_osm_import(
+    path: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    boundary_relation: int | None = None,
+) -> list[tuple[Path, int]]:
+    """Import an OpenStreetMap extract into a data folder (``--data DIR`` reads it).
+
+    Writes one GeoJSON per layer the extract holds (see
+    :func:`tianhe_geo.data.osm_import.import_osm`), ``import_unmapped.csv``
+    (objects no category fits), ``IMPORT.txt`` (attribution and notes) and a
+    copy of the extract as ``network.osm.pbf`` / ``network.osm``: the walk
+    network source, read with the walk rule when a command measures walking.
+
+    Parameters
+    ----------
+    path : path-like
+        ``.osm`` or ``.osm.pbf`` extract.
+    out_dir : path-like
+        Data folder (created).
+    boundary_relation : int, optional
+        OSM relation id of the study area.
+
+    Returns
+    -------
+    list of (pathlib.Path, int)
+        Each file written and its number of rows (features, unmapped objects,
+        notes; 0 for the network copy).
+    """
+    from .data.osm_import import ATTRIBUTION, import_osm
+
+    result = import_osm(path, boundary_relation)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = [
+        (write_vector(gdf.to_crs(STORAGE_CRS), out / f"{name}.geojson"), len(gdf))
+        for name, gdf in result.layers.items()
+    ]
+    written.append(
+        (write_table(result.unmapped, out / IMPORT_UNMAPPED, index=False), len(result.unmapped))
+    )
+    lines = [f"Imported from {Path(path).name}. Data {ATTRIBUTION}.", *result.notes]
+    written.append((write_text("\n".join(lines) + "\n", out / IMPORT_NOTES), len(result.notes)))
+    suffix = ".osm.pbf" if str(path).endswith(".pbf") else ".osm"
+    written.append((write_bytes(Path(path).read_bytes(), out / f"{NETWORK_STEM}{suffix}"), 0))
     return written
 
 

@@ -47,6 +47,7 @@ def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argpa
     args.quiet = args.quiet or args.sub_quiet
     args.debug = args.debug or args.sub_debug
     args.layer = [*args.layer, *args.sub_layer]
+    args.data = getattr(args, "sub_data", None) or args.data
     if args.verbose and args.quiet:
         parser.error("-v/--verbose and -q/--quiet exclude each other")
     return args

@@ -129,6 +129,18 @@ def _records(table: pd.DataFrame, index: str) -> list[dict[str, Any]]:
     return list(json.loads(records))
 
 
+def _data_crs(args: argparse.Namespace) -> str | None:
+    """The metric CRS of a ``--data`` folder's own boundary (EPSG:4547 only where it is valid)."""
+    from ..data.io import read_vector
+    from ..data.layers import data_folder
+    from ..foundation.crs import measure_crs
+
+    if not getattr(args, "data", None):
+        return None
+    files, _ = data_folder(args.data)
+    return measure_crs(read_vector(files["boundary"])) if "boundary" in files else None
+
+
 def settings(args: argparse.Namespace) -> tuple[AnalysisConfig, OutputOptions]:
     """The analysis settings and output options a command's arguments ask for."""
     fields: dict[str, Any] = {}
@@ -139,6 +151,9 @@ def settings(args: argparse.Namespace) -> tuple[AnalysisConfig, OutputOptions]:
     radii = _parse_radii(getattr(args, "radius", None) or [])
     if radii:
         fields["radii"] = radii
+    measure = _data_crs(args)
+    if measure is not None:
+        fields["analysis_crs"] = measure
     standards = getattr(args, "standard", None)
     if isinstance(standards, list):  # scenario run --standard KEY (repeatable)
         fields["standards"] = tuple(standards)
@@ -167,6 +182,8 @@ def network_of(
 ) -> Any:
     """The street network of ``--osm``, clipped to the district plus the facility buffer."""
     if not getattr(args, "osm", None):
+        args.osm = data_network(args)
+    if not args.osm:
         return None
     from ..analysis.network import read_walk_network
 
@@ -177,11 +194,31 @@ def network_of(
     return read_walk_network(args.osm, config.analysis_crs, clip=clip)
 
 
+def data_network(args: argparse.Namespace) -> str | None:
+    """The walk network source of a ``--data`` folder (the imported extract), if any."""
+    from ..pipeline import NETWORK_STEM
+
+    data = getattr(args, "data", None)
+    for suffix in (".osm.pbf", ".osm"):
+        if data and (Path(data) / f"{NETWORK_STEM}{suffix}").exists():
+            return str(Path(data) / f"{NETWORK_STEM}{suffix}")
+    return None
+
+
 def layers_of(args: argparse.Namespace) -> dict[str, gpd.GeoDataFrame]:
     """Every layer, the user's files instead of the shipped ones where ``--layer`` names them."""
-    from ..data.layers import load_layers
+    from ..data.layers import data_folder, load_layers, require_layers
 
-    return load_layers(args.layer_map)
+    data = getattr(args, "data", None)
+    if not data:
+        return load_layers(args.layer_map)
+    files, shipped = data_folder(data)
+    layers = load_layers({**files, **args.layer_map}, shipped=shipped)
+    if args.command not in ("layers", "export"):
+        require_layers(
+            layers, ("boundary", "subdistricts", "residents"), f"tianhe-geo {args.command}"
+        )
+    return layers
 
 
 def _now() -> str:
@@ -200,6 +237,10 @@ def cmd_layers(args: argparse.Namespace) -> int:
     table = describe_layers(layers)
     table.insert(1, "crs", [gdf.crs.to_string() for gdf in layers.values()])
     files = {n: ":".join(filter(None, src)) for n, src in args.layer_map.items()}
+    if getattr(args, "data", None):
+        from ..data.layers import data_folder
+
+        files = {**{n: str(f) for n, f in data_folder(args.data)[0].items()}, **files}
     table["file"] = [files.get(n, str(layer_path(n))) for n in table.index]
     _emit(args, table, "layer")
     return 0
@@ -229,6 +270,20 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise UsageError(msg)
     for path, n in write_export(args.out, layers_of(args), names, args.format):
         _say(args, f"wrote {path} ({n} features)")
+    return 0
+
+
+def cmd_import_osm(args: argparse.Namespace) -> int:
+    """``import osm``: a data folder of validated layers from one OpenStreetMap extract."""
+    from ..pipeline import write_osm_import
+
+    name = str(args.file).lower()
+    if not (name.endswith(".osm.pbf") or name.endswith(".osm") or name.endswith(".pbf")):
+        msg = f"{args.file}: expected an OpenStreetMap extract (.osm.pbf or .osm)"
+        raise UsageError(msg)
+    for path, n in write_osm_import(args.file, args.out, args.boundary_relation):
+        _say(args, f"wrote {path} ({n} rows)")
+    _say(args, f"use it with: tianhe-geo --data {args.out} layers")
     return 0
 
 

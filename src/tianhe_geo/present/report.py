@@ -311,7 +311,7 @@ def report_maps(
     """
 
     def base() -> TianheMap:  # honours the offline / CDN choice
-        return new_map(lang, options.tiles, options.offline)
+        return new_map(lang, options.tiles, options.offline, bounds=layers["boundary"].total_bounds)
 
     park = standard_title(result.config.standard("park-500"), lang)
     maps = [
