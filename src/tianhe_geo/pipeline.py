@@ -411,6 +411,63 @@ def write_osm_import(
     return written
 
 
+POIS_UNMAPPED = "pois_unmapped.csv"
+
+
+def write_poi_import(
+    path: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    datum: str | None = None,
+    replace: bool = False,
+) -> tuple[list[tuple[Path, int]], list[str]]:
+    """Import a POI table as the ``facilities`` layer of a data folder.
+
+    The study area is the folder's ``boundary.geojson`` when it has one (an
+    earlier ``import osm``), else the shipped boundary.
+
+    Parameters
+    ----------
+    path : path-like
+        ``.csv`` / ``.xlsx`` table.
+    out_dir : path-like
+        Data folder (created).
+    datum : {'wgs84', 'gcj02', 'bd09'}, optional
+        Datum of the table's coordinates (None: checked for GCJ-02, see
+        :func:`tianhe_geo.data.poi_import.import_pois`).
+    replace : bool, default False
+        Overwrite the folder's ``facilities.geojson``.
+
+    Returns
+    -------
+    (list of (pathlib.Path, int), list of str)
+        Files written with their rows (``facilities.geojson``,
+        ``pois_unmapped.csv``), and notes.
+
+    Raises
+    ------
+    DataSourceError
+        The folder already has facilities and ``replace`` is False.
+    """
+    from .data.layers import load_layer, read_layer_file
+    from .data.poi_import import import_pois
+    from .foundation.errors import DataSourceError
+
+    out = Path(out_dir)
+    dest = out / "facilities.geojson"
+    if dest.exists() and not replace:
+        msg = f"{dest} exists (an earlier import); give --replace to overwrite it"
+        raise DataSourceError(msg)
+    own = out / "boundary.geojson"
+    boundary = read_layer_file(own, "boundary") if own.exists() else load_layer("boundary")
+    result = import_pois(path, datum, boundary)
+    out.mkdir(parents=True, exist_ok=True)
+    written = [
+        (write_vector(result.facilities, dest), len(result.facilities)),
+        (write_table(result.unmapped, out / POIS_UNMAPPED, index=False), len(result.unmapped)),
+    ]
+    return written, result.notes
+
+
 def plan_scenario() -> tuple[str, Scenario]:
     """The shipped plan scenario and its key (``plan2025``)."""
     return PLAN_SCENARIO, read_scenario(plan_scenario_path())

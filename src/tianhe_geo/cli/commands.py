@@ -287,6 +287,22 @@ def cmd_import_osm(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_pois(args: argparse.Namespace) -> int:
+    """``import pois``: a facilities layer from an AMap / Baidu export or a register."""
+    from ..pipeline import write_poi_import
+
+    written, notes = write_poi_import(args.file, args.out, args.datum, args.replace)
+    for note in notes:
+        _say(args, note)
+    for path, n in written:
+        _say(args, f"wrote {path} ({n} rows)")
+    unmapped = written[-1][1]
+    if unmapped:
+        # Listed, never guessed: the user decides what these rows are.
+        _say(args, f"{unmapped} row(s) not mapped to a category: see {written[-1][0]}")
+    return 0
+
+
 def _check_suffix(path: str, option: str, csv: bool = True) -> None:
     """Refuse an output file type before any work is done (an argument error)."""
     from ..data.io import DRIVERS

@@ -362,6 +362,24 @@ def _add_import_commands(sub: Any) -> None:
         help="OSM relation id of the study area (default: the largest complete admin area)",
     )
 
+    q = _sub(
+        isub,
+        "pois",
+        "a facilities layer from a POI table (AMap / Baidu export, a bureau register)",
+        "tianhe-geo import pois amap_export.csv --datum gcj02 --out mydata/",
+        commands.cmd_import_pois,
+    )
+    q.add_argument("file", help="table (.csv UTF-8 or GBK, .xlsx)")
+    q.add_argument("--out", required=True, help="data folder to write facilities.geojson into")
+    q.add_argument(
+        "--datum",
+        choices=("gcj02", "bd09", "wgs84"),
+        default=None,
+        help="datum of the coordinates: gcj02 (AMap, Tencent), bd09 (Baidu), wgs84; "
+        "default: refused if the points look like GCJ-02, else WGS-84",
+    )
+    q.add_argument("--replace", action="store_true", help="overwrite the folder's facilities")
+
 
 def _add_scenario_commands(sub: Any) -> None:
     p = _sub(
