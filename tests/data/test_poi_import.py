@@ -95,7 +95,7 @@ def test_gcj02_suspected_when_no_datum_is_given(tmp_path, boundary):
                         crs="EPSG:4547").to_crs("EPSG:4326")  # fmt: skip
     lon, lat = wgs84_to_gcj02(pts.x.to_numpy(), pts.y.to_numpy())
     pd.DataFrame({"name": "某小学", "lon": lon, "lat": lat}).to_csv(tmp_path / "p.csv", index=False)
-    with pytest.raises(LayerSchemaError, match="look like GCJ-02.*--datum gcj02"):
+    with pytest.raises(LayerSchemaError, match=r"look like GCJ-02.*--datum gcj02"):
         import_pois(tmp_path / "p.csv", None, boundary)
     fac = import_pois(tmp_path / "p.csv", "gcj02", boundary).facilities
     assert len(fac) == 60
@@ -103,7 +103,7 @@ def test_gcj02_suspected_when_no_datum_is_given(tmp_path, boundary):
 
 def test_missing_coordinates_are_named(tmp_path, boundary):
     pd.DataFrame({"name": ["某小学"], "地址": ["天河路"]}).to_csv(tmp_path / "n.csv", index=False)
-    with pytest.raises(LayerSchemaError, match="no coordinates.*'location'"):
+    with pytest.raises(LayerSchemaError, match=r"no coordinates.*'location'"):
         import_pois(tmp_path / "n.csv", "wgs84", boundary)
 
 
