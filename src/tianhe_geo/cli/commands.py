@@ -141,6 +141,24 @@ def _data_crs(args: argparse.Namespace) -> str | None:
     return measure_crs(read_vector(files["boundary"])) if "boundary" in files else None
 
 
+def _standards_on_data(args: argparse.Namespace, config: AnalysisConfig) -> AnalysisConfig:
+    """Only the standards whose layer a ``--data`` folder of another study area holds."""
+    from ..data.layers import data_folder
+    from ..foundation.standards import STANDARDS
+
+    if not getattr(args, "data", None):
+        return config
+    files, shipped = data_folder(args.data)
+    present = set(files) | set(args.layer_map)
+    if shipped:
+        return config
+    keep = tuple(k for k in config.standards if STANDARDS[k].layer in present)
+    dropped = sorted(set(config.standards) - set(keep))
+    if dropped:
+        _say(args, f"standards left out (their layer is not in {args.data}): {', '.join(dropped)}")
+    return replace(config, standards=keep)
+
+
 def settings(args: argparse.Namespace) -> tuple[AnalysisConfig, OutputOptions]:
     """The analysis settings and output options a command's arguments ask for."""
     fields: dict[str, Any] = {}
@@ -170,6 +188,7 @@ def settings(args: argparse.Namespace) -> tuple[AnalysisConfig, OutputOptions]:
         options = replace(DEFAULT_OUTPUT, **out)
     except AnalysisInputError as exc:  # --radius, --detour-factor, --standard
         raise UsageError(str(exc)) from exc
+    config = _standards_on_data(args, config)
     if config.plan_facts is not None:  # a bad --facts file fails before any work
         from ..data.facts import load_plan_facts
 
@@ -182,8 +201,6 @@ def network_of(
 ) -> Any:
     """The street network of ``--osm``, clipped to the district plus the facility buffer."""
     if not getattr(args, "osm", None):
-        args.osm = data_network(args)
-    if not args.osm:
         return None
     from ..analysis.network import read_walk_network
 
@@ -192,17 +209,6 @@ def network_of(
     clip = area.to_crs(STORAGE_CRS).union_all()
     logger.info("reading street network %s", args.osm)
     return read_walk_network(args.osm, config.analysis_crs, clip=clip)
-
-
-def data_network(args: argparse.Namespace) -> str | None:
-    """The walk network source of a ``--data`` folder (the imported extract), if any."""
-    from ..pipeline import NETWORK_STEM
-
-    data = getattr(args, "data", None)
-    for suffix in (".osm.pbf", ".osm"):
-        if data and (Path(data) / f"{NETWORK_STEM}{suffix}").exists():
-            return str(Path(data) / f"{NETWORK_STEM}{suffix}")
-    return None
 
 
 def layers_of(args: argparse.Namespace) -> dict[str, gpd.GeoDataFrame]:
@@ -281,9 +287,12 @@ def cmd_import_osm(args: argparse.Namespace) -> int:
     if not (name.endswith(".osm.pbf") or name.endswith(".osm") or name.endswith(".pbf")):
         msg = f"{args.file}: expected an OpenStreetMap extract (.osm.pbf or .osm)"
         raise UsageError(msg)
-    for path, n in write_osm_import(args.file, args.out, args.boundary_relation):
+    written = write_osm_import(args.file, args.out, args.boundary_relation)
+    for path, n in written:
         _say(args, f"wrote {path} ({n} rows)")
     _say(args, f"use it with: tianhe-geo --data {args.out} layers")
+    network = next(p for p, _ in reversed(written) if p.name.startswith("network."))
+    _say(args, f"walking distances along its streets: add --osm {network}")
     return 0
 
 

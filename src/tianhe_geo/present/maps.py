@@ -127,6 +127,8 @@ def _cat_legend(column: str, lang: str, codes: list[str] | None = None) -> dict[
 
 
 def _add_spec(tm: TianheMap, spec: LayerSpec, layers: Layers) -> TianheMap:
+    if spec.layer not in layers:  # a data folder of another study area may lack it
+        return tm
     gdf = layers[spec.layer]
     if spec.select is not None:
         gdf = gdf[spec.select(gdf).to_numpy()]
