@@ -85,3 +85,18 @@ def test_folder_without_boundary_refines_the_shipped_area(tmp_path, capsys):
     assert rows["facilities"]["features"] == 1
     assert rows["facilities"]["file"] == str(tmp_path / "facilities.geojson")
     assert Path(rows["residents"]["file"]).parent.name == "geo"  # the shipped one
+
+
+def test_import_residents_from_a_point_table(folder, tmp_path, capsys):
+    out = tmp_path / "d"
+    out.mkdir()
+    for name in ("boundary", "subdistricts"):
+        (out / f"{name}.geojson").write_bytes((folder / f"{name}.geojson").read_bytes())
+    csv = tmp_path / "xiaoqu.csv"
+    csv.write_text('name,人口,location\n小区甲,1234,"114.02,22.53"\n小区乙,766,"114.08,22.55"\n')
+    assert main(["import", "residents", str(csv), "--population", "人口", "--out", str(out)]) == 0
+    assert "2,000 residents" in capsys.readouterr().err
+    res = gpd.read_file(out / "residents.geojson")
+    assert res["population"].tolist() == [1234, 766]
+    # West point in relation 11, east point in relation 12 (codes from the relation ids).
+    assert res["subdistrict"].tolist() == ["osm-r11", "osm-r12"]

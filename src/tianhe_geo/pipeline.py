@@ -468,6 +468,64 @@ def write_poi_import(
     return written, result.notes
 
 
+def write_census_import(
+    path: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    column: str,
+    land: str | os.PathLike[str] | None = None,
+    datum: str | None = None,
+) -> tuple[Path, int, float]:
+    """Allocate a census table to residential land and write ``residents.geojson``.
+
+    Parameters
+    ----------
+    path : path-like
+        Census units (see :func:`tianhe_geo.data.census_import.read_units`).
+    out_dir : path-like
+        Data folder; its ``subdistricts`` (else the shipped ones) code the residents.
+    column : str
+        Population column.
+    land : path-like, optional
+        OSM extract to take residential land from (default: the folder's
+        ``network.osm.pbf`` / ``.osm`` when present; none: units keep their areas).
+    datum : {'wgs84', 'gcj02', 'bd09'}, optional
+        Datum of a table's coordinates.
+
+    Returns
+    -------
+    (pathlib.Path, int, float)
+        The file, its number of pieces, and the population written.
+    """
+    import geopandas as gpd
+
+    from .data.census_import import allocate, read_units, residential_land
+    from .data.layers import load_layer, read_layer_file
+
+    out = Path(out_dir)
+    own = out / "subdistricts.geojson"
+    sub = (
+        read_layer_file(
+            own, "subdistricts", boundary=read_layer_file(out / "boundary.geojson", "boundary")
+        )
+        if own.exists()
+        else load_layer("subdistricts")
+    )
+    if land is None:
+        land = next(
+            (
+                p
+                for p in (out / f"{NETWORK_STEM}.osm.pbf", out / f"{NETWORK_STEM}.osm")
+                if p.exists()
+            ),
+            None,
+        )
+    parcels = residential_land(land) if land else gpd.GeoDataFrame(geometry=[], crs=STORAGE_CRS)
+    residents = allocate(read_units(path, datum), column, parcels, sub, Path(path).name)
+    out.mkdir(parents=True, exist_ok=True)
+    dest = write_vector(residents, out / "residents.geojson")
+    return dest, len(residents), float(residents["population"].sum())
+
+
 def plan_scenario() -> tuple[str, Scenario]:
     """The shipped plan scenario and its key (``plan2025``)."""
     return PLAN_SCENARIO, read_scenario(plan_scenario_path())

@@ -312,6 +312,17 @@ def cmd_import_pois(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_residents(args: argparse.Namespace) -> int:
+    """``import residents``: census units allocated to residential land (dasymetric)."""
+    from ..pipeline import write_census_import
+
+    dest, n, total = write_census_import(
+        args.file, args.out, args.population, args.land, args.datum
+    )
+    _say(args, f"wrote {dest} ({n} pieces, {total:,.0f} residents, the table's sum)")
+    return 0
+
+
 def _check_suffix(path: str, option: str, csv: bool = True) -> None:
     """Refuse an output file type before any work is done (an argument error)."""
     from ..data.io import DRIVERS

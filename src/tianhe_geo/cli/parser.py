@@ -380,6 +380,24 @@ def _add_import_commands(sub: Any) -> None:
     )
     q.add_argument("--replace", action="store_true", help="overwrite the folder's facilities")
 
+    c = _sub(
+        isub,
+        "residents",
+        "residents from a 社区 / 小区 census table, allocated to residential land",
+        "tianhe-geo import residents shequ.gpkg --population 人口 --out mydata/",
+        commands.cmd_import_residents,
+    )
+    c.add_argument("file", help="census units: polygons or points (vector file, .csv, .xlsx)")
+    c.add_argument("--population", required=True, metavar="COLUMN", help="population column")
+    c.add_argument("--out", required=True, help="data folder to write residents.geojson into")
+    c.add_argument(
+        "--land",
+        default=None,
+        metavar="OSM",
+        help="OSM extract for residential land (default: the folder's network.osm.pbf)",
+    )
+    c.add_argument("--datum", choices=("gcj02", "bd09", "wgs84"), default=None)
+
 
 def _add_scenario_commands(sub: Any) -> None:
     p = _sub(
