@@ -48,6 +48,11 @@ Step = Callable[[str], None]
 EXPORT_FORMATS = {"gpkg": ".gpkg", "parquet": ".parquet", "geojson": ".geojson", "shp": ".shp"}
 
 
+def _bounds(layers: Layers) -> Sequence[float]:
+    """Lon/lat bounds of the study area: maps centre on the data, not on Tianhe."""
+    return tuple(layers["boundary"].to_crs(STORAGE_CRS).total_bounds)
+
+
 def _no_step(_label: str) -> None:
     """A progress callback that shows nothing."""
 
@@ -222,7 +227,7 @@ def write_scenario(
     moved = c.standards.index[(c.standards["gained_pop"] + c.standards["lost_pop"]) > 0]
     for key in moved:
         for lang in options.langs:
-            tm = new_map(lang, options.tiles, options.offline)
+            tm = new_map(lang, options.tiles, options.offline, bounds=_bounds(run.layers))
             scenario_map(run.layers, c, key, lang, m=tm, config=config)
             written.append(write_text(render_html(finish(tm)), out / f"{stem}_{key}_{lang}.html"))
     return written
@@ -260,7 +265,7 @@ def write_siting(
         write_text(table, out / f"siting_{run.key}.csv"),
     ]
     for lang in options.langs:
-        tm = new_map(lang, options.tiles, options.offline)
+        tm = new_map(lang, options.tiles, options.offline, bounds=_bounds(layers))
         siting_map(layers, r, run.existing, run.radius_m, lang, m=tm)
         written.append(write_text(render_html(finish(tm)), out / f"siting_{run.key}_{lang}.html"))
     return written
@@ -354,6 +359,175 @@ def write_export(
             path = write_vector(part, Path(out_dir) / f"{stem}{EXPORT_FORMATS[fmt]}", layer=name)
             written.append((path, len(part)))
     return written
+
+
+#: Files an import writes beside its layers.
+IMPORT_UNMAPPED = "import_unmapped.csv"
+IMPORT_NOTES = "IMPORT.txt"
+#: The walk network source in a data folder (the extract itself, see :func:`write_osm_import`).
+NETWORK_STEM = "network"
+
+
+def write_osm_import(
+    path: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    boundary_relation: int | None = None,
+) -> list[tuple[Path, int]]:
+    """Import an OpenStreetMap extract into a data folder (``--data DIR`` reads it).
+
+    Writes one GeoJSON per layer the extract holds (see
+    :func:`tianhe_geo.data.osm_import.import_osm`), ``import_unmapped.csv``
+    (objects no category fits), ``IMPORT.txt`` (attribution and notes) and a
+    copy of the extract as ``network.osm.pbf`` / ``network.osm``: the walk
+    network source, read with the walk rule when a command measures walking.
+
+    Parameters
+    ----------
+    path : path-like
+        ``.osm`` or ``.osm.pbf`` extract.
+    out_dir : path-like
+        Data folder (created).
+    boundary_relation : int, optional
+        OSM relation id of the study area.
+
+    Returns
+    -------
+    list of (pathlib.Path, int)
+        Each file written and its number of rows (features, unmapped objects,
+        notes; 0 for the network copy).
+    """
+    from .data.osm_import import ATTRIBUTION, import_osm
+
+    result = import_osm(path, boundary_relation)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = [
+        (write_vector(gdf.to_crs(STORAGE_CRS), out / f"{name}.geojson"), len(gdf))
+        for name, gdf in result.layers.items()
+    ]
+    written.append(
+        (write_table(result.unmapped, out / IMPORT_UNMAPPED, index=False), len(result.unmapped))
+    )
+    lines = [f"Imported from {Path(path).name}. Data {ATTRIBUTION}.", *result.notes]
+    written.append((write_text("\n".join(lines) + "\n", out / IMPORT_NOTES), len(result.notes)))
+    suffix = ".osm.pbf" if str(path).endswith(".pbf") else ".osm"
+    written.append((write_bytes(Path(path).read_bytes(), out / f"{NETWORK_STEM}{suffix}"), 0))
+    return written
+
+
+POIS_UNMAPPED = "pois_unmapped.csv"
+
+
+def write_poi_import(
+    path: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    datum: str | None = None,
+    replace: bool = False,
+) -> tuple[list[tuple[Path, int]], list[str]]:
+    """Import a POI table as the ``facilities`` layer of a data folder.
+
+    The study area is the folder's ``boundary.geojson`` when it has one (an
+    earlier ``import osm``), else the shipped boundary.
+
+    Parameters
+    ----------
+    path : path-like
+        ``.csv`` / ``.xlsx`` table.
+    out_dir : path-like
+        Data folder (created).
+    datum : {'wgs84', 'gcj02', 'bd09'}, optional
+        Datum of the table's coordinates (None: checked for GCJ-02, see
+        :func:`tianhe_geo.data.poi_import.import_pois`).
+    replace : bool, default False
+        Overwrite the folder's ``facilities.geojson``.
+
+    Returns
+    -------
+    (list of (pathlib.Path, int), list of str)
+        Files written with their rows (``facilities.geojson``,
+        ``pois_unmapped.csv``), and notes.
+
+    Raises
+    ------
+    DataSourceError
+        The folder already has facilities and ``replace`` is False.
+    """
+    from .data.layers import load_layer, read_layer_file
+    from .data.poi_import import import_pois
+    from .foundation.errors import DataSourceError
+
+    out = Path(out_dir)
+    dest = out / "facilities.geojson"
+    if dest.exists() and not replace:
+        msg = f"{dest} exists (an earlier import); give --replace to overwrite it"
+        raise DataSourceError(msg)
+    own = out / "boundary.geojson"
+    boundary = read_layer_file(own, "boundary") if own.exists() else load_layer("boundary")
+    result = import_pois(path, datum, boundary)
+    out.mkdir(parents=True, exist_ok=True)
+    written = [
+        (write_vector(result.facilities, dest), len(result.facilities)),
+        (write_table(result.unmapped, out / POIS_UNMAPPED, index=False), len(result.unmapped)),
+    ]
+    return written, result.notes
+
+
+def write_census_import(
+    path: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    column: str,
+    land: str | os.PathLike[str] | None = None,
+    datum: str | None = None,
+) -> tuple[Path, int, float]:
+    """Allocate a census table to residential land and write ``residents.geojson``.
+
+    Parameters
+    ----------
+    path : path-like
+        Census units (see :func:`tianhe_geo.data.census_import.read_units`).
+    out_dir : path-like
+        Data folder; its ``subdistricts`` (else the shipped ones) code the residents.
+    column : str
+        Population column.
+    land : path-like, optional
+        OSM extract to take residential land from (default: the folder's
+        ``network.osm.pbf`` / ``.osm`` when present; none: units keep their areas).
+    datum : {'wgs84', 'gcj02', 'bd09'}, optional
+        Datum of a table's coordinates.
+
+    Returns
+    -------
+    (pathlib.Path, int, float)
+        The file, its number of pieces, and the population written.
+    """
+    import geopandas as gpd
+
+    from .data.census_import import allocate, read_units, residential_land
+    from .data.layers import load_layer, read_layer_file
+
+    out = Path(out_dir)
+    own = out / "subdistricts.geojson"
+    sub = (
+        read_layer_file(
+            own, "subdistricts", boundary=read_layer_file(out / "boundary.geojson", "boundary")
+        )
+        if own.exists()
+        else load_layer("subdistricts")
+    )
+    if land is None:
+        land = next(
+            (
+                p
+                for p in (out / f"{NETWORK_STEM}.osm.pbf", out / f"{NETWORK_STEM}.osm")
+                if p.exists()
+            ),
+            None,
+        )
+    parcels = residential_land(land) if land else gpd.GeoDataFrame(geometry=[], crs=STORAGE_CRS)
+    residents = allocate(read_units(path, datum), column, parcels, sub, Path(path).name)
+    out.mkdir(parents=True, exist_ok=True)
+    dest = write_vector(residents, out / "residents.geojson")
+    return dest, len(residents), float(residents["population"].sum())
 
 
 def plan_scenario() -> tuple[str, Scenario]:

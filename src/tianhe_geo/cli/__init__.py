@@ -49,6 +49,7 @@ def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argpa
     args.debug = args.debug or args.sub_debug
     args.layer = [*args.layer, *args.sub_layer]
     args.datum = args.sub_datum or args.datum
+    args.data = getattr(args, "sub_data", None) or args.data
     if args.verbose and args.quiet:
         parser.error("-v/--verbose and -q/--quiet exclude each other")
     return args

@@ -456,6 +456,11 @@ def misdecoded_text(values: Iterable[object]) -> tuple[str, str] | None:
     if not texts or any(_CJK.search(t) for t in texts):
         return None
     for text in texts:
+        letters = [c for c in text if not c.isspace()]
+        # Chinese read as Latin-1 is all high bytes; a European name (pääkirjasto) is
+        # mostly ASCII with a few accented letters that may happen to decode as GBK.
+        if sum(ord(c) > 127 for c in letters) < 0.5 * len(letters):
+            continue
         try:
             raw = text.encode("latin-1")
         except UnicodeEncodeError:

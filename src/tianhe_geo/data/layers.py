@@ -270,7 +270,7 @@ def load_layer(
 
 
 def load_layers(
-    overrides: Overrides | None = None, datum: str | None = None
+    overrides: Overrides | None = None, datum: str | None = None, shipped: bool = True
 ) -> dict[str, gpd.GeoDataFrame]:
     """Load every shipped layer that exists (or its replacement), validated.
 
@@ -282,6 +282,9 @@ def load_layers(
         Layer name -> replacement file (see :func:`load_layer`).
     datum : {'gcj02', 'bd09'}, optional
         The replacement files are in this datum (converted to WGS-84).
+    shipped : bool, default True
+        Fill the layers ``overrides`` lacks with the shipped ones; False loads
+        only the overrides (another study area, see :func:`data_folder`).
 
     Returns
     -------
@@ -291,7 +294,7 @@ def load_layers(
     overrides = dict(overrides or {})
     for name in overrides:
         check_layer_name(name)
-    names = [n for n in LAYER_NAMES if n in overrides or layer_path(n).exists()]
+    names = [n for n in LAYER_NAMES if n in overrides or (shipped and layer_path(n).exists())]
     boundary = load_layer("boundary", overrides, datum=datum)
     layers = {
         n: boundary if n == "boundary" else load_layer(n, overrides, boundary, datum) for n in names
@@ -307,12 +310,87 @@ def load_layers(
     return layers
 
 
+def data_folder(folder: str | os.PathLike[str]) -> tuple[dict[str, Path], bool]:
+    """The layers a data folder holds, and whether shipped layers may fill its gaps.
+
+    A data folder (what ``tianhe-geo import osm`` writes) holds ``NAME.geojson``
+    (or ``.gpkg``, ``.parquet``, ``.shp``) per layer. Its files replace the
+    shipped ones. A folder with its own ``boundary`` is another study area:
+    the shipped (Tianhe) layers cannot fill its gaps, so a layer it lacks is
+    absent, and a command that needs it says so. A folder without a boundary
+    refines the shipped study area: its missing layers are the shipped ones.
+
+    Parameters
+    ----------
+    folder : path-like
+        The data folder.
+
+    Returns
+    -------
+    (dict, bool)
+        Layer name -> file, and True when shipped layers fill the gaps.
+
+    Raises
+    ------
+    DataSourceError
+        The folder does not exist or holds no layer file.
+    """
+    from ..foundation.errors import DataSourceError
+
+    root = Path(folder)
+    if not root.is_dir():
+        msg = f"--data {root}: not a folder"
+        raise DataSourceError(msg)
+    found: dict[str, Path] = {}
+    for name in LAYER_NAMES:
+        for suffix in (".geojson", ".gpkg", ".parquet", ".shp"):
+            if (root / f"{name}{suffix}").exists():
+                found[name] = root / f"{name}{suffix}"
+                break
+    if not found:
+        msg = f"--data {root}: no layer file (expected e.g. boundary.geojson, parks.geojson)"
+        raise DataSourceError(msg)
+    return found, "boundary" not in found
+
+
+def require_layers(
+    layers: Mapping[str, gpd.GeoDataFrame], names: tuple[str, ...], what: str
+) -> None:
+    """Raise naming the layers a task needs that are not loaded.
+
+    Parameters
+    ----------
+    layers : mapping
+        Loaded layers.
+    names : tuple of str
+        Layers the task needs.
+    what : str
+        The task, for the message.
+
+    Raises
+    ------
+    DataSourceError
+        Listing the missing layers and how to provide them.
+    """
+    from ..foundation.errors import DataSourceError
+
+    missing = [n for n in names if n not in layers]
+    if missing:
+        msg = (
+            f"{what} needs the layer(s) {missing}, which the data folder lacks; add "
+            f"{missing[0]}.geojson to it or give --layer {missing[0]}=FILE"
+        )
+        raise DataSourceError(msg)
+
+
 __all__ = [
     "Overrides",
+    "data_folder",
     "is_complete",
     "load_layer",
     "load_layers",
     "read_layer_file",
     "read_layer_table",
+    "require_layers",
     "source_of",
 ]

@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..foundation.crs import ANALYSIS_CRS, datum_fit, datum_suspicion, gcj02_suspicion
+from ..foundation.crs import (
+    ANALYSIS_CRS,
+    datum_fit,
+    datum_suspicion,
+    gcj02_suspicion,
+    measure_crs,
+)
 from ..foundation.errors import LayerSchemaError
 from ..foundation.vocab import (
     FACILITY_CATEGORIES,
@@ -477,7 +483,8 @@ def validate_layer(
         geom_problems = _degree_problems(gdf)
         problems += geom_problems
     if boundary is not None and gdf.crs is not None and len(gdf) and not geom_problems:
-        problems += _outside_problems(gdf, schema, boundary, ANALYSIS_CRS)
+        # EPSG:4547 for Tianhe; another study area is measured in its own UTM zone.
+        problems += _outside_problems(gdf, schema, boundary, measure_crs(boundary))
     if gdf.crs is not None and len(gdf) and not geom_problems:
         problems += _datum_problems(gdf, boundary, reference)
     if problems:

@@ -550,3 +550,32 @@ def datum_suspicion(fit: dict[str, float], margin: float = 0.3) -> str | None:
     """
     best = max(("gcj02", "bd09"), key=lambda d: fit[d])
     return best if fit[best] >= 0.5 and fit[best] - fit["wgs84"] >= margin else None
+
+
+def measure_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> str:
+    """The metric CRS to measure a study area in: EPSG:4547 where it is valid, else UTM.
+
+    EPSG:4547 is a Gauss-Kruger zone 3 degrees wide (lon 112.5-115.5 E); far
+    outside it the projection distorts lengths beyond use, so data of another
+    study area (an imported extract) is measured in its own UTM zone.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame or geopandas.GeoSeries
+        Frame with a CRS.
+
+    Returns
+    -------
+    str
+        ``"EPSG:4547"`` when the frame's lon/lat bounds lie in its area of
+        use, else the EPSG code of the UTM zone of the frame's centre.
+    """
+    require_crs(gdf, "gdf")
+    x0, y0, x1, y1 = gdf.to_crs(STORAGE_CRS).total_bounds
+    area = CRS(ANALYSIS_CRS).area_of_use
+    if area is None or (
+        area.west <= x0 and x1 <= area.east and area.south <= y0 and y1 <= area.north
+    ):
+        return ANALYSIS_CRS
+    utm = gdf.to_crs(STORAGE_CRS).estimate_utm_crs()
+    return utm.to_string()

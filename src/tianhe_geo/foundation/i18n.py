@@ -338,7 +338,7 @@ LABELS: _Table = _freeze(
             "en": "the layer is a sample: a lower bound",
         },
         # The report
-        "report_title": {"zh": "天河区规划评估报告", "en": "Tianhe planning report"},
+        "report_title": {"zh": "{area}规划评估报告", "en": "{area} planning report"},
         "generated": {"zh": "由 tianhe-geo 生成于 {when}", "en": "Generated {when} by tianhe-geo."},
         "h_method": {"zh": "方法", "en": "Method"},
         "h_indicators": {"zh": "规划指标（2025年目标）", "en": "Plan indicators (2025 targets)"},

@@ -127,6 +127,7 @@ def new_map(
     offline: bool = True,
     location: tuple[float, float] = CENTRE,
     zoom: int = 12,
+    bounds: Sequence[float] | None = None,
 ) -> TianheMap:
     """Create an empty map with scale bar, full-screen button and search box.
 
@@ -143,6 +144,9 @@ def new_map(
         Centre (lat, lon, WGS-84).
     zoom : int, default 12
         Initial zoom level.
+    bounds : (west, south, east, north), optional
+        The study area's lon/lat bounds (``boundary.total_bounds``): the map
+        centres on them and fits them, overriding ``location`` and ``zoom``.
 
     Returns
     -------
@@ -151,7 +155,12 @@ def new_map(
     """
     _check(lang, tiles)
     spec = BASEMAPS[tiles]
+    if bounds is not None:
+        west, south, east, north = (float(v) for v in bounds)
+        location = ((south + north) / 2, (west + east) / 2)
     m = folium.Map(location=location, zoom_start=zoom, tiles=None, control_scale=True)
+    if bounds is not None:
+        m.fit_bounds([[south, west], [north, east]])
     if spec["url"]:
         folium.TileLayer(
             spec["url"],

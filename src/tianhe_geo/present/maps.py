@@ -127,6 +127,8 @@ def _cat_legend(column: str, lang: str, codes: list[str] | None = None) -> dict[
 
 
 def _add_spec(tm: TianheMap, spec: LayerSpec, layers: Layers) -> TianheMap:
+    if spec.layer not in layers:  # a data folder of another study area may lack it
+        return tm
     gdf = layers[spec.layer]
     if spec.select is not None:
         gdf = gdf[spec.select(gdf).to_numpy()]
@@ -225,7 +227,8 @@ def _facility_spec(title: str, categories: tuple[str, ...]) -> LayerSpec:
 def _draw(
     m: MapArg, lang: str, tiles: str, specs: tuple[LayerSpec, ...], layers: Layers
 ) -> TianheMap:
-    tm = new_map(lang, tiles) if m is None else as_map(m, lang)
+    bounds = layers["boundary"].total_bounds if "boundary" in layers else None
+    tm = new_map(lang, tiles, bounds=bounds) if m is None else as_map(m, lang)
     for spec in specs:
         _add_spec(tm, spec, _with_roles(layers, tm.lang))
     return tm
@@ -593,7 +596,7 @@ def shipped_map(
     TianheMap
         The map.
     """
-    tm = new_map(lang, tiles, offline)
+    tm = new_map(lang, tiles, offline, bounds=layers["boundary"].total_bounds)
     if name == "overview":
         return overview_map(layers, lang, m=tm)
     if name == "resident":

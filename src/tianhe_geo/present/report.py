@@ -313,7 +313,7 @@ def report_maps(
     """
 
     def base() -> TianheMap:  # honours the offline / CDN choice
-        return new_map(lang, options.tiles, options.offline)
+        return new_map(lang, options.tiles, options.offline, bounds=layers["boundary"].total_bounds)
 
     park = standard_title(result.config.standard("park-500"), lang)
     maps = [
@@ -388,4 +388,8 @@ def build_report(
     sources = (Text(label("sources_note", lang)), Table(describe_layers(dict(layers))))
     sections.append(Section(label("h_sources", lang), sources))
     generated_text = label("generated", lang, when=generated) if generated else None
-    return Report(label("report_title", lang), lang, tuple(sections), pngs, generated_text)
+    # The study area's own name (the boundary layer's), never a hard-coded district.
+    area = str(layers["boundary"].iloc[0]["name_zh" if lang == "zh" else "name_en"])
+    return Report(
+        label("report_title", lang, area=area), lang, tuple(sections), pngs, generated_text
+    )
