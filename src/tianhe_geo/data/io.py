@@ -316,7 +316,7 @@ def _choose_layer(p: Path, layer: str | None) -> str | None:
             f"FILE:LAYER on the command line (e.g. {p.name}:{names[0]}) or layer= in Python"
         )
         raise DataSourceError(msg)
-    return layer
+    return names[0] if layer is None and names else layer
 
 
 def read_vector(
