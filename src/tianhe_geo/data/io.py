@@ -533,7 +533,8 @@ def _dbase_ready(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def _check_shapefile(tmp: Path, dest: Path, gdf: gpd.GeoDataFrame) -> None:
-    missing = [s for s in SHAPEFILE_PARTS if not tmp.with_suffix(s).is_file()]
+    parts = [s for s in SHAPEFILE_PARTS if s != ".prj" or gdf.crs is not None]
+    missing = [s for s in parts if not tmp.with_suffix(s).is_file()]
     empty = [s for s in (".shp", ".shx", ".dbf") if s not in missing and not _size(tmp, s)]
     if missing or empty:
         msg = f"{dest}: parts {missing + empty} missing or empty after writing; nothing written"
@@ -551,7 +552,10 @@ def _move_shapefile(tmp: Path, dest: Path) -> None:
         if stale.suffix.lower() not in SHAPEFILE_PARTS and stale.suffix.lower() in _INDEX_PARTS:
             stale.unlink()  # a spatial index of the old geometry would mislead readers
     for suffix in sorted(SHAPEFILE_PARTS, key=lambda s: s == ".shp"):
-        os.replace(tmp.with_suffix(suffix), dest.with_suffix(suffix))
+        if tmp.with_suffix(suffix).exists():  # no .prj for a frame without a CRS
+            os.replace(tmp.with_suffix(suffix), dest.with_suffix(suffix))
+        else:
+            dest.with_suffix(suffix).unlink(missing_ok=True)  # the old one would mislead
 
 
 #: Index files other tools write beside a shapefile (QGIS, ArcGIS); stale once it changes.
