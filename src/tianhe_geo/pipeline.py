@@ -22,7 +22,9 @@ import geopandas as gpd
 import pandas as pd
 
 from .analysis.coverage import CoverageResult
+from .analysis.distance import OnNetwork, StraightLine
 from .analysis.network import WalkNetwork
+from .analysis.partitioned import coverage_streamed
 from .data.io import (
     csv_text,
     driver_for,
@@ -489,13 +491,82 @@ def build_all(  # noqa: PLR0913 - the main job has this many choices
     return written
 
 
+def coverage_to_parquet(
+    residents: Any,
+    layers: Mapping[str, gpd.GeoDataFrame],
+    thresholds: float | Sequence[float] | Mapping[str, float | Sequence[float]],
+    out: str | os.PathLike[str],
+    *,
+    distance: StraightLine | OnNetwork | None = None,
+    population: str = "population",
+    group: str | None = None,
+) -> pd.DataFrame:
+    """Streamed coverage of a partitioned frame: per-resident results to partitioned GeoParquet.
+
+    Each partition writes ``out/part.<n>.parquet`` on its worker
+    (:func:`~tianhe_geo.analysis.partitioned.coverage_streamed`) and returns only
+    its sums; read the results back with ``dask_geopandas.read_parquet(out)``.
+
+    Parameters
+    ----------
+    residents : dask_geopandas.GeoDataFrame
+        Residents with a population column, projected CRS.
+    layers : mapping
+        Layer name -> facilities.
+    thresholds : float, sequence of float, or mapping
+        Metres for every layer, or per layer.
+    out : path-like
+        Folder of the GeoParquet dataset (created).
+    distance : StraightLine or OnNetwork, optional
+        How to measure; straight line when omitted.
+    population : str, default "population"
+        Column of persons.
+    group : str, optional
+        Column to summarise by.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The shares, as :func:`~tianhe_geo.analysis.coverage.coverage_many`.
+    """
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    sink = functools.partial(write_partition, folder)
+    return coverage_streamed(
+        residents, layers, thresholds, distance=distance, population=population, group=group,
+        sink=sink,
+    )  # fmt: skip
+
+
+def write_partition(folder: Path, number: int, frame: gpd.GeoDataFrame) -> Path:
+    """Write one partition's per-resident results as ``folder/part.<number>.parquet``.
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+        The dataset's folder.
+    number : int
+        Partition number (>= 0).
+    frame : geopandas.GeoDataFrame
+        The partition's results.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    return write_vector(frame, folder / f"part.{number:05d}.parquet", index=None)  # residents' ids
+
+
 __all__ = [
     "EXPORT_FORMATS",
     "build_all",
+    "coverage_to_parquet",
     "plan_scenario",
     "write_coverage",
     "write_export",
     "write_maps",
+    "write_partition",
     "write_report",
     "write_scenario",
     "write_siting",

@@ -366,10 +366,11 @@ def write_vector(
     path: str | os.PathLike[str],
     layer: str | None = None,
     style: tuple[str, str] | None = None,
+    index: bool | None = False,
 ) -> Path:
     """Write a frame atomically; the format follows the file suffix.
 
-    The frame's index is not written (a column is written only if it is one),
+    The frame's index is not written unless asked (a column is written only if it is one),
     GeoParquet carries a ``bbox`` covering column, and the file is read back
     (row count, columns; a shapefile's every part) before it takes its name.
 
@@ -385,6 +386,9 @@ def write_vector(
         A QGIS style (QML, SLD) stored with a GeoPackage layer in its
         ``layer_styles`` table, as QGIS itself stores one; ignored by other
         formats.
+    index : bool or None, default False
+        Write the index as a column: False never, None as geopandas decides
+        (a named or non-integer index); not for shapefiles.
 
     Returns
     -------
@@ -404,10 +408,10 @@ def write_vector(
     name = layer or dest.stem
     with atomic_path(dest) as tmp:
         if driver == "Parquet":
-            gdf.to_parquet(tmp, index=False, write_covering_bbox=True)
+            gdf.to_parquet(tmp, index=index, write_covering_bbox=True)
         else:
             options = {"COORDINATE_PRECISION": 7} if driver == "GeoJSON" else {}
-            gdf.to_file(tmp, driver=driver, layer=name, engine="pyogrio", index=False, **options)
+            gdf.to_file(tmp, driver=driver, layer=name, engine="pyogrio", index=index, **options)
             if style is not None and driver == "GPKG":
                 _add_layer_style(tmp, name, *style)
         _check_written(tmp, dest, driver, name if driver == "GPKG" else None, gdf)
