@@ -10,12 +10,13 @@ the package writes a file.
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import geopandas as gpd
 import pandas as pd
@@ -24,10 +25,18 @@ from .analysis.coverage import CoverageResult
 from .analysis.distance import OnNetwork, StraightLine
 from .analysis.network import WalkNetwork
 from .analysis.partitioned import coverage_streamed
-from .data.io import driver_for, geometry_families, write_bytes, write_text, write_vector
+from .data.io import (
+    csv_text,
+    driver_for,
+    geometry_families,
+    write_bytes,
+    write_text,
+    write_vector,
+)
 from .data.layers import Overrides, load_layers
 from .data.paths import LAYER_NAMES, PLAN_SCENARIO, plan_scenario_path
 from .data.scenario_spec import Scenario, read_scenario
+from .data.staging import staged_folder
 from .foundation.config import DEFAULT_CONFIG, DEFAULT_OUTPUT, AnalysisConfig, OutputOptions
 from .foundation.crs import STORAGE_CRS
 from .foundation.errors import TianheGeoError
@@ -37,6 +46,7 @@ from .plan.siting_questions import SitingRun, run_sitings
 from .present.mapkit import finish, new_map, render_html
 from .present.maps import MAP_NAMES, scenario_map, shipped_map, siting_map
 from .present.report import Report, build_report
+from .present.styles import layer_style
 from .present.tables import area_label, coverage_by_subdistrict, sites_lonlat, subdistrict_names
 
 logger = logging.getLogger(__name__)
@@ -57,6 +67,47 @@ def _no_step(_label: str) -> None:
     """A progress callback that shows nothing."""
 
 
+# The staging folder being written into, so writers called by the main job
+# write straight into its staging folder rather than staging again.
+_STAGING: contextvars.ContextVar[Path | None] = contextvars.ContextVar("staging", default=None)
+_Writer = TypeVar("_Writer", bound=Callable[..., Any])
+
+
+def _staged(replace_manifest: bool = False) -> Callable[[_Writer], _Writer]:
+    """Make a writer of a folder of outputs write into a staging folder moved in whole.
+
+    See :mod:`tianhe_geo.data.staging`; the paths returned are the final ones.
+    """
+
+    def decorate(func: _Writer) -> _Writer:
+        @functools.wraps(func)
+        def wrapper(out_dir: str | os.PathLike[str], *args: Any, **kwargs: Any) -> Any:
+            active, out = _STAGING.get(), Path(out_dir)
+            if active is not None and out.absolute().is_relative_to(active):
+                return func(out_dir, *args, **kwargs)
+            with staged_folder(out, replace_manifest) as stage:
+                token = _STAGING.set(stage)
+                try:
+                    written = func(stage, *args, **kwargs)
+                finally:
+                    _STAGING.reset(token)
+            return [_final(item, stage, out) for item in written]
+
+        return cast("_Writer", wrapper)
+
+    return decorate
+
+
+def _final(item: Any, stage: Path, out: Path) -> Any:
+    """A written path (or a tuple holding one) moved from ``stage`` to ``out``."""
+    if isinstance(item, tuple):
+        return tuple(_final(x, stage, out) for x in item)
+    if isinstance(item, Path) and item.is_relative_to(stage):
+        return out / item.relative_to(stage)
+    return item
+
+
+@_staged()
 def write_tables(
     out_dir: str | os.PathLike[str], layers: Layers, result: PlanAnalysis
 ) -> list[Path]:
@@ -81,9 +132,9 @@ def write_tables(
     names = subdistrict_names(layers["subdistricts"])
     by_sub = coverage_by_subdistrict(result, names, area_label(layers["boundary"]))
     return [
-        write_text(by_sub.to_csv(index=False), out / "coverage_by_subdistrict.csv"),
-        write_text(result.standards.to_csv(), out / "standards.csv"),
-        write_text(result.indicators.to_csv(), out / "indicators.csv"),
+        write_text(csv_text(by_sub, index=False), out / "coverage_by_subdistrict.csv"),
+        write_text(csv_text(result.standards), out / "standards.csv"),
+        write_text(csv_text(result.indicators), out / "indicators.csv"),
         _write_uncovered(result.results, out / "uncovered.gpkg"),
     ]
 
@@ -105,7 +156,7 @@ def write_table(table: pd.DataFrame, path: str | os.PathLike[str], index: bool =
     pathlib.Path
         The destination.
     """
-    return write_text(table.to_csv(index=index), path)
+    return write_text(csv_text(table, index=index), path)
 
 
 def _write_uncovered(results: Mapping[str, CoverageResult], path: Path) -> Path:
@@ -114,6 +165,7 @@ def _write_uncovered(results: Mapping[str, CoverageResult], path: Path) -> Path:
     return write_vector(gdf.to_crs(STORAGE_CRS), path, layer="uncovered")
 
 
+@_staged()
 def write_report(
     out_dir: str | os.PathLike[str], report: Report, stem: str = "report"
 ) -> list[Path]:
@@ -140,6 +192,7 @@ def write_report(
     return written
 
 
+@_staged()
 def write_maps(
     out_dir: str | os.PathLike[str],
     layers: Layers,
@@ -187,6 +240,7 @@ def write_maps(
     return written
 
 
+@_staged()
 def write_scenario(
     out_dir: str | os.PathLike[str],
     run: ScenarioRun,
@@ -217,9 +271,9 @@ def write_scenario(
     out, c = Path(out_dir), run.comparison
     stem = f"scenario_{run.key}"
     written = [
-        write_text(c.standards.to_csv(), out / f"{stem}_standards.csv"),
-        write_text(c.by_subdistrict.to_csv(index=False), out / f"{stem}_by_subdistrict.csv"),
-        write_text(c.indicators.to_csv(), out / f"{stem}_indicators.csv"),
+        write_text(csv_text(c.standards), out / f"{stem}_standards.csv"),
+        write_text(csv_text(c.by_subdistrict, index=False), out / f"{stem}_by_subdistrict.csv"),
+        write_text(csv_text(c.indicators), out / f"{stem}_indicators.csv"),
         write_vector(c.diff, out / f"{stem}_diff.gpkg", layer="diff"),
     ]
     if len(c.changes):
@@ -233,6 +287,7 @@ def write_scenario(
     return written
 
 
+@_staged()
 def write_siting(
     out_dir: str | os.PathLike[str],
     layers: Layers,
@@ -259,7 +314,7 @@ def write_siting(
     """
     out, r = Path(out_dir), run.result
     sites = sites_lonlat(r)
-    table = pd.DataFrame(sites.drop(columns="geometry")).to_csv()
+    table = csv_text(pd.DataFrame(sites.drop(columns="geometry")))
     written = [
         write_vector(sites.reset_index(names="site"), out / f"siting_{run.key}.gpkg"),
         write_text(table, out / f"siting_{run.key}.csv"),
@@ -306,7 +361,7 @@ def write_coverage(
             completeness=rests_on.verdict,
         )
     if out.suffix.lower() == ".csv":
-        return [write_text(summary.to_csv(index_label="group"), out)]
+        return [write_text(csv_text(summary, index_label="group"), out)]
     driver_for(out)  # a clear message for an unknown suffix
     sub = layers["subdistricts"].set_index("code")
     district = gpd.GeoDataFrame(geometry=[layers["boundary"].union_all()], crs=sub.crs)
@@ -316,12 +371,16 @@ def write_coverage(
         summary.reset_index(names="group"), geometry=polys.to_numpy(), crs=sub.crs
     )
     unc = result.uncovered.to_crs(STORAGE_CRS)
-    return [
-        write_vector(frame, out, layer="coverage"),
-        write_vector(unc, out.with_name(f"{out.stem}_uncovered{out.suffix}"), layer="uncovered"),
-    ]
+    # The two files (a shapefile's parts too) are checked, then moved in together.
+    with staged_folder(out.parent, manifest=False, beside=False) as stage:
+        written = [
+            write_vector(frame, stage / out.name, layer="coverage"),
+            write_vector(unc, stage / f"{out.stem}_uncovered{out.suffix}", layer="uncovered"),
+        ]
+    return [out.with_name(p.name) for p in written]
 
 
+@_staged()
 def write_export(
     out_dir: str | os.PathLike[str], layers: Layers, names: Sequence[str], fmt: str
 ) -> list[tuple[Path, int]]:
@@ -356,7 +415,9 @@ def write_export(
         if fmt == "shp" and len(families) > 1:
             parts = {f"{name}_{family}": part for family, part in families.items()}
         for stem, part in parts.items():
-            path = write_vector(part, Path(out_dir) / f"{stem}{EXPORT_FORMATS[fmt]}", layer=name)
+            style = layer_style(name, part) if fmt == "gpkg" else None  # QGIS opens it coloured
+            dest = Path(out_dir) / f"{stem}{EXPORT_FORMATS[fmt]}"
+            path = write_vector(part, dest, layer=name, style=style)
             written.append((path, len(part)))
     return written
 
@@ -535,6 +596,7 @@ def plan_scenario() -> tuple[str, Scenario]:
     return PLAN_SCENARIO, read_scenario(plan_scenario_path())
 
 
+@_staged(replace_manifest=True)
 def build_all(  # noqa: PLR0913 - the main job has this many choices
     out_dir: str | os.PathLike[str],
     overrides: Overrides | None = None,
@@ -667,7 +729,7 @@ def write_partition(folder: Path, number: int, frame: gpd.GeoDataFrame) -> Path:
     pathlib.Path
         The file written.
     """
-    return write_vector(frame, folder / f"part.{number:05d}.parquet")
+    return write_vector(frame, folder / f"part.{number:05d}.parquet", index=None)  # residents' ids
 
 
 __all__ = [

@@ -21,6 +21,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from ..data.io import csv_text
 from ..foundation.config import DEFAULT_CONFIG, DEFAULT_OUTPUT, AnalysisConfig, OutputOptions
 from ..foundation.crs import STORAGE_CRS
 from ..foundation.errors import AnalysisInputError, TianheGeoError, UsageError
@@ -113,7 +114,7 @@ def _emit(args: argparse.Namespace, table: pd.DataFrame, index: str) -> None:
     if fmt == "json":
         print(json.dumps(_records(table, index), ensure_ascii=False, indent=2))
     elif fmt == "csv":
-        print(table.to_csv(index_label=index), end="")
+        print(csv_text(table, index_label=index), end="")
     else:
         print(table.to_markdown())
 
