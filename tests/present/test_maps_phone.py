@@ -324,3 +324,19 @@ def test_view_hash_survives_the_language_link_and_index(browser, built_maps):
     page.wait_for_timeout(200)
     assert page.evaluate("tianheLayers._map.getZoom()") == 15
     page.context.close()
+
+
+def test_png_snapshot_draws_areas_and_markers(browser, built_maps):
+    from PIL import Image
+
+    page = _page(browser, built_maps / "health_en.html", DESKTOP, accept_downloads=True)
+    with page.expect_download() as download:
+        page.click("#th-png")
+    assert download.value.suggested_filename.endswith(".png")
+    image = np.asarray(Image.open(download.value.path()).convert("RGB"))
+    assert image.shape == (800, 1280, 3)
+    colours = {tuple(c) for c in image.reshape(-1, 3)}
+    # The hospital red of the markers and the background; a blank canvas has only the latter.
+    assert (0xD7, 0x19, 0x1C) in colours and (0xEE, 0xF1, 0xF4) in colours
+    assert len(colours) > 50
+    page.context.close()

@@ -87,12 +87,15 @@ class Legend:
         The folium name (JavaScript variable) of the layer it follows.
     letters : dict
         Label -> the letter its markers carry (point layers drawn with letters).
+    dashed : bool
+        The layer is drawn as dashed outlines (its swatches are too).
     """
 
     title: str
     items: dict[str, str]
     layer: str
     letters: dict[str, str] = field(default_factory=dict)
+    dashed: bool = False
 
 
 @dataclass
@@ -172,6 +175,8 @@ def new_map(
             name="OpenStreetMap" if tiles == "osm" else "高德 Gaode",
             subdomains=spec.get("subdomains", "abc"),
             max_zoom=18,
+            # OSM serves tiles with CORS: so fetched, the PNG snapshot may draw them.
+            **({"crossOrigin": True} if tiles == "osm" else {}),
         ).add_to(m)
     if offline:
         js, css = leaflet_assets()
@@ -446,7 +451,7 @@ def add_layer(  # noqa: PLR0913 - a layer has this many presentation knobs
     if legend:
         shown = {k: str(v) for k, v in zip(colours, letters, strict=True)} if points else {}
         marks = {lbl: shown.get(col, "") for lbl, col in legend.items()} if points else {}
-        tm.legends.append(Legend(name, dict(legend), group.get_name(), marks))
+        tm.legends.append(Legend(name, dict(legend), group.get_name(), marks, dash))
     return tm
 
 
@@ -568,11 +573,13 @@ def finish(
         f"<button id='th-fold' type='button' aria-expanded='true'>{ui('panel')}</button>"
         f"{locate_button}</div><div id='th-near'></div><div id='th-body'>"
         f"<input id='th-search' type='search' placeholder='{ui('search')}'>"
-        f"<button id='th-full' type='button'>{ui('fullscreen')}</button>{link}"
+        f"<button id='th-full' type='button'>{ui('fullscreen')}</button>"
+        f"<button id='th-png' type='button'>{ui('snapshot')}</button>{link}"
         f"<div id='th-legends'>{_legends_html(tm)}</div>{notes}"
         f"<div class='th-note'>{ui('approx')}</div></div></div>"
     )
     _page(tm.map).html.add_child(Element(panel))
+    tm.map.add_child(_Snapshot())
     tm.map.add_child(_Controls(i18n_label("nomatch", tm.lang), [v for _n, v, _e in tm.entries]))
     return tm
 
@@ -582,7 +589,7 @@ def _legends_html(tm: TianheMap) -> str:
     for lg in tm.legends:
         rows = "".join(
             f"<div><i class='{'th-disc' if lbl in lg.letters else ''}'"
-            f" style='background:{html.escape(col)}'>{html.escape(lg.letters.get(lbl, ''))}</i>"
+            f" style='{_swatch(col, lg.dashed)}'>{html.escape(lg.letters.get(lbl, ''))}</i>"
             f"{html.escape(lbl)}</div>"
             for lbl, col in lg.items.items()
         )
@@ -590,6 +597,11 @@ def _legends_html(tm: TianheMap) -> str:
             f"<div class='th-legend' data-layer='{lg.layer}'><b>{html.escape(lg.title)}</b>{rows}</div>"
         )
     return "".join(out)
+
+
+def _swatch(colour: str, dashed: bool) -> str:
+    c = html.escape(colour)
+    return f"border:2px dashed {c};background:none" if dashed else f"background:{c}"
 
 
 def _unlisted_layers(tm: TianheMap) -> None:
@@ -643,6 +655,64 @@ class _LayerControl(MacroElement):
 def _js(text: str) -> str:
     """A JSON string literal safe inside a <script> element."""
     return json.dumps(text).replace("<", "\\u003c")
+
+
+class _Snapshot(MacroElement):
+    """``window.tianheSnapshot``: the map as drawn (readable tiles, areas, markers) to a PNG.
+
+    Tiles are drawn only when the tile server allowed it (CORS); the page
+    fetches nothing for the picture.
+    """
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        window.tianheSnapshot = function (map, name) {
+          var size = map.getSize(), box = map.getContainer().getBoundingClientRect();
+          var cv = document.createElement('canvas'), ctx = cv.getContext('2d');
+          cv.width = size.x; cv.height = size.y;
+          ctx.fillStyle = '#eef1f4'; ctx.fillRect(0, 0, size.x, size.y);
+          function at(el) {
+            var r = el.getBoundingClientRect();
+            return [r.left - box.left, r.top - box.top, r.width, r.height];
+          }
+          var tiles = document.querySelectorAll('.leaflet-tile-pane img.leaflet-tile-loaded');
+          tiles.forEach(function (img) {
+            if (img.crossOrigin === null) { return; }  // it would taint the canvas
+            var r = at(img); ctx.drawImage(img, r[0], r[1], r[2], r[3]);
+          });
+          function z(s) { return +getComputedStyle(s.parentNode).zIndex || 0; }
+          var svgs = Array.prototype.slice.call(map.getContainer().querySelectorAll('svg'))
+            .filter(function (s) { return !s.closest('.leaflet-control'); })
+            .sort(function (a, b) { return z(a) - z(b); });
+          var images = svgs.map(function (svg) {
+            return new Promise(function (done) {
+              var img = new Image(), text = new XMLSerializer().serializeToString(svg);
+              img.onload = function () { done([img, at(svg)]); };
+              img.onerror = function () { done(null); };
+              img.src = 'data:image/svg+xml;charset=utf-8,' + encodeURIComponent(text);
+            });
+          });
+          return Promise.all(images).then(function (drawn) {
+            drawn.forEach(function (d) { if (d) { ctx.drawImage(d[0], d[1][0], d[1][1], d[1][2], d[1][3]); } });
+            document.querySelectorAll('.th-pin span').forEach(function (dot) {
+              var r = at(dot), x = r[0] + r[2] / 2, y = r[1] + r[3] / 2;
+              if (x < 0 || y < 0 || x > size.x || y > size.y) { return; }
+              ctx.beginPath(); ctx.arc(x, y, r[2] / 2, 0, 2 * Math.PI);
+              ctx.fillStyle = dot.style.background; ctx.fill();
+              ctx.lineWidth = 2; ctx.strokeStyle = '#fff'; ctx.stroke();
+              ctx.fillStyle = '#fff'; ctx.font = 'bold 12px sans-serif';
+              ctx.textAlign = 'center'; ctx.textBaseline = 'middle';
+              ctx.fillText(dot.textContent, x, y);
+            });
+            var a = document.createElement('a');
+            a.download = name.replace(/[^\\w\\u4e00-\\u9fff .-]+/g, '_') + '.png';
+            a.href = cv.toDataURL('image/png');
+            document.body.appendChild(a); a.click(); a.remove();
+            return a.href;
+          });
+        };
+        {% endmacro %}"""
+    )
 
 
 class _Controls(MacroElement):
@@ -717,6 +787,9 @@ class _Controls(MacroElement):
             box.setCustomValidity('');
             if (hit.getLatLng) { map.setView(hit.getLatLng(), 16); } else { map.fitBounds(hit.getBounds()); }
             hit.openPopup();
+          });
+          document.getElementById('th-png').addEventListener('click', function () {
+            window.tianheSnapshot(map, document.title || 'map');
           });
           document.getElementById('th-full').addEventListener('click', function () {
             var el = document.documentElement;
