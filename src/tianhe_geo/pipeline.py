@@ -10,8 +10,10 @@ the package writes a file.
 
 from __future__ import annotations
 
+import html
 import logging
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -27,6 +29,7 @@ from .data.scenario_spec import Scenario, read_scenario
 from .foundation.config import DEFAULT_CONFIG, DEFAULT_OUTPUT, AnalysisConfig, OutputOptions
 from .foundation.crs import STORAGE_CRS
 from .foundation.errors import TianheGeoError
+from .foundation.i18n import standard_title
 from .plan.completeness import Completeness
 from .plan.run import PlanAnalysis, ScenarioRun, analyse, run_scenario
 from .plan.siting_questions import SitingRun, run_sitings
@@ -185,12 +188,17 @@ def write_maps(
 
 
 def _finished(
-    tm: TianheMap, stem: str, lang: str, options: OutputOptions, locate: bool = False
+    tm: TianheMap,
+    stem: str,
+    lang: str,
+    options: OutputOptions,
+    locate: bool = False,
+    detail: str | None = None,
 ) -> TianheMap:
     """A map finished with its title, its language twin's link and the index link."""
     other = "en" if lang == "zh" else "zh"
     linked = f"{stem}_{other}.html" if other in options.langs else None
-    title = map_title(stem, lang)
+    title = map_title(stem, lang, detail)
     return finish(tm, other_url=linked, locate=locate, title=title, index_url=MAP_INDEX)
 
 
@@ -220,7 +228,15 @@ def write_map_index(
     found = {p.name[: -len(f"_{lang}.html")] for p in out.glob(f"*_{lang}.html")}
     shipped = [n for n in MAP_NAMES if n in found]
     stems = shipped + sorted(found - set(shipped))
-    return write_text(index_page(stems, options.langs), out / MAP_INDEX)
+    titles = {}
+    for stem in stems:
+        for lg in options.langs:
+            page = out / f"{stem}_{lg}.html"
+            head = page.read_text(encoding="utf-8")[:200_000] if page.exists() else ""
+            found_title = re.search(r"<title>(.*?)</title>", head, re.S)
+            if found_title:  # the page's own title, without the trailing " · index" part
+                titles[stem, lg] = html.unescape(found_title.group(1)).rsplit(" · ", 1)[0]
+    return write_text(index_page(stems, options.langs, titles), out / MAP_INDEX)
 
 
 def write_scenario(
@@ -265,7 +281,8 @@ def write_scenario(
         for lang in options.langs:
             tm = new_map(lang, options.tiles, options.offline)
             scenario_map(run.layers, c, key, lang, m=tm, config=config)
-            page = render_html(_finished(tm, f"{stem}_{key}", lang, options))
+            detail = standard_title(config.standard(key), lang)
+            page = render_html(_finished(tm, f"{stem}_{key}", lang, options, detail=detail))
             written.append(write_text(page, out / f"{stem}_{key}_{lang}.html"))
     return written
 
@@ -304,7 +321,8 @@ def write_siting(
     for lang in options.langs:
         tm = new_map(lang, options.tiles, options.offline)
         siting_map(layers, r, run.existing, run.radius_m, lang, m=tm)
-        page = render_html(_finished(tm, f"siting_{run.key}", lang, options))
+        detail = standard_title(run.standard, lang)
+        page = render_html(_finished(tm, f"siting_{run.key}", lang, options, detail=detail))
         written.append(write_text(page, out / f"siting_{run.key}_{lang}.html"))
     return written
 

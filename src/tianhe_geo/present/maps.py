@@ -769,7 +769,7 @@ def _newly_covered(tm: TianheMap, result: SitingResult) -> TianheMap:
     return tm
 
 
-def map_title(stem: str, lang: str) -> str:
+def map_title(stem: str, lang: str, detail: str | None = None) -> str:
     """The title of a map page from its file stem (``parks``, ``scenario_plan2025_park-500``).
 
     Parameters
@@ -778,6 +778,9 @@ def map_title(stem: str, lang: str) -> str:
         The file name without ``_<lang>.html``.
     lang : {'zh', 'en'}
         Language.
+    detail : str, optional
+        What a scenario or siting map shows (a standard's title), in brackets;
+        the rest of the stem when omitted.
 
     Returns
     -------
@@ -786,15 +789,20 @@ def map_title(stem: str, lang: str) -> str:
     """
     kind = stem.split("_", 1)[0] if stem.startswith(("scenario_", "siting_")) else stem
     head = label(f"map_title_{kind}", lang) if f"map_title_{kind}" in LABELS else stem
-    rest = stem[len(kind) + 1 :] if kind != stem else ""
-    return f"{head}{f' ({rest})' if rest else ''} · {label('map_index', lang)}"
+    rest = detail or (stem[len(kind) + 1 :] if kind != stem else "")
+    bracket = (f"（{rest}）" if lang == "zh" else f" ({rest})") if rest else ""
+    return f"{head}{bracket} · {label('map_index', lang)}"
 
 
-def _short_title(stem: str, lang: str) -> str:
-    return map_title(stem, lang).rsplit(" · ", 1)[0]
+def _short_title(stem: str, lang: str, titles: Mapping[tuple[str, str], str]) -> str:
+    return titles.get((stem, lang)) or map_title(stem, lang).rsplit(" · ", 1)[0]
 
 
-def index_page(stems: list[str], langs: tuple[str, ...]) -> str:
+def index_page(
+    stems: list[str],
+    langs: tuple[str, ...],
+    titles: Mapping[tuple[str, str], str] | None = None,
+) -> str:
     """A small bilingual page linking every map (``<stem>_<lang>.html``), view kept from its hash.
 
     Parameters
@@ -803,6 +811,9 @@ def index_page(stems: list[str], langs: tuple[str, ...]) -> str:
         Map file stems, in the order listed.
     langs : tuple of str
         Languages each map was written in.
+    titles : mapping, optional
+        (stem, lang) -> the map's title as its page gives it (unescaped);
+        :func:`map_title` of the stem where missing.
 
     Returns
     -------
@@ -813,7 +824,7 @@ def index_page(stems: list[str], langs: tuple[str, ...]) -> str:
         "<li>"
         + " · ".join(
             f"<a href='{html.escape(f'{stem}_{lg}.html')}'>"
-            f"{html.escape(_short_title(stem, lg))}</a>"
+            f"{html.escape(_short_title(stem, lg, titles or {}))}</a>"
             for lg in langs
         )
         + "</li>"
