@@ -10,18 +10,22 @@ the package writes a file.
 
 from __future__ import annotations
 
+import functools
 import html
 import logging
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 
 from .analysis.coverage import CoverageResult
+from .analysis.distance import OnNetwork, StraightLine
 from .analysis.network import WalkNetwork
+from .analysis.partitioned import coverage_streamed
 from .data.io import driver_for, geometry_families, write_bytes, write_text, write_vector
 from .data.layers import Overrides, load_layers
 from .data.paths import LAYER_NAMES, PLAN_SCENARIO, plan_scenario_path
@@ -490,14 +494,83 @@ def build_all(  # noqa: PLR0913 - the main job has this many choices
     return written
 
 
+def coverage_to_parquet(
+    residents: Any,
+    layers: Mapping[str, gpd.GeoDataFrame],
+    thresholds: float | Sequence[float] | Mapping[str, float | Sequence[float]],
+    out: str | os.PathLike[str],
+    *,
+    distance: StraightLine | OnNetwork | None = None,
+    population: str = "population",
+    group: str | None = None,
+) -> pd.DataFrame:
+    """Streamed coverage of a partitioned frame: per-resident results to partitioned GeoParquet.
+
+    Each partition writes ``out/part.<n>.parquet`` on its worker
+    (:func:`~tianhe_geo.analysis.partitioned.coverage_streamed`) and returns only
+    its sums; read the results back with ``dask_geopandas.read_parquet(out)``.
+
+    Parameters
+    ----------
+    residents : dask_geopandas.GeoDataFrame
+        Residents with a population column, projected CRS.
+    layers : mapping
+        Layer name -> facilities.
+    thresholds : float, sequence of float, or mapping
+        Metres for every layer, or per layer.
+    out : path-like
+        Folder of the GeoParquet dataset (created).
+    distance : StraightLine or OnNetwork, optional
+        How to measure; straight line when omitted.
+    population : str, default "population"
+        Column of persons.
+    group : str, optional
+        Column to summarise by.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The shares, as :func:`~tianhe_geo.analysis.coverage.coverage_many`.
+    """
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    sink = functools.partial(write_partition, folder)
+    return coverage_streamed(
+        residents, layers, thresholds, distance=distance, population=population, group=group,
+        sink=sink,
+    )  # fmt: skip
+
+
+def write_partition(folder: Path, number: int, frame: gpd.GeoDataFrame) -> Path:
+    """Write one partition's per-resident results as ``folder/part.<number>.parquet``.
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+        The dataset's folder.
+    number : int
+        Partition number (>= 0).
+    frame : geopandas.GeoDataFrame
+        The partition's results.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    return write_vector(frame, folder / f"part.{number:05d}.parquet")
+
+
 __all__ = [
     "EXPORT_FORMATS",
     "build_all",
+    "coverage_to_parquet",
     "plan_scenario",
     "write_coverage",
     "write_export",
     "write_map_index",
     "write_maps",
+    "write_partition",
     "write_report",
     "write_scenario",
     "write_siting",

@@ -181,7 +181,7 @@ def layers_of(args: argparse.Namespace) -> dict[str, gpd.GeoDataFrame]:
     """Every layer, the user's files instead of the shipped ones where ``--layer`` names them."""
     from ..data.layers import load_layers
 
-    return load_layers(args.layer_map)
+    return load_layers(args.layer_map, datum=getattr(args, "datum", None))
 
 
 def _now() -> str:
@@ -212,7 +212,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     path, inner = split_layer_suffix(args.file)
     file_layer = args.file_layer or inner
-    gdf = read_layer_file(path, args.as_layer, file_layer=file_layer, encoding=args.encoding)
+    gdf = read_layer_file(
+        path,
+        args.as_layer,
+        file_layer=file_layer,
+        encoding=args.encoding,
+        datum=getattr(args, "datum", None),
+    )
     print(f"{args.file}: valid {args.as_layer} layer, {len(gdf)} features")
     return 0
 

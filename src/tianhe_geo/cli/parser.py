@@ -65,6 +65,17 @@ def _layer_option(p: argparse.ArgumentParser | argparse._ArgumentGroup, dest: st
     )
 
 
+def _datum_option(p: argparse.ArgumentParser | argparse._ArgumentGroup, dest: str) -> None:
+    p.add_argument(
+        "--datum",
+        dest=dest,
+        choices=["gcj02", "bd09"],
+        default=None,
+        help="the --layer files hold GCJ-02 (AMap/Gaode, Tencent) or BD-09 (Baidu) lon/lat "
+        "labelled WGS-84: convert them to WGS-84 when loading",
+    )
+
+
 def _common() -> argparse.ArgumentParser:
     """Options every command takes after its name too (merged with the ones before it)."""
     p = argparse.ArgumentParser(add_help=False)
@@ -73,6 +84,7 @@ def _common() -> argparse.ArgumentParser:
     g.add_argument("-v", "--verbose", dest="sub_verbose", action="store_true", help="log steps")
     g.add_argument("-q", "--quiet", dest="sub_quiet", action="store_true", help="only errors")
     _layer_option(g, "sub_layer")
+    _datum_option(g, "sub_datum")
     return p
 
 
@@ -369,6 +381,7 @@ def build_parser() -> argparse.ArgumentParser:
         "-q", "--quiet", action="store_true", help="print only errors (tables still print)"
     )
     _layer_option(parser, "layer")
+    _datum_option(parser, "datum")
     sub = parser.add_subparsers(dest="command", required=True)
     for add in (
         _add_data_commands,

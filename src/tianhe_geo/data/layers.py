@@ -14,12 +14,14 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import TypeAlias
 
 import geopandas as gpd
+import pandas as pd
 
-from ..foundation.crs import STORAGE_CRS
+from ..foundation.crs import STORAGE_CRS, to_wgs84_from
 from ..foundation.errors import LayerSchemaError
 from .io import misdecoded_text, read_vector, restore_shapefile_names, split_layer_suffix
 from .paths import LAYER_NAMES, check_layer_name, layer_path
@@ -124,12 +126,49 @@ def _encoding_advice(path: Path, read: str, meant: str) -> str:
     )
 
 
+#: Shipped layers whose features every other file is checked against for its datum
+#: (the residents grid is modelled, not surveyed: it is checked against the boundary).
+REFERENCE_LAYERS = tuple(n for n in LAYER_NAMES if n != "residents")
+
+
+@lru_cache(maxsize=1)
+def reference_features() -> gpd.GeoSeries:
+    """The shipped layers' points, lines and polygon outlines (EPSG:4326), read once.
+
+    What a user's layer is checked against for its datum
+    (:func:`~tianhe_geo.foundation.crs.datum_fit`): a file made on Chinese web
+    maps holds some of the same stations, roads, parks or boundary, about
+    600 m away from them as stored.
+
+    Returns
+    -------
+    geopandas.GeoSeries
+        Geometries of :data:`REFERENCE_LAYERS` that ship (polygons as outlines).
+    """
+    parts = []
+    for name in REFERENCE_LAYERS:
+        if layer_path(name).exists():
+            geoms = read_vector(layer_path(name)).to_crs(STORAGE_CRS).geometry
+            poly = geoms.geom_type.isin(["Polygon", "MultiPolygon"])
+            parts += [geoms[~poly], geoms[poly].boundary]
+    joined = pd.concat(parts, ignore_index=True) if parts else gpd.GeoSeries([])
+    return gpd.GeoSeries(joined, crs=STORAGE_CRS)
+
+
+def _is_shipped(path: str | os.PathLike[str], name: str) -> bool:
+    try:
+        return Path(path).resolve() == layer_path(name).resolve()
+    except OSError:
+        return False
+
+
 def read_layer_file(
     path: str | os.PathLike[str],
     name: str,
     boundary: gpd.GeoDataFrame | None = None,
     file_layer: str | None = None,
     encoding: str | None = None,
+    datum: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Read any vector file and validate it against a layer's schema.
 
@@ -148,6 +187,12 @@ def read_layer_file(
         Layer inside a multi-layer file (required when it holds several).
     encoding : str, optional
         Attribute encoding of a shapefile without a ``.cpg`` file (``"gbk"``).
+    datum : {'gcj02', 'bd09'}, optional
+        The file's lon/lat are really in this datum (a Chinese web-map
+        export labelled WGS-84): converted to WGS-84 before the checks.
+        Without it, a file other than the shipped one whose features sit on
+        the shipped layers' only once read as GCJ-02 or BD-09
+        (:func:`reference_features`) is refused, naming the fix.
 
     Returns
     -------
@@ -164,10 +209,14 @@ def read_layer_file(
     """
     schema = SCHEMAS[check_layer_name(name)]
     gdf = read_layer_table(path, schema, file_layer, encoding)
+    if datum is not None and gdf.crs is not None:
+        gdf = to_wgs84_from(gdf, datum)
     if boundary is None and name != "boundary":
         boundary = load_layer("boundary")
     where = f"{path}" + (f":{file_layer}" if file_layer else "") + f" (layer {name!r})"
-    validate_layer(gdf, schema, where, boundary=boundary)
+    # The shipped file is the reference itself: checking it against itself says nothing.
+    reference = None if _is_shipped(path, name) else reference_features()
+    validate_layer(gdf, schema, where, boundary=boundary, reference=reference)
     gdf = gdf.to_crs(STORAGE_CRS)
     gdf.index = gdf[schema.id_column].astype(str).rename(None)
     return gdf
@@ -177,6 +226,7 @@ def load_layer(
     name: str,
     overrides: Overrides | None = None,
     boundary: gpd.GeoDataFrame | None = None,
+    datum: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Load one shipped layer (or the user's replacement), validated.
 
@@ -193,6 +243,9 @@ def load_layer(
         the replacement is validated against the same schema.
     boundary : geopandas.GeoDataFrame, optional
         The study area's boundary, already loaded (read when omitted).
+    datum : {'gcj02', 'bd09'}, optional
+        The replacement files are in this datum (see :func:`read_layer_file`);
+        shipped files are WGS-84 and never converted.
 
     Returns
     -------
@@ -209,13 +262,16 @@ def load_layer(
     overrides = dict(overrides or {})
     path, file_layer = source_of(overrides[name]) if name in overrides else (layer_path(name), None)
     if boundary is None and name != "boundary":
-        boundary = load_layer("boundary", overrides)
-    gdf = read_layer_file(path, name, boundary=boundary, file_layer=file_layer)
+        boundary = load_layer("boundary", overrides, datum=datum)
+    own = datum if name in overrides else None
+    gdf = read_layer_file(path, name, boundary=boundary, file_layer=file_layer, datum=own)
     logger.debug("loaded %s: %d features from %s", name, len(gdf), path)
     return gdf
 
 
-def load_layers(overrides: Overrides | None = None) -> dict[str, gpd.GeoDataFrame]:
+def load_layers(
+    overrides: Overrides | None = None, datum: str | None = None
+) -> dict[str, gpd.GeoDataFrame]:
     """Load every shipped layer that exists (or its replacement), validated.
 
     The boundary is read once and used to check every other layer.
@@ -224,6 +280,8 @@ def load_layers(overrides: Overrides | None = None) -> dict[str, gpd.GeoDataFram
     ----------
     overrides : mapping, optional
         Layer name -> replacement file (see :func:`load_layer`).
+    datum : {'gcj02', 'bd09'}, optional
+        The replacement files are in this datum (converted to WGS-84).
 
     Returns
     -------
@@ -234,8 +292,10 @@ def load_layers(overrides: Overrides | None = None) -> dict[str, gpd.GeoDataFram
     for name in overrides:
         check_layer_name(name)
     names = [n for n in LAYER_NAMES if n in overrides or layer_path(n).exists()]
-    boundary = load_layer("boundary", overrides)
-    layers = {n: boundary if n == "boundary" else load_layer(n, overrides, boundary) for n in names}
+    boundary = load_layer("boundary", overrides, datum=datum)
+    layers = {
+        n: boundary if n == "boundary" else load_layer(n, overrides, boundary, datum) for n in names
+    }
     if "residents" in layers and "subdistricts" in layers:
         # Residents coded to a subdistrict the polygons lack would be counted nowhere.
         sub_file = source_of(overrides.get("subdistricts", layer_path("subdistricts")))[0]

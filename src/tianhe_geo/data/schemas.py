@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..foundation.crs import ANALYSIS_CRS, gcj02_suspicion
+from ..foundation.crs import ANALYSIS_CRS, datum_fit, datum_suspicion, gcj02_suspicion
 from ..foundation.errors import LayerSchemaError
 from ..foundation.vocab import (
     FACILITY_CATEGORIES,
@@ -438,6 +438,7 @@ def validate_layer(
     schema: LayerSchema,
     source: str,
     boundary: gpd.GeoDataFrame | None = None,
+    reference: gpd.GeoSeries | None = None,
 ) -> None:
     """Check a layer against its schema and report every problem at once.
 
@@ -453,6 +454,11 @@ def validate_layer(
         District boundary; when given, features farther outside than
         ``schema.outside_tolerance_m`` are reported, and a layer that fits the
         boundary clearly better as GCJ-02 is reported as such.
+    reference : geopandas.GeoSeries, optional
+        Known features (the shipped layers' points, lines and outlines): a
+        layer whose vertices lie on them only once read as GCJ-02 or BD-09
+        (:func:`~tianhe_geo.foundation.crs.datum_fit`) is reported as such,
+        points and lines included.
 
     Raises
     ------
@@ -469,16 +475,46 @@ def validate_layer(
     problems += geom_problems
     if boundary is not None and gdf.crs is not None and len(gdf) and not geom_problems:
         problems += _outside_problems(gdf, schema, boundary, ANALYSIS_CRS)
-        score = gcj02_suspicion(gdf, boundary)
-        if score["suspicious"]:
-            problems.append(
-                "coordinates look like GCJ-02 (AMap/Tencent) rather than WGS-84: "
-                f"{score['fit_as_is']:.0%} fits the district as stored, "
-                f"{score['fit_as_gcj02']:.0%} once converted from GCJ-02. Convert with "
-                "tianhe_geo.crs.to_wgs84_from(gdf, 'gcj02')."
-            )
+    if gdf.crs is not None and len(gdf) and not geom_problems:
+        problems += _datum_problems(gdf, boundary, reference)
     if problems:
         raise LayerSchemaError(source, problems)
+
+
+#: What each datum is, for messages.
+_DATUM_NAMES = {"gcj02": "GCJ-02 (AMap/Gaode, Tencent)", "bd09": "BD-09 (Baidu)"}
+
+
+def _datum_problems(
+    gdf: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame | None, reference: gpd.GeoSeries | None
+) -> list[str]:
+    """A layer that fits the known features or the district only once read in another datum."""
+    datum, evidence = None, ""
+    if reference is not None and len(reference):
+        fit = datum_fit(gdf, reference)
+        datum = datum_suspicion(fit)
+        if datum:
+            evidence = (
+                f"{fit[datum]:.0%} of its vertices lie within 40 m of the shipped layers' "
+                f"features once read as {datum}, {fit['wgs84']:.0%} as stored"
+            )
+    if datum is None and boundary is not None:
+        scores = {d: gcj02_suspicion(gdf, boundary, d) for d in _DATUM_NAMES}
+        best = max(scores, key=lambda d: scores[d][f"fit_as_{d}"])
+        if scores[best]["suspicious"]:
+            datum = best
+            evidence = (
+                f"{scores[best]['fit_as_is']:.0%} fits the district as stored, "
+                f"{scores[best][f'fit_as_{best}']:.0%} once read as {best}"
+            )
+    if datum is None:
+        return []
+    return [
+        f"coordinates look like {_DATUM_NAMES[datum]} rather than WGS-84 (an offset of "
+        f"about 600 m or more in Tianhe): {evidence}. Convert with "
+        f"tianhe_geo.crs.to_wgs84_from(gdf, '{datum}'), or on the command line pass "
+        f"--datum {datum} with the --layer file."
+    ]
 
 
 def _outside_problems(

@@ -476,6 +476,22 @@ LABELS: _Table = _freeze(
             "layer lists every feature of its kind. Details in data/geo/SOURCES.md.",
         },
         "district_total": {"zh": "全区", "en": "District"},
+        # How polygon facilities (parks) are reached, after the distance method
+        "method_polygons_edge": {
+            "zh": "；面状设施（公园）量到其最近边界",
+            "en": "; polygons (parks) measured to their nearest edge",
+        },
+        "method_polygons_access": {
+            "zh": "；面状设施（公园）在边界上到达：沿边界每{spacing}米一个进入点，加上数据中标出的出入口"
+            "（entrance=*、barrier=gate）；点状设施按点计",
+            "en": "; polygons (parks) reached at their edge: access points every {spacing} m along "
+            "it plus the mapped entrances (entrance=*, barrier=gate); points stay points",
+        },
+        "note_all_measures": {
+            "zh": "所有指标使用同一距离口径：标准覆盖率、两步移动搜索法的服务范围和选址的覆盖距离均为{method}。",
+            "en": "Every measure uses this distance: the standards' coverage, the 2SFCA catchments "
+            "and the siting covering distance are all {method}.",
+        },
     }
 )
 

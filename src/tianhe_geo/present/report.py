@@ -31,6 +31,7 @@ from .tables import (
     coverage_by_subdistrict,
     describe_layers,
     indicators_view,
+    method_text,
     scenario_view,
     siting_table,
     standards_view,
@@ -238,6 +239,7 @@ def method_notes(result: PlanAnalysis, lang: str = "en") -> list[str]:
     doctors = "note_2sfca" if result.doctors.measured else "note_2sfca_no_doctors"
     return [
         distance,
+        label("note_all_measures", lang, method=method_text(method, lang)),
         label("note_residents", lang),
         label("note_buffer", lang, buffer=config.facility_buffer_m),
         label("note_standards", lang),
