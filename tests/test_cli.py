@@ -227,7 +227,7 @@ def test_maps_one_language_no_basemap(tmp_path, capsys):
         main(["maps", "--only", "parks", "--lang", "zh", "--tiles", "none", "--out", str(tmp_path)])
         == 0
     )
-    assert sorted(p.name for p in tmp_path.glob("*.html")) == ["parks_zh.html"]
+    assert sorted(p.name for p in tmp_path.glob("*.html")) == ["index.html", "parks_zh.html"]
     page = (tmp_path / "parks_zh.html").read_text()
     assert "tile.openstreetmap" not in page and "公园" in page
 

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import html
 import logging
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -40,11 +42,19 @@ from .data.staging import staged_folder
 from .foundation.config import DEFAULT_CONFIG, DEFAULT_OUTPUT, AnalysisConfig, OutputOptions
 from .foundation.crs import STORAGE_CRS
 from .foundation.errors import TianheGeoError
+from .foundation.i18n import standard_title
 from .plan.completeness import Completeness
 from .plan.run import PlanAnalysis, ScenarioRun, analyse, run_scenario
 from .plan.siting_questions import SitingRun, run_sitings
-from .present.mapkit import finish, new_map, render_html
-from .present.maps import MAP_NAMES, scenario_map, shipped_map, siting_map
+from .present.mapkit import TianheMap, finish, new_map, render_html
+from .present.maps import (
+    MAP_NAMES,
+    index_page,
+    map_title,
+    scenario_map,
+    shipped_map,
+    siting_map,
+)
 from .present.report import Report, build_report
 from .present.styles import layer_style
 from .present.tables import area_label, coverage_by_subdistrict, sites_lonlat, subdistrict_names
@@ -232,12 +242,63 @@ def write_maps(
     for name in [n for n in MAP_NAMES if not only or n in only]:
         for lang in options.langs:
             tm = shipped_map(name, layers, result, lang, options.tiles, options.offline)
-            other = "en" if lang == "zh" else "zh"
-            linked = f"{name}_{other}.html" if other in options.langs else None
-            page = render_html(finish(tm, other_url=linked, locate=name == "resident"))
+            page = render_html(_finished(tm, name, lang, options, locate=name == "resident"))
             written.append(write_text(page, Path(out_dir) / f"{name}_{lang}.html"))
             step(written[-1].name)
+    written.append(write_map_index(out_dir, options))
     return written
+
+
+def _finished(
+    tm: TianheMap,
+    stem: str,
+    lang: str,
+    options: OutputOptions,
+    locate: bool = False,
+    detail: str | None = None,
+) -> TianheMap:
+    """A map finished with its title, its language twin's link and the index link."""
+    other = "en" if lang == "zh" else "zh"
+    linked = f"{stem}_{other}.html" if other in options.langs else None
+    title = map_title(stem, lang, detail)
+    return finish(tm, other_url=linked, locate=locate, title=title, index_url=MAP_INDEX)
+
+
+#: The page linking every map in an output folder.
+MAP_INDEX = "index.html"
+
+
+def write_map_index(
+    out_dir: str | os.PathLike[str], options: OutputOptions = DEFAULT_OUTPUT
+) -> Path:
+    """Write ``index.html`` linking every map found in the folder (shipped, scenario, siting).
+
+    Parameters
+    ----------
+    out_dir : path-like
+        Output folder.
+    options : OutputOptions
+        Languages the maps were written in.
+
+    Returns
+    -------
+    pathlib.Path
+        The index page.
+    """
+    out = Path(out_dir)
+    lang = options.langs[0]
+    found = {p.name[: -len(f"_{lang}.html")] for p in out.glob(f"*_{lang}.html")}
+    shipped = [n for n in MAP_NAMES if n in found]
+    stems = shipped + sorted(found - set(shipped))
+    titles = {}
+    for stem in stems:
+        for lg in options.langs:
+            page = out / f"{stem}_{lg}.html"
+            head = page.read_text(encoding="utf-8")[:200_000] if page.exists() else ""
+            found_title = re.search(r"<title>(.*?)</title>", head, re.S)
+            if found_title:  # the page's own title, without the trailing " · index" part
+                titles[stem, lg] = html.unescape(found_title.group(1)).rsplit(" · ", 1)[0]
+    return write_text(index_page(stems, options.langs, titles), out / MAP_INDEX)
 
 
 @_staged()
@@ -283,7 +344,9 @@ def write_scenario(
         for lang in options.langs:
             tm = new_map(lang, options.tiles, options.offline, bounds=_bounds(run.layers))
             scenario_map(run.layers, c, key, lang, m=tm, config=config)
-            written.append(write_text(render_html(finish(tm)), out / f"{stem}_{key}_{lang}.html"))
+            detail = standard_title(config.standard(key), lang)
+            page = render_html(_finished(tm, f"{stem}_{key}", lang, options, detail=detail))
+            written.append(write_text(page, out / f"{stem}_{key}_{lang}.html"))
     return written
 
 
@@ -322,7 +385,9 @@ def write_siting(
     for lang in options.langs:
         tm = new_map(lang, options.tiles, options.offline, bounds=_bounds(layers))
         siting_map(layers, r, run.existing, run.radius_m, lang, m=tm)
-        written.append(write_text(render_html(finish(tm)), out / f"siting_{run.key}_{lang}.html"))
+        detail = standard_title(run.standard, lang)
+        page = render_html(_finished(tm, f"siting_{run.key}", lang, options, detail=detail))
+        written.append(write_text(page, out / f"siting_{run.key}_{lang}.html"))
     return written
 
 
@@ -739,6 +804,7 @@ __all__ = [
     "plan_scenario",
     "write_coverage",
     "write_export",
+    "write_map_index",
     "write_maps",
     "write_partition",
     "write_report",

@@ -138,3 +138,13 @@ class OutputOptions:
 
 DEFAULT_CONFIG = AnalysisConfig()
 DEFAULT_OUTPUT = OutputOptions()
+
+#: Walking speed the maps' "near me" turns distances into minutes with, metres
+#: per minute (4.5 km/h, an adult's unhurried pace).
+WALK_M_PER_MIN = 75.0
+#: Street detour the "near me" walking time assumes over the straight line.
+WALK_DETOUR = 1.3
+#: Walking-reach circles drawn where a resident taps the map, metres.
+REACH_RADII_M = (300, 500, 1000)
+#: Screens at most this wide (CSS px) get maps with folded panels.
+SMALL_SCREEN_PX = 600
