@@ -246,8 +246,10 @@ def indicators(
         Settings.
     facts : pandas.DataFrame, optional
         Published values (see :func:`tianhe_geo.data.facts.read_plan_facts`);
-        when omitted, the file ``config.plan_facts`` or the shipped
-        ``plan_facts.csv``. Pass an empty frame to use the layers only.
+        when omitted, the file ``config.plan_facts``, else the shipped
+        ``plan_facts.csv`` unless ``config.shipped_facts`` is False (another
+        study area: none). Pass an empty frame to use the layers only; the
+        figures that need a published value then say no plan facts were given.
 
     Returns
     -------
@@ -260,7 +262,7 @@ def indicators(
         ``published_source`` and ``target_source``.
     """
     if facts is None:
-        facts = load_plan_facts(config.plan_facts)
+        facts = load_plan_facts(config.plan_facts, shipped=config.shipped_facts)
     rows = [
         {"indicator": key, **_row(key, measured, facts)}
         for key, measured in _measured(layers, config).items()
@@ -273,14 +275,19 @@ def _row(key: str, measured: Measured, facts: pd.DataFrame) -> dict[str, object]
     fact = facts.loc[key] if key in facts.index else None
     choice = choose(target, measured, fact)
     has_fact = fact is not None and bool(np.isfinite(float(fact["value"])))
+    basis = {lang: basis_text(measured, fact, choice, lang) for lang in ("en", "zh")}
+    if facts.empty and (measured.lower_bound or not np.isfinite(measured.value)):
+        # A published figure would be used here; say there is none rather than stay silent.
+        for lang, sep in (("en", "; "), ("zh", "；")):
+            basis[lang] += sep + label("basis_no_facts", lang)
     return {
         "value": choice.value,
         "target": target,
         "unit": unit,
         "gap": target - choice.value if choice.known else np.nan,
         "met": choice.met,
-        "basis": basis_text(measured, fact, choice, "en"),
-        "basis_zh": basis_text(measured, fact, choice, "zh"),
+        "basis": basis["en"],
+        "basis_zh": basis["zh"],
         "computed": measured.value,
         "lower_bound": choice.lower_bound,
         "comparable": choice.comparable,
