@@ -365,6 +365,16 @@ LABELS: _Table = _freeze(
             "zh": "未提供规划公布值（本研究区无 plan_facts.csv）",
             "en": "no plan facts given (no plan_facts.csv for this study area)",
         },
+        "basis_population_missing": {
+            "zh": "{n}/{total}个街道缺少人口，无法计算人均值：未知（请提供普查表）",
+            "en": "population missing for {n} of {total} subdistricts, so per resident is "
+            "unknown (give a census table)",
+        },
+        "basis_population_zero": {
+            "zh": "街道人口合计为 0，无法计算人均值：未知（请提供普查表）",
+            "en": "the subdistricts' population is 0, so per resident is unknown "
+            "(give a census table)",
+        },
         "basis_renovated": {
             "zh": "不在图层中：请依据区政府报告记录进度",
             "en": "not in the layers: record progress from the district's reports",

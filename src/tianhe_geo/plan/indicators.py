@@ -99,7 +99,10 @@ def park_area_per_resident(layers: Layers, config: AnalysisConfig = DEFAULT_CONF
     sub = layers["subdistricts"].to_crs(config.analysis_crs)
     parks = layers["parks"].to_crs(config.analysis_crs).union_all()
     area = shapely.area(shapely.intersection(sub.geometry.values, parks))
-    return pd.Series(area / sub["population"].to_numpy(), index=sub["code"].to_numpy())
+    pop = pd.to_numeric(sub["population"], errors="coerce").to_numpy(dtype=float)
+    # Nobody counted (0 or missing, e.g. an OSM-only import): unknown, not infinite.
+    per = np.divide(area, pop, out=np.full(len(sub), np.nan), where=pop > 0)
+    return pd.Series(per, index=sub["code"].to_numpy())
 
 
 @dataclass(frozen=True)
@@ -313,10 +316,27 @@ def _recorded(total: float, column: pd.Series, what: str, lower_bound: bool) -> 
     return Measured(total, "basis_recorded", values, lower_bound)
 
 
+def _population(sub: gpd.GeoDataFrame) -> tuple[float, Measured | None]:
+    """The census total, and the unknown per-resident value when it cannot divide.
+
+    A total over subdistricts some of which lack a population would overstate
+    every per-resident figure, so a missing value anywhere makes them unknown.
+    """
+    pop = pd.to_numeric(sub["population"], errors="coerce")
+    missing = int(pop.isna().sum())
+    if missing:
+        values = {"n": missing, "total": len(pop)}
+        return np.nan, Measured(np.nan, "basis_population_missing", values)
+    total = float(pop.sum())
+    if not total > 0:
+        return total, Measured(np.nan, "basis_population_zero")
+    return total, None
+
+
 def _measured(layers: Layers, config: AnalysisConfig) -> dict[str, Measured]:
     """Per indicator: what the layers give (NaN where they do not carry it)."""
     crs = config.analysis_crs
-    pop = float(layers["subdistricts"]["population"].sum())
+    pop, no_pop = _population(layers["subdistricts"])
     area = layers["boundary"].to_crs(crs).union_all()
     parks = layers["parks"].to_crs(crs)
     # Union first: overlapping park polygons (a strip park along a bigger one) count once.
@@ -332,10 +352,13 @@ def _measured(layers: Layers, config: AnalysisConfig) -> dict[str, Measured]:
     # Sums over incomplete layers (the shipped sample) are lower bounds.
     parks_low = not is_complete(layers["parks"])
     fac_low = not is_complete(layers["facilities"])
-    doctors = 1000 * health["doctors"].sum() / pop
+    per_resident = {
+        "park_m2_per_resident": no_pop or Measured(park_m2 / pop, "basis_park_area", {}, parks_low),
+        "doctors_per_1000": no_pop
+        or _recorded(1000 * health["doctors"].sum() / pop, health["doctors"], "doctors", fac_low),
+    }
     return {
-        "park_m2_per_resident": Measured(park_m2 / pop, "basis_park_area", {}, parks_low),
-        "doctors_per_1000": _recorded(doctors, health["doctors"], "doctors", fac_low),
+        **per_resident,
         "elderly_care_beds": _recorded(
             float(elderly["beds"].sum()), elderly["beds"], "beds", fac_low
         ),
