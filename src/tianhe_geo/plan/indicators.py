@@ -325,7 +325,7 @@ def _population(sub: gpd.GeoDataFrame) -> tuple[float, Measured | None]:
     pop = pd.to_numeric(sub["population"], errors="coerce")
     missing = int(pop.isna().sum())
     if missing:
-        values = {"n": missing, "total": len(pop)}
+        values: dict[str, object] = {"n": missing, "total": len(pop)}
         return np.nan, Measured(np.nan, "basis_population_missing", values)
     total = float(pop.sum())
     if not total > 0:
