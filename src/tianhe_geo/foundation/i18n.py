@@ -375,6 +375,10 @@ LABELS: _Table = _freeze(
             "en": "the subdistricts' population is 0, so per resident is unknown "
             "(give a census table)",
         },
+        "osm_metro_track": {
+            "zh": "地铁轨道（无线路关系）",
+            "en": "metro track (no route relation)",
+        },
         "basis_renovated": {
             "zh": "不在图层中：请依据区政府报告记录进度",
             "en": "not in the layers: record progress from the district's reports",
