@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pyproj
 import pytest
 
@@ -166,6 +167,7 @@ def test_park_tier_follows_its_measured_area(helsinki):
 def test_unmapped_schools_and_social_facilities_are_listed(helsinki):
     out, _ = helsinki
     unmapped = gpd.pd.read_csv(out / "import_unmapped.csv")
+    unmapped = unmapped[~unmapped["reason"].str.startswith("park cut")]  # see below
     assert len(unmapped) == 5
     assert unmapped["reason"].str.startswith("amenity=school").sum() == 3
     assert (out / "network.osm.pbf").stat().st_size == HELSINKI.stat().st_size
@@ -247,3 +249,30 @@ def test_admin_relations_give_boundary_and_subdistricts(futian):
 def test_unknown_boundary_relation_is_refused(futian):
     with pytest.raises(DataSourceError, match=r"relation 99 .* complete ones: \[1, 2, 9524334\]"):
         import_osm(futian, boundary_relation=99)
+
+
+def test_parks_cut_at_the_extract_edge_are_listed_and_counted(helsinki):
+    out, _ = helsinki
+    # Independent: park ways with a node absent from the file, park multipolygons with a
+    # member way absent (or itself cut).
+    whole, cut, rels = set(), set(), []
+    for o in osmium.FileProcessor(str(HELSINKI)).with_locations():
+        t = dict(o.tags)
+        park = t.get("leisure") in ("park", "garden") or t.get("landuse") == "recreation_ground"
+        park = park and t.get("access") not in ("private", "no")
+        if o.is_way():
+            if all(n.location.valid() for n in o.nodes):
+                whole.add(o.id)
+            elif park:
+                cut.add(f"way/{o.id}")
+        elif o.is_relation() and park and t.get("type") == "multipolygon":
+            rels.append((o.id, [m.ref for m in o.members if m.type == "w"]))
+    cut |= {f"relation/{r}" for r, ways in rels if not set(ways) <= whole}
+    assert len(cut) == 5  # the figure itself, so a change in the extract is noticed
+    unmapped = pd.read_csv(out / "import_unmapped.csv")
+    listed = unmapped[unmapped["reason"].str.startswith("park cut at the extract's edge")]
+    assert set(listed["osm_id"]) == cut
+    notes = (out / "IMPORT.txt").read_text(encoding="utf-8")
+    assert f"parks: {len(cut)} park(s) cut at the extract's edge" in notes
+    parks = gpd.read_file(out / "parks.geojson")
+    assert not set(parks["osm_id"]) & cut

@@ -694,3 +694,48 @@ def read_osm_routes(path: str | os.PathLike[str]) -> OsmRoutes:
     area_table = pd.DataFrame(areas, columns=["osm_id", "nodes"])
     ways = gpd.GeoSeries(shapely.from_wkb(list(geoms.values())), index=list(geoms), crs="EPSG:4326")
     return OsmRoutes(route_table, area_table, ways, frozenset(track))
+
+
+def read_cut_areas(path: str | os.PathLike[str], wanted: Any) -> pd.DataFrame:
+    """Tagged ways and multipolygons an extract holds only in part (cut at its edge).
+
+    :func:`read_osm_features` cannot assemble them into areas; this lists them
+    so an import can say what it left out.
+
+    Parameters
+    ----------
+    path : path-like
+        ``.osm`` XML or ``.osm.pbf``.
+    wanted : callable
+        ``wanted(tags: dict) -> bool``: the objects of interest (e.g. parks).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``osm_type`` (``way``/``relation``), ``osm_id``, ``tags`` (dict),
+        ``missing`` and ``total``: nodes of a way (members of a relation)
+        absent from the file, out of how many.
+    """
+    import osmium
+
+    rels: list[tuple[int, dict[str, str], list[int]]] = []
+    rows: list[tuple[str, int, dict[str, str], int, int]] = []
+    complete: set[int] = set()
+    obj: Any
+    types = osmium.osm.NODE | osmium.osm.WAY | osmium.osm.RELATION
+    for obj in osmium.FileProcessor(str(path), types).with_locations():
+        if obj.is_way():
+            missing = sum(not n.location.valid() for n in obj.nodes)
+            if missing == 0:
+                complete.add(obj.id)
+            elif wanted(dict(obj.tags)):
+                rows.append(("way", obj.id, dict(obj.tags), missing, len(obj.nodes)))
+        elif obj.is_relation() and obj.tags.get("type") in ("multipolygon", "boundary"):
+            if wanted(dict(obj.tags)):
+                ways = [m.ref for m in obj.members if m.type == "w"]
+                rels.append((obj.id, dict(obj.tags), ways))
+    for rid, tags, ways in rels:  # relations come last in a sorted file: ways are known
+        missing = sum(w not in complete for w in ways)
+        if missing:
+            rows.append(("relation", rid, tags, missing, len(ways)))
+    return pd.DataFrame(rows, columns=["osm_type", "osm_id", "tags", "missing", "total"])

@@ -74,7 +74,7 @@ from ..foundation.crs import STORAGE_CRS, measure_crs
 from ..foundation.errors import DataSourceError
 from ..foundation.i18n import label
 from ..foundation.standards import PARK_SIZE_SOURCE, park_tier
-from .osm import OsmRoutes, read_osm_features, read_osm_routes
+from .osm import OsmRoutes, read_cut_areas, read_osm_features, read_osm_routes
 from .schemas import LAYER_COMPLETE, SCHEMAS
 
 if TYPE_CHECKING:
@@ -260,6 +260,39 @@ def _frame(table: pd.DataFrame, geoms: np.ndarray) -> gpd.GeoDataFrame:
     import geopandas as gpd
 
     return gpd.GeoDataFrame(table.reset_index(drop=True), geometry=list(geoms), crs=STORAGE_CRS)
+
+
+def _is_park(tags: dict[str, str]) -> bool:
+    """One object's tags: a park by :data:`PARK_TAGS`, open to the public."""
+    return tags.get("access") not in _NO_ACCESS and any(
+        tags.get(key) in values for key, values in PARK_TAGS
+    )
+
+
+def _cut_parks(path: str | os.PathLike[str], notes: list[str]) -> pd.DataFrame:
+    """Parks the extract holds only in part: listed (as unmapped rows) and counted in the notes."""
+    cut = read_cut_areas(path, _is_park)
+    if cut.empty:
+        return pd.DataFrame(columns=["osm_id", "name", "tags", "reason"])
+    part = np.where(cut["osm_type"] == "way", "nodes", "member ways")
+    notes.append(
+        f"parks: {len(cut)} park(s) cut at the extract's edge (nodes or member ways missing) "
+        "not imported, listed in import_unmapped.csv; use an extract that holds them whole"
+    )
+    return pd.DataFrame(
+        {
+            "osm_id": cut["osm_type"] + "/" + cut["osm_id"].astype(str),
+            "name": _tag(cut["tags"], "name"),
+            "tags": _tag_text(cut["tags"], ("leisure", "landuse")),
+            "reason": "park cut at the extract's edge: "
+            + cut["missing"].astype(str)
+            + " of "
+            + cut["total"].astype(str)
+            + " "
+            + part
+            + " not in the file",
+        }
+    )
 
 
 def _parks(feat: pd.DataFrame, notes: list[str]) -> gpd.GeoDataFrame | None:
@@ -660,6 +693,8 @@ def import_osm(path: str | os.PathLike[str], boundary_relation: int | None = Non
     boundary, below = _boundary(feat, _admin_areas(feat), boundary_relation, notes)
     layers: dict[str, gpd.GeoDataFrame] = {"boundary": boundary}
     facilities, unmapped = _facilities(feat)
+    cut = _cut_parks(path, notes)
+    unmapped = pd.concat([unmapped, cut], ignore_index=True) if len(cut) else unmapped
     built = {
         "subdistricts": _subdistricts(below, notes),
         "parks": _parks(feat, notes),
