@@ -128,3 +128,19 @@ def test_another_area_shows_no_tianhe_plan_facts(folder, tmp_path, capsys):
     assert rows["old_communities_renovated"]["published"] == 7
     assert rows["old_communities_renovated"]["published_source"] == "a bulletin"
     assert rows["doctors_per_1000"]["published"] is None  # not in its file: not Tianhe's
+
+
+def test_indicators_on_an_import_without_population(folder, tmp_path, capsys):
+    # As `import osm` leaves it: subdistricts with population 0 (no census table yet).
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    for f in folder.iterdir():
+        (bare / f.name).write_bytes(f.read_bytes())
+    sub = gpd.read_file(bare / "subdistricts.geojson")
+    sub.assign(population=0).to_file(bare / "subdistricts.geojson")
+    # pytest turns warnings into errors: a divide by zero would fail here.
+    assert main(["--data", str(bare), "indicators", "--format", "json"]) == 0
+    rows = {r["indicator"]: r for r in json.loads(capsys.readouterr().out)}
+    for key in ("park_m2_per_resident", "doctors_per_1000"):
+        assert rows[key]["value"] is None and rows[key]["met"] is None
+        assert "population is 0" in rows[key]["basis"]

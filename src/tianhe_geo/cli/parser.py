@@ -167,7 +167,8 @@ def _add_facts(p: argparse.ArgumentParser) -> None:
         metavar="FILE.csv",
         default=None,
         help="published indicator values used where the layers cannot measure one "
-        "(default: the shipped data/geo/plan_facts.csv)",
+        "(default: the shipped data/geo/plan_facts.csv, Tianhe's; for a --data folder with "
+        "its own boundary, its plan_facts.csv, else none)",
     )
 
 
