@@ -217,12 +217,11 @@ def layers_of(args: argparse.Namespace) -> dict[str, gpd.GeoDataFrame]:
     from ..data.layers import data_folder, load_layers, require_layers
 
     data = getattr(args, "data", None)
+    datum = None if args.datum == "wgs84" else args.datum  # wgs84: the files as they are
     if not data:
-        return load_layers(args.layer_map, datum=getattr(args, "datum", None))
+        return load_layers(args.layer_map, datum=datum)
     files, shipped = data_folder(data)
-    layers = load_layers(
-        {**files, **args.layer_map}, datum=getattr(args, "datum", None), shipped=shipped
-    )
+    layers = load_layers({**files, **args.layer_map}, datum=datum, shipped=shipped)
     if args.command not in ("layers", "export"):
         require_layers(
             layers, ("boundary", "subdistricts", "residents"), f"tianhe-geo {args.command}"
@@ -267,7 +266,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         args.as_layer,
         file_layer=file_layer,
         encoding=args.encoding,
-        datum=getattr(args, "datum", None),
+        datum=None if args.datum == "wgs84" else args.datum,
     )
     print(f"{args.file}: valid {args.as_layer} layer, {len(gdf)} features")
     return 0

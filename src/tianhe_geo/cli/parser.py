@@ -69,10 +69,12 @@ def _datum_option(p: argparse.ArgumentParser | argparse._ArgumentGroup, dest: st
     p.add_argument(
         "--datum",
         dest=dest,
-        choices=["gcj02", "bd09"],
+        choices=["gcj02", "bd09", "wgs84"],
         default=None,
-        help="the --layer files hold GCJ-02 (AMap/Gaode, Tencent) or BD-09 (Baidu) lon/lat "
-        "labelled WGS-84: convert them to WGS-84 when loading",
+        help="datum of the lon/lat in the files given (--layer files, import tables): gcj02 "
+        "(AMap/Gaode, Tencent) or bd09 (Baidu) are converted to WGS-84; wgs84: as they are "
+        "(an import table is then not checked for GCJ-02); default: WGS-84, refused where "
+        "they look like GCJ-02 or BD-09",
     )
 
 
@@ -383,13 +385,6 @@ def _add_import_commands(sub: Any) -> None:
     )
     q.add_argument("file", help="table (.csv UTF-8 or GBK, .xlsx)")
     q.add_argument("--out", required=True, help="data folder to write facilities.geojson into")
-    q.add_argument(
-        "--datum",
-        choices=("gcj02", "bd09", "wgs84"),
-        default=None,
-        help="datum of the coordinates: gcj02 (AMap, Tencent), bd09 (Baidu), wgs84; "
-        "default: refused if the points look like GCJ-02, else WGS-84",
-    )
     q.add_argument("--replace", action="store_true", help="overwrite the folder's facilities")
 
     c = _sub(
@@ -408,7 +403,6 @@ def _add_import_commands(sub: Any) -> None:
         metavar="OSM",
         help="OSM extract for residential land (default: the folder's network.osm.pbf)",
     )
-    c.add_argument("--datum", choices=("gcj02", "bd09", "wgs84"), default=None)
 
 
 def _add_scenario_commands(sub: Any) -> None:
