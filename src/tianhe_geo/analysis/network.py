@@ -22,11 +22,15 @@ park) is reached at its edge: :func:`facility_sources` puts access points
 along every ring of its boundary, at most ``access_spacing_m`` apart, plus the
 OSM ``entrance=*`` / ``barrier=gate`` nodes within
 :data:`ENTRANCE_TOLERANCE_M` of the edge; each access point is snapped like a
-point, and the facility's distance is the minimum over them (line facilities
-are reached along the line the same way). In a search every facility is a
+point. Where a walkable way crosses a polygon's edge, the crossing is an
+access point too, joined to both ends of its edge at the metres along it (the
+edge split there, :func:`edge_crossings`). The facility's distance is the
+minimum over them (line facilities are reached along the line the same way,
+without crossings). In a search every facility is a
 virtual source joined to its access nodes by one-way edges of its snap
 distances, so one multi-source pass still answers the nearest facility and
-a search never passes through a facility to reach another.
+a search never passes through a facility to reach another. A resident inside
+a polygon facility is at 0 m from it (:func:`inside_pairs`), as by straight line.
 """
 
 from __future__ import annotations
