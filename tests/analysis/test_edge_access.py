@@ -25,7 +25,10 @@ from tianhe_geo.analysis.network import (
     access_points,
     facility_sources,
     from_edges,
+    node_reach,
     read_walk_network,
+    resident_reach,
+    snap,
 )
 from tianhe_geo.data.osm import read_osm
 
@@ -111,6 +114,47 @@ def test_a_mapped_gate_is_an_access_point():
     np.testing.assert_allclose(out.residents["nearest_m"], [70.0])
 
 
+def test_a_way_crossing_the_edge_is_an_access_point_and_residents_inside_are_at_zero():
+    # A path from (50, -400) north through a 100 m square park, nodes 150 m off its edges.
+    xy = np.array([[50.0, -400.0], [50.0, -150.0], [50.0, 250.0], [50.0, 400.0], [400.0, 400.0]])
+    u, v = np.array([0, 1, 2, 3]), np.array([1, 2, 3, 4])
+    net = from_edges(np.arange(5), xy, u, v, "EPSG:4547")
+    park = _frame([shapely.box(0, 0, 100, 100)], "park")
+    res = _frame([shapely.Point(*p) for p in xy] + [shapely.Point(50, 99)], "r")
+    how = OnNetwork(net, 160.0, SPACING)
+    out = coverage(res, park, [300, 500], distance=how).residents
+    # No node within 100 m of the outline: without the crossing the park is unreachable.
+    assert not facility_sources(park, net, 100.0, SPACING, crossings=False).snapped.any()
+    sources = facility_sources(park, net, 100.0, SPACING)
+    assert sources.n_crossings == 2 and sources.snapped.all()
+    # Crossings at (50, 0) and (50, 100), each 150 m from the node on its side.
+    # networkx on the edge split at both crossings, the park joined to them at 0 m.
+    g = nx.Graph()
+    g.add_weighted_edges_from(
+        [
+            (0, 1, 250.0),
+            (1, "s", 150.0),
+            ("s", "n", 100.0),
+            ("n", 2, 150.0),
+            (2, 3, 150.0),
+            (3, 4, 350.0),
+            ("park", "s", 0.0),
+            ("park", "n", 0.0),
+        ]
+    )
+    d = nx.single_source_dijkstra_path_length(g, "park")
+    expect = [d[0], d[1], d[2], d[3], d[4], 0.0]  # the last resident is inside
+    expect = [x if x <= 500 else np.inf for x in expect]
+    np.testing.assert_allclose(out["nearest_m"], expect, atol=1e-9)
+    assert expect[:5] == [400.0, 150.0, 150.0, 300.0, np.inf]
+    assert out["n_within_300"].tolist() == [0, 1, 1, 1, 0, 1]
+    # Straight line: inside is 0 too; the cost table lists the inside pair at 0 m.
+    flat = coverage(res, park, [300]).residents["nearest_m"]
+    assert flat.iloc[-1] == 0.0
+    table = cost_table(res, park, 500, how).pairs
+    assert table.set_index("origin_id").loc["r5", "cost_m"] == 0.0
+
+
 # --------------------------------------------------------------------------
 # Helsinki: coverage of real parks equals networkx from the same access points
 # --------------------------------------------------------------------------
@@ -183,10 +227,31 @@ def _snap(xy, node_xy, node_ids):
     return node_ids[k], d[np.arange(len(xy)), k]
 
 
-def test_helsinki_park_coverage_equals_networkx_from_the_boundary(helsinki):
-    net, parks, res = helsinki
-    out = coverage(res, parks, [300, 500], distance=OnNetwork(net, SNAP, SPACING))
+def _add_crossings(dg, g, where, parks):
+    """Split each edge of ``g`` crossing a park outline there, the park joined at 0 m."""
+    pairs = [(u, v) for u, v in g.edges]
+    lines = [shapely.LineString([where[u], where[v]]) for u, v in pairs]
+    tree = shapely.STRtree(lines)
+    n = 0
+    for pid, geom in parks.geometry.items():
+        edge = geom.boundary
+        for k in tree.query(edge, predicate="intersects"):
+            u, v = pairs[k]
+            for x, y in shapely.get_coordinates(lines[k].intersection(edge)):
+                n += 1
+                c = ("cross", n)
+                for end in (u, v):
+                    d = float(np.hypot(x - where[end][0], y - where[end][1]))
+                    dg.add_edge(c, end, weight=d)
+                    dg.add_edge(end, c, weight=d)
+                dg.add_edge(pid, c, weight=0.0)
+    return n
 
+
+@pytest.fixture(scope="module")
+def oracle(helsinki):
+    """networkx from the park outlines: points every 25 m, gates, way crossings; inside = 0."""
+    _, parks, res = helsinki
     g, where, gates = _oracle_graph()
     ids = np.array(list(g.nodes))
     node_xy = np.array([where[i] for i in ids])
@@ -198,13 +263,26 @@ def test_helsinki_park_coverage_equals_networkx_from_the_boundary(helsinki):
         for n_, d_ in zip(node[d <= SNAP], d[d <= SNAP], strict=True):
             w = dg.edges[pid, n_]["weight"] if dg.has_edge(pid, n_) else np.inf
             dg.add_edge(pid, n_, weight=min(w, d_))
+    n_cross = _add_crossings(dg, g, where, parks)
     res_xy = shapely.get_coordinates(res.geometry.values)
     r_node, r_d = _snap(res_xy, node_xy, ids)
+    inside = np.zeros((len(res), len(parks)), dtype=bool)
+    for j, geom in enumerate(parks.geometry):
+        inside[:, j] = shapely.intersects(geom, res.geometry.values) & (r_d <= SNAP)
+    return dg, r_node, r_d, inside, n_cross
+
+
+def test_helsinki_park_coverage_equals_networkx_from_the_boundary(helsinki, oracle):
+    net, parks, res = helsinki
+    out = coverage(res, parks, [300, 500], distance=OnNetwork(net, SNAP, SPACING))
+    dg, r_node, r_d, inside, n_cross = oracle
+    assert facility_sources(parks, net, SNAP, SPACING).n_crossings == n_cross > 100
     dist = nx.multi_source_dijkstra_path_length(dg, set(parks.index), cutoff=500 + 1e-6)
     expect = np.array([dist.get(n, np.inf) + d for n, d in zip(r_node, r_d, strict=True)])
-    expect = np.where(expect <= 500, expect, np.inf)
+    expect = np.where(inside.any(axis=1), 0.0, np.where(expect <= 500, expect, np.inf))
     got = out.residents["nearest_m"].to_numpy()
     assert np.isfinite(expect).sum() > 300  # most of the grid is within 500 m of a park
+    assert inside.any(axis=1).sum() > 20  # and some of it inside a park
     np.testing.assert_allclose(got, expect, rtol=0, atol=1e-6)
     for t in (300, 500):
         assert (out.residents[f"covered_{t}"].to_numpy() == (expect <= t)).all()
@@ -212,10 +290,25 @@ def test_helsinki_park_coverage_equals_networkx_from_the_boundary(helsinki):
     per_park = [nx.single_source_dijkstra_path_length(dg, p, cutoff=500) for p in parks.index]
     for t in (300, 500):
         n_within = [
-            sum(dp.get(n, np.inf) + d <= t for dp in per_park)
-            for n, d in zip(r_node, r_d, strict=True)
+            sum(inside[i, j] or dp.get(n, np.inf) + d <= t for j, dp in enumerate(per_park))
+            for i, (n, d) in enumerate(zip(r_node, r_d, strict=True))
         ]
         assert out.residents[f"n_within_{t}"].tolist() == n_within
+
+
+def test_helsinki_crossings_only_shorten_distances(helsinki):
+    net, parks, res = helsinki
+    rs = snap(res, net, SNAP)
+    without = facility_sources(parks, net, SNAP, SPACING, crossings=False)
+    with_ = facility_sources(parks, net, SNAP, SPACING)
+    before, _ = resident_reach(node_reach(net, without, 500.0), rs)
+    after, _ = resident_reach(node_reach(net, with_, 500.0), rs)
+    assert (after <= before + 1e-9).all()
+    shorter = after < before - 1e-6
+    # Not vacuous: crossings bring part of the grid closer, some of it by tens of metres.
+    both = np.isfinite(before)
+    gain = before[both] - after[both]
+    assert shorter.sum() > 50 and gain.max() > 20
 
 
 def test_helsinki_table_and_one_pass_agree_and_beat_the_centroid(helsinki):

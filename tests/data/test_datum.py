@@ -16,9 +16,18 @@ import shapely
 import tianhe_geo
 from tianhe_geo import LayerSchemaError
 from tianhe_geo.cli import main
-from tianhe_geo.data.layers import reference_features
+from tianhe_geo.data.layers import reference_features, reference_without
 from tianhe_geo.data.paths import layer_path
-from tianhe_geo.foundation.crs import ANALYSIS_CRS, datum_fit, datum_suspicion, from_wgs84_to
+from tianhe_geo.data.schemas import SCHEMAS, validate_layer
+from tianhe_geo.foundation.crs import (
+    ANALYSIS_CRS,
+    SIGN_TEST_P,
+    datum_fit,
+    datum_sign_test,
+    datum_suspicion,
+    from_wgs84_to,
+    sign_test_suspicion,
+)
 
 LAYERS = (
     "boundary",
@@ -139,3 +148,56 @@ def test_metres_or_swapped_axes_labelled_wgs84_are_named(tmp_path, shipped):
     fac.set_geometry(gpd.points_from_xy(fac.geometry.y, fac.geometry.x), crs=4326).to_file(swapped)
     with pytest.raises(LayerSchemaError, match="latitude and longitude swapped"):
         tianhe_geo.read_layer_file(swapped, "facilities")
+
+
+# --------------------------------------------------------------------------
+# Leave one out: a file holding none of the shipped copy's features
+# --------------------------------------------------------------------------
+#: (layer, datum) pairs reported when the layer's own shipped copy is left out of
+#: the reference, by the sign test or the fit to the district. The others lean
+#: too little: facilities (points not on any other layer) in GCJ-02, the eight
+#: projects in GCJ-02 and the rivers in BD-09.
+LEFT_OUT_REPORTED = {(n, d) for n in LAYERS for d in NAMES} - {
+    ("facilities", "gcj02"),
+    ("projects", "gcj02"),
+    ("rivers", "bd09"),
+}
+
+
+def test_shifted_layers_are_reported_without_their_own_shipped_copy(shipped):
+    boundary = shipped["boundary"]
+    reported = set()
+    for name in LAYERS:
+        reference = reference_without(name)
+        outline = None if name == "boundary" else boundary
+        # The real layer as it is: no verdict against the other layers.
+        validate_layer(shipped[name], SCHEMAS[name], name, outline, reference)
+        for datum, label in NAMES.items():
+            try:
+                validate_layer(
+                    from_wgs84_to(shipped[name], datum), SCHEMAS[name], name, outline, reference
+                )
+            except LayerSchemaError as err:
+                assert f"look like {label}" in str(err)
+                reported.add((name, datum))
+    assert reported == LEFT_OUT_REPORTED
+
+
+def test_random_points_and_lines_in_the_district_lean_to_no_datum(shipped):
+    ref = reference_features()
+    rng = np.random.default_rng(7)
+    area = shipped["boundary"].union_all()
+    x0, y0, x1, y1 = area.bounds
+    smallest = 1.0
+    for _ in range(5):
+        pts = shapely.points(rng.uniform(x0, x1, 1500), rng.uniform(y0, y1, 1500))
+        pts = gpd.GeoDataFrame(geometry=pts[shapely.contains(area, pts)][:300], crs=4326)
+        xy = np.column_stack([rng.uniform(x0, x1, 40), rng.uniform(y0, y1, 40)])
+        lines = gpd.GeoDataFrame(
+            geometry=[shapely.LineString(xy[i : i + 4]) for i in range(0, 40, 4)], crs=4326
+        )
+        for frame in (pts, lines):
+            test = datum_sign_test(frame, ref)
+            assert sign_test_suspicion(test) is None
+            smallest = min(smallest, *(p for _, _, p in test.values()))
+    assert smallest > 1e3 * SIGN_TEST_P  # far from the threshold, not just under it

@@ -55,8 +55,9 @@ class DistanceMethod:
         tier) rather than one threshold for all.
     access_spacing_m : float or None
         How polygon facilities (parks) were reached (network only): at access
-        points at most this many metres apart along their edge, and at the
-        mapped entrances on it. By straight line (None) a polygon is measured
+        points at most this many metres apart along their edge, at the
+        mapped entrances on it and where walkable ways cross it (residents
+        inside at 0 m). By straight line (None) a polygon is measured
         to its nearest edge exactly; points are points either way.
     """
 
@@ -81,8 +82,9 @@ class DistanceMethod:
 
         ``edge``: by straight line, to the nearest point of the polygon (0
         inside it). ``access_points``: along the network from the nearest of
-        the access points every :attr:`access_spacing_m` on the edge and the
-        mapped entrances. ``table``: as the cost table's maker measured.
+        the access points every :attr:`access_spacing_m` on the edge, the
+        mapped entrances and the ways crossing the edge (0 inside).
+        ``table``: as the cost table's maker measured.
         """
         if self.kind == "straight_line":
             return "edge"
@@ -120,8 +122,9 @@ class OnNetwork:
     network's main component are reported as unknown, never covered or not.
     A polygon facility (a park) is reached at its edge: from the nearest of
     its access points, every ``access_spacing_m`` along its boundary plus the
-    network's entrances on it
-    (:func:`~tianhe_geo.analysis.network.facility_sources`).
+    network's entrances on it and the points where its edges cross it
+    (:func:`~tianhe_geo.analysis.network.facility_sources`); residents
+    inside a polygon are at 0 m from it.
 
     Attributes
     ----------

@@ -22,11 +22,15 @@ park) is reached at its edge: :func:`facility_sources` puts access points
 along every ring of its boundary, at most ``access_spacing_m`` apart, plus the
 OSM ``entrance=*`` / ``barrier=gate`` nodes within
 :data:`ENTRANCE_TOLERANCE_M` of the edge; each access point is snapped like a
-point, and the facility's distance is the minimum over them (line facilities
-are reached along the line the same way). In a search every facility is a
+point. Where a walkable way crosses a polygon's edge, the crossing is an
+access point too, joined to both ends of its edge at the metres along it (the
+edge split there, :func:`edge_crossings`). The facility's distance is the
+minimum over them (line facilities are reached along the line the same way,
+without crossings). In a search every facility is a
 virtual source joined to its access nodes by one-way edges of its snap
 distances, so one multi-source pass still answers the nearest facility and
-a search never passes through a facility to reach another.
+a search never passes through a facility to reach another. A resident inside
+a polygon facility is at 0 m from it (:func:`inside_pairs`), as by straight line.
 """
 
 from __future__ import annotations
@@ -90,6 +94,18 @@ class WalkNetwork:
     def main_tree(self) -> cKDTree:
         """Spatial index of the largest component's nodes (built once, used by every snap)."""
         return cKDTree(self.xy[self.in_main])
+
+    @cached_property
+    def main_edges(self) -> tuple[np.ndarray, np.ndarray, shapely.STRtree]:
+        """The largest component's edges once each: end rows ``u < v`` and their index.
+
+        Used to find where walkable ways cross a polygon facility's edge.
+        """
+        coo = self.matrix.tocoo()
+        keep = (coo.row < coo.col) & self.in_main[coo.row]
+        u, v = coo.row[keep].astype(np.intp), coo.col[keep].astype(np.intp)
+        segments = shapely.linestrings(np.stack([self.xy[u], self.xy[v]], axis=1))
+        return u, v, shapely.STRtree(segments)
 
     @property
     def n_fragment_nodes(self) -> int:
@@ -219,11 +235,14 @@ class Snap:
         Straight-line metres to that node.
     snapped : numpy.ndarray
         True when within the maximum snap distance.
+    xy : numpy.ndarray or None
+        The points snapped (n, 2), metres: who is inside a polygon facility.
     """
 
     node: np.ndarray
     distance_m: np.ndarray
     snapped: np.ndarray
+    xy: np.ndarray | None = None
 
 
 def snap(points: gpd.GeoDataFrame, net: WalkNetwork, max_snap_m: float) -> Snap:
@@ -290,7 +309,35 @@ def snap_to(tree: cKDTree, main: np.ndarray, xy: np.ndarray, max_snap_m: float) 
     """
     dist, idx = tree.query(xy, k=1, workers=-1)
     ok = dist <= max_snap_m
-    return Snap(np.where(ok, main[np.minimum(idx, len(main) - 1)], -1), dist, ok)
+    return Snap(np.where(ok, main[np.minimum(idx, len(main) - 1)], -1), dist, ok, xy)
+
+
+def inside_pairs(polygons: np.ndarray | None, rs: Snap) -> tuple[np.ndarray, np.ndarray]:
+    """Snapped residents inside (or on the edge of) a polygon facility: they are in it.
+
+    Parameters
+    ----------
+    polygons : numpy.ndarray or None
+        Per facility its polygon or None (:attr:`Sources.inside`).
+    rs : Snap
+        The residents' snap, with their coordinates.
+
+    Returns
+    -------
+    resident, facility : numpy.ndarray
+        Rows of each (resident, polygon containing it) pair, by resident.
+    """
+    none = np.empty(0, dtype=np.intp)
+    if polygons is None or rs.xy is None:
+        return none, none
+    fac = np.flatnonzero(~shapely.is_missing(polygons))
+    res = np.flatnonzero(rs.snapped)
+    if len(fac) == 0 or len(res) == 0:
+        return none, none
+    tree = shapely.STRtree(polygons[fac])
+    r, f = tree.query(shapely.points(rs.xy[res]), predicate="intersects")
+    order = np.lexsort((f, r))
+    return res[r[order]], fac[f[order]]
 
 
 #: Farthest an ``entrance=*`` or ``barrier=gate`` node may lie from a polygon
@@ -323,6 +370,13 @@ class Sources:
         entrances for a polygon or line).
     n_entrances : int
         Entrances among all access points.
+    n_crossings : int
+        Points where a walkable way crosses (or touches) a polygon facility's
+        edge; each joins the facility to both ends of its edge, at the metres
+        along the edge (the edge split there).
+    inside : numpy.ndarray or None
+        Per facility its polygon (None for points and lines), for the
+        residents inside it (distance 0); None when no facility is a polygon.
     """
 
     facility: np.ndarray
@@ -331,6 +385,8 @@ class Sources:
     snapped: np.ndarray
     n_points: np.ndarray
     n_entrances: int
+    n_crossings: int = 0
+    inside: np.ndarray | None = None
 
 
 def access_points(
@@ -405,11 +461,63 @@ def access_points(
     return xy_all, np.concatenate(fac).astype(np.intp), is_gate
 
 
+def edge_crossings(
+    facilities: gpd.GeoDataFrame, net: WalkNetwork
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Where the network's edges cross or touch each polygon facility's boundary.
+
+    A path (or street) crossing a park's outline enters the park there: that
+    point is an access point at no snap distance, and since an edge is a
+    straight segment, joining the facility to both its ends at the metres
+    along it is the same as splitting the edge at the crossing. An edge
+    running along the outline touches it at its overlap's ends.
+
+    Parameters
+    ----------
+    facilities : geopandas.GeoDataFrame
+        Facilities in ``net.crs``; only polygons and multipolygons are used.
+    net : WalkNetwork
+        The network (its largest component's edges).
+
+    Returns
+    -------
+    facility : numpy.ndarray
+        Facility row of each (crossing, edge end) pair, twice per crossing.
+    node : numpy.ndarray
+        Matrix row of the edge end.
+    distance_m : numpy.ndarray
+        Metres from the crossing to that end along the edge.
+    n_crossings : int
+        Crossing points found.
+    """
+    geoms = np.asarray(facilities.geometry.values)
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    polygon = np.flatnonzero(ok & np.isin(shapely.get_type_id(geoms), (3, 6)))
+    none = np.empty(0, dtype=np.intp)
+    if len(polygon) == 0:
+        return none, none, np.empty(0), 0
+    u, v, tree = net.main_edges
+    rings = shapely.boundary(geoms[polygon])
+    ring_i, edge_i = tree.query(rings, predicate="intersects")
+    where = shapely.intersection(rings[ring_i], tree.geometries[edge_i])
+    xy, pair = shapely.get_coordinates(where, return_index=True)
+    fac, eu, ev = polygon[ring_i[pair]], u[edge_i[pair]], v[edge_i[pair]]
+    du = np.hypot(*(xy - net.xy[eu]).T)
+    dv = np.hypot(*(xy - net.xy[ev]).T)
+    return (
+        np.concatenate([fac, fac]),
+        np.concatenate([eu, ev]),
+        np.concatenate([du, dv]),
+        len(xy),
+    )
+
+
 def facility_sources(
     facilities: gpd.GeoDataFrame,
     net: WalkNetwork,
     max_snap_m: float,
     access_spacing_m: float = ACCESS_SPACING_M,
+    crossings: bool = True,
 ) -> Sources:
     """Where each facility joins the network: the one constructor of search sources.
 
@@ -431,6 +539,9 @@ def facility_sources(
         a facility none of whose access points is within it is unsnapped.
     access_spacing_m : float, default 25
         Largest gap between access points along an edge, metres.
+    crossings : bool, default True
+        Also enter polygons where a walkable way crosses their edge
+        (:func:`edge_crossings`); these need no snap.
 
     Returns
     -------
@@ -442,6 +553,12 @@ def facility_sources(
     ok = dist <= max_snap_m
     node = np.flatnonzero(net.in_main)[idx[ok]] if len(xy) else np.empty(0, dtype=np.intp)
     fac_ok, dist_ok = fac[ok], dist[ok]
+    n_cross = 0
+    if crossings:
+        c_fac, c_node, c_dist, n_cross = edge_crossings(facilities, net)
+        fac_ok = np.concatenate([fac_ok, c_fac])
+        node = np.concatenate([node, c_node])
+        dist_ok = np.concatenate([dist_ok, c_dist])
     # The nearest access point of each (facility, node): sort by facility, node, distance.
     order = np.lexsort((dist_ok, node, fac_ok))
     fac_ok, node, dist_ok = fac_ok[order], node[order], dist_ok[order]
@@ -455,7 +572,21 @@ def facility_sources(
         snapped=np.bincount(fac_ok, minlength=n_fac)[:n_fac] > 0,
         n_points=np.bincount(fac, minlength=n_fac)[:n_fac],
         n_entrances=int(gate.sum()),
+        n_crossings=n_cross,
+        inside=_polygons_of(facilities),
     )
+
+
+def _polygons_of(facilities: gpd.GeoDataFrame) -> np.ndarray | None:
+    """Per facility its polygon, None for the others; None when there is no polygon."""
+    geoms = np.asarray(facilities.geometry.values)
+    kind = np.where(shapely.is_missing(geoms), -1, shapely.get_type_id(geoms))
+    polygon = np.isin(kind, (3, 6))
+    if not polygon.any():
+        return None
+    out = geoms.copy()
+    out[~polygon] = None
+    return out
 
 
 def network_table(
@@ -599,10 +730,20 @@ def _pairs(
     res_ok = np.flatnonzero(rs.snapped)
     first = fs.node[np.searchsorted(fs.facility, fac)]
     order = fac[cKDTree(net.xy[first], leafsize=_CHUNK).indices]
+    in_res, in_fac = inside_pairs(fs.inside, rs)
     for i in range(0, len(order), _CHUNK):
         # Facility rows ascending within a group: equal distances list the lower row first.
         chunk = np.sort(order[i : i + _CHUNK])
-        yield _chunk_pairs(net, rs, fs, res_ok, chunk, max_distance)
+        res, fi, cost = _chunk_pairs(net, rs, fs, res_ok, chunk, max_distance)
+        here = np.isin(in_fac, chunk)
+        if here.any():  # residents inside a park are at 0 m from it, whatever the path
+            n = np.int64(len(fs.snapped))
+            inside_key = in_res[here].astype(np.int64) * n + in_fac[here]
+            other = ~np.isin(res.astype(np.int64) * n + fi, inside_key)
+            res = np.concatenate([res[other], in_res[here]])
+            fi = np.concatenate([fi[other], in_fac[here]])
+            cost = np.concatenate([cost[other], np.zeros(int(here.sum()))])
+        yield res, fi, cost
 
 
 def _chunk_pairs(
@@ -787,11 +928,15 @@ class NodeReach:
         Per node, the row of that facility (-1 when none within reach).
     max_distance : float
         Search cut-off in metres.
+    inside : numpy.ndarray or None
+        Per facility its polygon or None (:attr:`Sources.inside`): residents
+        inside one are at 0 m from it.
     """
 
     distance_m: np.ndarray
     facility: np.ndarray
     max_distance: float
+    inside: np.ndarray | None = None
 
 
 def node_reach(net: WalkNetwork, fs: Sources, max_distance: float) -> NodeReach:
@@ -814,7 +959,7 @@ def node_reach(net: WalkNetwork, fs: Sources, max_distance: float) -> NodeReach:
     fac = np.flatnonzero(fs.snapped)
     n, k = net.matrix.shape[0], len(fac)
     if k == 0:
-        return NodeReach(np.full(n, np.inf), np.full(n, -1, dtype=np.intp), max_distance)
+        return NodeReach(np.full(n, np.inf), np.full(n, -1, dtype=np.intp), max_distance, fs.inside)
     # Each facility is a virtual source joined to its access nodes, so one pass from
     # all of them measures snap + path from the nearest access of the nearest facility.
     augmented = _with_sources(
@@ -829,7 +974,7 @@ def node_reach(net: WalkNetwork, fs: Sources, max_distance: float) -> NodeReach:
         limit=max_distance,
     )
     row = np.where(source[:n] >= n, fac[np.clip(source[:n] - n, 0, k - 1)], -1)
-    return NodeReach(dist[:n], row.astype(np.intp), max_distance)
+    return NodeReach(dist[:n], row.astype(np.intp), max_distance, fs.inside)
 
 
 def resident_reach(reach: NodeReach, rs: Snap) -> tuple[np.ndarray, np.ndarray]:
@@ -847,12 +992,19 @@ def resident_reach(reach: NodeReach, rs: Snap) -> tuple[np.ndarray, np.ndarray]:
     cost : numpy.ndarray
         Snap + path metres per resident; ``inf`` beyond the cut-off or unsnapped.
     facility : numpy.ndarray
-        Facility row per resident (-1 where ``cost`` is ``inf``).
+        Facility row per resident (-1 where ``cost`` is ``inf``); a resident
+        inside a polygon facility is at 0 m from it (the lowest row of several).
     """
     at = np.where(rs.snapped, rs.node, 0)
     cost = np.where(rs.snapped, reach.distance_m[at] + rs.distance_m, np.inf)
     reached = cost <= reach.max_distance
-    return np.where(reached, cost, np.inf), np.where(reached, reach.facility[at], -1)
+    cost, row = np.where(reached, cost, np.inf), np.where(reached, reach.facility[at], -1)
+    res, fac = inside_pairs(reach.inside, rs)
+    if len(res):
+        first = np.ones(len(res), dtype=bool)
+        first[1:] = res[1:] != res[:-1]  # pairs come by resident, then facility row
+        cost[res[first]], row[res[first]] = 0.0, fac[first]
+    return cost, row
 
 
 def _snap_pair(
@@ -874,7 +1026,8 @@ def _snap_pair(
 def _log_snaps(what: str, rs: Snap, fs: Sources, net: WalkNetwork, max_snap_m: float) -> None:
     logger.info(
         "%s; %d of %d residents and %d of %d facilities unsnapped (> %g m); "
-        "%d access points (%d entrances) on the network; %d fragment nodes ignored",
+        "%d access points (%d entrances, %d way crossings) on the network; "
+        "%d fragment nodes ignored",
         what,
         int((~rs.snapped).sum()),
         len(rs.snapped),
@@ -883,6 +1036,7 @@ def _log_snaps(what: str, rs: Snap, fs: Sources, net: WalkNetwork, max_snap_m: f
         max_snap_m,
         int(fs.n_points.sum()),
         fs.n_entrances,
+        fs.n_crossings,
         net.n_fragment_nodes,
     )
 

@@ -24,7 +24,7 @@ import pandas as pd
 from ..foundation.crs import STORAGE_CRS, to_wgs84_from
 from ..foundation.errors import LayerSchemaError
 from .io import misdecoded_text, read_vector, restore_shapefile_names, split_layer_suffix
-from .paths import LAYER_NAMES, check_layer_name, layer_path
+from .paths import LAYER_NAMES, check_layer_name, data_dir, layer_path
 from .schemas import (
     OPTIONAL_COLUMNS,
     SCHEMAS,
@@ -143,16 +143,64 @@ def reference_features() -> gpd.GeoSeries:
     Returns
     -------
     geopandas.GeoSeries
-        Geometries of :data:`REFERENCE_LAYERS` that ship (polygons as outlines).
+        Geometries of :data:`REFERENCE_LAYERS` that ship (polygons as outlines),
+        and the OpenStreetMap metro ways and stations shipped as the transit
+        layer's sources (:func:`osm_reference_features`).
     """
-    parts = []
-    for name in REFERENCE_LAYERS:
+    return _reference_of(REFERENCE_LAYERS)
+
+
+def _reference_of(names: tuple[str, ...]) -> gpd.GeoSeries:
+    parts = [osm_reference_features()]
+    for name in names:
         if layer_path(name).exists():
             geoms = read_vector(layer_path(name)).to_crs(STORAGE_CRS).geometry
             poly = geoms.geom_type.isin(["Polygon", "MultiPolygon"])
             parts += [geoms[~poly], geoms[poly].boundary]
-    joined = pd.concat(parts, ignore_index=True) if parts else gpd.GeoSeries([])
-    return gpd.GeoSeries(joined, crs=STORAGE_CRS)
+    return gpd.GeoSeries(pd.concat(parts, ignore_index=True), crs=STORAGE_CRS)
+
+
+def reference_without(name: str) -> gpd.GeoSeries:
+    """:func:`reference_features` without one layer: what a file not copied from it meets.
+
+    Parameters
+    ----------
+    name : str
+        Layer to leave out.
+
+    Returns
+    -------
+    geopandas.GeoSeries
+        The other layers' geometries and the OpenStreetMap sources (EPSG:4326).
+    """
+    return _reference_of(tuple(n for n in REFERENCE_LAYERS if n != name))
+
+
+#: OpenStreetMap data shipped as the transit layer's sources: metro ways (lines)
+#: and stations (a CSV of lon, lat), independent of every layer's own digitising.
+OSM_WAYS_FILE = Path("sources") / "transit_osm_ways.geojson"
+OSM_STATIONS_FILE = Path("sources") / "transit_osm_reference.csv"
+
+
+@lru_cache(maxsize=1)
+def osm_reference_features() -> gpd.GeoSeries:
+    """The shipped OpenStreetMap metro ways and stations (EPSG:4326); empty when absent.
+
+    Returns
+    -------
+    geopandas.GeoSeries
+        Lines and points.
+    """
+    parts = []
+    ways, stations = data_dir() / OSM_WAYS_FILE, data_dir() / OSM_STATIONS_FILE
+    if ways.exists():
+        parts.append(read_vector(ways).to_crs(STORAGE_CRS).geometry)
+    if stations.exists():
+        table = pd.read_csv(stations, usecols=["lon", "lat"])
+        parts.append(gpd.GeoSeries.from_xy(table["lon"], table["lat"], crs=STORAGE_CRS))
+    if not parts:
+        return gpd.GeoSeries([], crs=STORAGE_CRS)
+    return gpd.GeoSeries(pd.concat(parts, ignore_index=True), crs=STORAGE_CRS)
 
 
 def _is_shipped(path: str | os.PathLike[str], name: str) -> bool:

@@ -20,9 +20,11 @@ import pandas as pd
 from ..foundation.crs import (
     ANALYSIS_CRS,
     datum_fit,
+    datum_sign_test,
     datum_suspicion,
     gcj02_suspicion,
     measure_crs,
+    sign_test_suspicion,
 )
 from ..foundation.errors import LayerSchemaError
 from ..foundation.vocab import (
@@ -532,6 +534,15 @@ def _datum_problems(
                 f"{fit[datum]:.0%} of its vertices lie within 40 m of the shipped layers' "
                 f"features once read as {datum}, {fit['wgs84']:.0%} as stored"
             )
+        else:
+            test = datum_sign_test(gdf, reference)
+            datum = sign_test_suspicion(test)
+            if datum:
+                gained, lost = test[datum][:2]
+                evidence = (
+                    f"read as {datum}, {gained} points along it come within 60 m of the "
+                    f"shipped layers' features and only {lost} move away from them"
+                )
     if datum is None and boundary is not None:
         scores = {d: gcj02_suspicion(gdf, boundary, d) for d in _DATUM_NAMES}
         best = max(scores, key=lambda d: scores[d][f"fit_as_{d}"])

@@ -501,9 +501,10 @@ LABELS: _Table = _freeze(
         },
         "method_polygons_access": {
             "zh": "；面状设施（公园）在边界上到达：沿边界每{spacing}米一个进入点，加上数据中标出的出入口"
-            "（entrance=*、barrier=gate）；点状设施按点计",
+            "（entrance=*、barrier=gate）和步行道路穿过边界处；园内居民距离为0；点状设施按点计",
             "en": "; polygons (parks) reached at their edge: access points every {spacing} m along "
-            "it plus the mapped entrances (entrance=*, barrier=gate); points stay points",
+            "it plus the mapped entrances (entrance=*, barrier=gate) and where walkable ways "
+            "cross it; residents inside a park are at 0 m; points stay points",
         },
         "note_all_measures": {
             "zh": "所有指标使用同一距离口径：标准覆盖率、两步移动搜索法的服务范围和选址的覆盖距离均为{method}。",
