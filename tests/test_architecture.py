@@ -113,6 +113,14 @@ def test_the_public_api_is_explicit_and_resolves():
         assert getattr(tianhe_geo, name) is not None, name
     with pytest.raises(AttributeError):
         tianhe_geo.not_a_name  # noqa: B018
+    # The data imports (#13) are public, the same objects as in their modules.
+    from tianhe_geo.data import census_import, osm_import, poi_import
+
+    assert tianhe_geo.import_osm is osm_import.import_osm
+    assert tianhe_geo.import_pois is poi_import.import_pois
+    assert tianhe_geo.allocate_residents is census_import.allocate
+    for name in ("write_osm_import", "write_poi_import", "write_census_import", "data_folder"):
+        assert name in tianhe_geo.__all__
 
 
 def test_old_import_paths_work_for_one_release_with_a_warning():

@@ -78,7 +78,7 @@ def test_folder_without_boundary_refines_the_shipped_area(tmp_path, capsys):
         {"id": ["f1"], "category": ["kindergarten"], "status": ["existing"], "beds": [None],
          "doctors": [None], "places": [None], "name_zh": ["某幼儿园"], "name_en": ["K"],
          "source": ["test"], "accuracy_m": [10.0]},
-        geometry=gpd.points_from_xy([113.33], [23.13]), crs="EPSG:4326",
+        geometry=gpd.points_from_xy([113.3471], [23.1387]), crs="EPSG:4326",
     ).to_file(tmp_path / "facilities.geojson")  # fmt: skip
     assert main(["--data", str(tmp_path), "layers", "--format", "json"]) == 0
     rows = {r["layer"]: r for r in json.loads(capsys.readouterr().out)}
@@ -100,3 +100,47 @@ def test_import_residents_from_a_point_table(folder, tmp_path, capsys):
     assert res["population"].tolist() == [1234, 766]
     # West point in relation 11, east point in relation 12 (codes from the relation ids).
     assert res["subdistrict"].tolist() == ["osm-r11", "osm-r12"]
+
+
+def test_another_area_shows_no_tianhe_plan_facts(folder, tmp_path, capsys):
+    shipped = (Path(__file__).parents[1] / "data" / "geo" / "plan_facts.csv").read_text("utf-8")
+    assert "Tianhe" in shipped or "天河" in shipped  # what must not leak
+    args = ["--data", str(folder), "indicators", "--format", "json"]
+    assert main(args) == 0
+    rows = {r["indicator"]: r for r in json.loads(capsys.readouterr().out)}
+    assert all(r["published"] is None and not r["published_source"] for r in rows.values())
+    renovated = rows["old_communities_renovated"]  # only a published figure could give it
+    assert renovated["value"] is None and renovated["met"] is None
+    assert "no plan facts given" in renovated["basis"]
+    assert "未提供规划公布值" in renovated["basis_zh"]
+    # The folder's own facts file is read instead.
+    own = tmp_path / "own"
+    own.mkdir()
+    for f in folder.iterdir():
+        (own / f.name).write_bytes(f.read_bytes())
+    (own / "plan_facts.csv").write_text(
+        "indicator,value,unit,year,scope,derivation,source,accuracy\n"
+        "old_communities_renovated,7,communities,2024,Futian,reported,a bulletin,exact\n",
+        encoding="utf-8",
+    )
+    assert main(["--data", str(own), "indicators", "--format", "json"]) == 0
+    rows = {r["indicator"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows["old_communities_renovated"]["published"] == 7
+    assert rows["old_communities_renovated"]["published_source"] == "a bulletin"
+    assert rows["doctors_per_1000"]["published"] is None  # not in its file: not Tianhe's
+
+
+def test_indicators_on_an_import_without_population(folder, tmp_path, capsys):
+    # As `import osm` leaves it: subdistricts with population 0 (no census table yet).
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    for f in folder.iterdir():
+        (bare / f.name).write_bytes(f.read_bytes())
+    sub = gpd.read_file(bare / "subdistricts.geojson")
+    sub.assign(population=0).to_file(bare / "subdistricts.geojson")
+    # pytest turns warnings into errors: a divide by zero would fail here.
+    assert main(["--data", str(bare), "indicators", "--format", "json"]) == 0
+    rows = {r["indicator"]: r for r in json.loads(capsys.readouterr().out)}
+    for key in ("park_m2_per_resident", "doctors_per_1000"):
+        assert rows[key]["value"] is None and rows[key]["met"] is None
+        assert "population is 0" in rows[key]["basis"]

@@ -61,6 +61,12 @@ _PUBLIC = {
     "Scenario": "data.scenario_spec",
     "read_scenario": "data.scenario_spec",
     "load_plan_facts": "data.facts",
+    "data_folder": "data.layers",
+    "import_osm": "data.osm_import",
+    "OsmImport": "data.osm_import",
+    "import_pois": "data.poi_import",
+    "PoiImport": "data.poi_import",
+    "allocate_residents": "data.census_import",
     # analysis
     "coverage": "analysis.coverage",
     "CoverageResult": "analysis.coverage",
@@ -108,6 +114,9 @@ _PUBLIC = {
     # pipeline
     "build_all": "pipeline",
     "coverage_to_parquet": "pipeline",
+    "write_osm_import": "pipeline",
+    "write_poi_import": "pipeline",
+    "write_census_import": "pipeline",
 }
 
 __all__ = ["__version__", *_PUBLIC]
@@ -151,10 +160,13 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from .analysis.network import WalkNetwork, from_edges, network_table, read_walk_network
     from .analysis.partitioned import coverage_partitioned, coverage_streamed
     from .analysis.siting import SitingResult, candidate_grid, maximal_covering, set_covering
+    from .data.census_import import allocate_residents
     from .data.facts import load_plan_facts
     from .data.io import read_vector, write_vector
-    from .data.layers import load_layer, load_layers, read_layer_file
+    from .data.layers import data_folder, load_layer, load_layers, read_layer_file
+    from .data.osm_import import OsmImport, import_osm
     from .data.paths import LAYER_NAMES, data_dir
+    from .data.poi_import import PoiImport, import_pois
     from .data.scenario_spec import Change, Scenario, read_scenario
     from .data.schemas import is_complete
     from .foundation.config import DEFAULT_CONFIG, AnalysisConfig, OutputOptions
@@ -172,7 +184,13 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
         UnknownLayerError,
     )
     from .foundation.standards import STANDARDS, Standard
-    from .pipeline import build_all, coverage_to_parquet
+    from .pipeline import (
+        build_all,
+        coverage_to_parquet,
+        write_census_import,
+        write_osm_import,
+        write_poi_import,
+    )
     from .plan.compliance import run_standard
     from .plan.indicators import indicators
     from .plan.run import PlanAnalysis, analyse

@@ -9,6 +9,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
+import pyproj
 import pytest
 
 from tianhe_geo import DataSourceError
@@ -82,9 +84,64 @@ def test_helsinki_counts_match_an_independent_read(helsinki):
     boundary = read_layer_file(out / "boundary.geojson", "boundary")
     for name in ("parks", "facilities", "transit"):
         gdf = read_layer_file(out / f"{name}.geojson", name, boundary=boundary)
+        if name == "transit":  # the stations here; the lines in test_metro_lines_*
+            gdf = gdf[gdf["kind"] != "line"]
         assert set(gdf["osm_id"]) == truth[name], name
     # The figures themselves, so a change in the extract or the tables is noticed.
     assert {k: len(v) for k, v in truth.items()} == {"parks": 13, "facilities": 22, "transit": 2}
+
+
+def _independent_metro(path: Path) -> tuple[dict[str, dict], dict[int, set[str]]]:
+    """Per route ref: relations, member ways in the file, their length (m); station -> refs."""
+    routes, areas, ways = {}, [], {}
+    for o in osmium.FileProcessor(str(path), osmium.osm.RELATION):
+        if o.tags.get("type") == "route" and o.tags.get("route") in ("subway", "light_rail"):
+            r = routes.setdefault(o.tags.get("ref"), {"rels": set(), "ways": set(), "nodes": set()})
+            r["rels"].add(o.id)
+            r["ways"] |= {m.ref for m in o.members if m.type == "w"}
+            r["nodes"] |= {m.ref for m in o.members if m.type == "n"}
+            r["colour"] = o.tags.get("colour")
+        elif o.tags.get("public_transport") == "stop_area":
+            areas.append({m.ref for m in o.members if m.type == "n"})
+    for o in osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY).with_locations():
+        if o.is_way() and all(n.location.valid() for n in o.nodes):
+            ways[o.id] = [(n.lon, n.lat) for n in o.nodes]
+    geod = pyproj.Geod(ellps="WGS84")
+    for r in routes.values():
+        r["ways"] &= set(ways)
+        r["length_m"] = sum(geod.line_length(*zip(*ways[w], strict=True)) for w in r["ways"])
+    lines: dict[int, set[str]] = {}
+    for ref, r in routes.items():
+        for node in r["nodes"] | {n for a in areas if a & r["nodes"] for n in a}:
+            lines.setdefault(node, set()).add(ref)
+    return routes, lines
+
+
+def test_metro_lines_from_route_relations_match_an_independent_read(helsinki):
+    out, _ = helsinki
+    routes, station_refs = _independent_metro(HELSINKI)
+    assert sorted(routes) == ["M1", "M2"]  # the figures themselves: Helsinki's two metro lines
+    boundary = read_layer_file(out / "boundary.geojson", "boundary")
+    transit = read_layer_file(out / "transit.geojson", "transit", boundary=boundary)
+    lines = transit[(transit["kind"] == "line") & (transit["line"] != "unknown")]
+    assert sorted(lines["line"]) == ["M1", "M2"]
+    metric = lines.set_index("line").to_crs(lines.estimate_utm_crs()).geometry
+    for ref, r in routes.items():
+        row = lines[lines["line"] == ref].iloc[0]
+        # Both directions' relations are one line, drawn along the member ways in the file.
+        assert set(row["source"].split("routes ")[1].split(";")) == {
+            f"relation/{i}" for i in r["rels"]
+        }
+        assert r["ways"] and metric[ref].length == pytest.approx(r["length_m"], rel=0.01)
+        assert row["colour"] == r["colour"].upper()
+    stations = transit[transit["kind"] == "station"]
+    assert len(stations) == 2
+    for _, st in stations.iterrows():
+        node = int(st["osm_id"].split("/")[1])
+        assert set(st["line"].split(";")) == station_refs[node]  # from the stop areas
+        assert st["interchange"] == (len(station_refs[node]) > 1)
+        for ref in station_refs[node]:
+            assert st["id"] in lines[lines["line"] == ref].iloc[0]["stations"].split(";")
 
 
 def test_every_feature_keeps_provenance_and_is_marked_incomplete(helsinki):
@@ -110,6 +167,7 @@ def test_park_tier_follows_its_measured_area(helsinki):
 def test_unmapped_schools_and_social_facilities_are_listed(helsinki):
     out, _ = helsinki
     unmapped = gpd.pd.read_csv(out / "import_unmapped.csv")
+    unmapped = unmapped[~unmapped["reason"].str.startswith("park cut")]  # see below
     assert len(unmapped) == 5
     assert unmapped["reason"].str.startswith("amenity=school").sum() == 3
     assert (out / "network.osm.pbf").stat().st_size == HELSINKI.stat().st_size
@@ -191,3 +249,30 @@ def test_admin_relations_give_boundary_and_subdistricts(futian):
 def test_unknown_boundary_relation_is_refused(futian):
     with pytest.raises(DataSourceError, match=r"relation 99 .* complete ones: \[1, 2, 9524334\]"):
         import_osm(futian, boundary_relation=99)
+
+
+def test_parks_cut_at_the_extract_edge_are_listed_and_counted(helsinki):
+    out, _ = helsinki
+    # Independent: park ways with a node absent from the file, park multipolygons with a
+    # member way absent (or itself cut).
+    whole, cut, rels = set(), set(), []
+    for o in osmium.FileProcessor(str(HELSINKI)).with_locations():
+        t = dict(o.tags)
+        park = t.get("leisure") in ("park", "garden") or t.get("landuse") == "recreation_ground"
+        park = park and t.get("access") not in ("private", "no")
+        if o.is_way():
+            if all(n.location.valid() for n in o.nodes):
+                whole.add(o.id)
+            elif park:
+                cut.add(f"way/{o.id}")
+        elif o.is_relation() and park and t.get("type") == "multipolygon":
+            rels.append((o.id, [m.ref for m in o.members if m.type == "w"]))
+    cut |= {f"relation/{r}" for r, ways in rels if not set(ways) <= whole}
+    assert len(cut) == 5  # the figure itself, so a change in the extract is noticed
+    unmapped = pd.read_csv(out / "import_unmapped.csv")
+    listed = unmapped[unmapped["reason"].str.startswith("park cut at the extract's edge")]
+    assert set(listed["osm_id"]) == cut
+    notes = (out / "IMPORT.txt").read_text(encoding="utf-8")
+    assert f"parks: {len(cut)} park(s) cut at the extract's edge" in notes
+    parks = gpd.read_file(out / "parks.geojson")
+    assert not set(parks["osm_id"]) & cut

@@ -118,3 +118,47 @@ def test_cli_writes_the_layer_and_lists_unmapped_rows(amap_csv, tmp_path, capsys
     # A second import does not silently overwrite the first.
     assert main(["import", "pois", str(amap_csv), "--datum", "gcj02", "--out", str(out)]) == 1
     assert "--replace" in capsys.readouterr().err
+
+
+def test_xlsx_written_by_openpyxl_imports_like_the_csv(tmp_path, boundary):
+    from openpyxl import Workbook
+
+    lon, lat = wgs84_to_gcj02(TRUTH[:, 0], TRUTH[:, 1])
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["id", "name", "typecode", "type", "经度", "纬度"])
+    for i, (row, x, y) in enumerate(zip(ROWS, lon, lat, strict=True)):
+        # Type codes as numbers, as Excel stores a typed 090100 (leading zero lost).
+        code = int(row[1]) if row[1] else None
+        words = None if i == 0 else row[2]  # row 0: only the code can say "hospital"
+        sheet.append([f"B0{i}", row[0], code, words, float(x), float(y)])
+    path = tmp_path / "amap.xlsx"
+    book.save(path)
+    assert sheet["C2"].data_type == "n" and sheet["C2"].value == 90100  # really numeric
+    fac = import_pois(path, "gcj02", boundary).facilities
+    assert list(fac["id"]) == ["B00", "B01", "B02", "B04"]
+    assert (_distance_m(fac, TRUTH[[0, 1, 2, 4]]) < 1.0).all()
+    # 90100 read back as the 6-digit code 090100 (hospital), not left unmapped.
+    assert list(fac["category"]) == ["hospital", "primary_school", "kindergarten", "elderly_care"]
+
+
+def test_xlsx_via_pandas_through_the_cli_and_bad_excel_files(tmp_path, capsys):
+    lon, lat = wgs84_to_gcj02(TRUTH[:, 0], TRUTH[:, 1])
+    table = pd.DataFrame({"名称": [r[0] for r in ROWS], "类别": [r[2] for r in ROWS],
+                          "lng": lon, "lat": lat})  # fmt: skip
+    table.to_excel(tmp_path / "p.xlsx", index=False)
+    out = tmp_path / "data"
+    assert (
+        main(["import", "pois", str(tmp_path / "p.xlsx"), "--datum", "gcj02", "--out", str(out)])
+        == 0
+    )
+    assert len(read_layer_file(out / "facilities.geojson", "facilities")) == 4
+    (tmp_path / "bad.xlsx").write_text("not a workbook")
+    (tmp_path / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0")
+    for name, message in (
+        ("bad.xlsx", "cannot be read as an Excel .xlsx"),
+        ("old.xls", "save it as .xlsx"),
+    ):
+        args = ["import", "pois", str(tmp_path / name), "--datum", "wgs84", "--out", str(out / "x")]
+        assert main(args) == 1
+        assert message in capsys.readouterr().err

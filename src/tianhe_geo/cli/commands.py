@@ -142,6 +142,16 @@ def _data_crs(args: argparse.Namespace) -> str | None:
     return measure_crs(read_vector(files["boundary"])) if "boundary" in files else None
 
 
+def _facts_of_data(args: argparse.Namespace, given: str | None) -> dict[str, Any]:
+    """Another study area's plan facts: ``--facts``, else its folder's own file, else none."""
+    from ..data.paths import FACTS_FILE
+
+    if given is not None:
+        return {}
+    own = Path(args.data) / FACTS_FILE
+    return {"plan_facts": str(own)} if own.is_file() else {"shipped_facts": False}
+
+
 def _standards_on_data(args: argparse.Namespace, config: AnalysisConfig) -> AnalysisConfig:
     """Only the standards whose layer a ``--data`` folder of another study area holds."""
     from ..data.layers import data_folder
@@ -173,6 +183,7 @@ def settings(args: argparse.Namespace) -> tuple[AnalysisConfig, OutputOptions]:
     measure = _data_crs(args)
     if measure is not None:
         fields["analysis_crs"] = measure
+        fields.update(_facts_of_data(args, fields.get("plan_facts")))
     standards = getattr(args, "standard", None)
     if isinstance(standards, list):  # scenario run --standard KEY (repeatable)
         fields["standards"] = tuple(standards)
@@ -212,16 +223,21 @@ def network_of(
     return read_walk_network(args.osm, config.analysis_crs, clip=clip)
 
 
+def _layer_datum(args: argparse.Namespace) -> str | None:
+    """The datum ``--layer`` files are converted from (``wgs84``: none)."""
+    datum = getattr(args, "datum", None)
+    return None if datum == "wgs84" else datum
+
+
 def layers_of(args: argparse.Namespace) -> dict[str, gpd.GeoDataFrame]:
     """Every layer, the user's files instead of the shipped ones where ``--layer`` names them."""
     from ..data.layers import data_folder, load_layers, require_layers
 
     data = getattr(args, "data", None)
-    datum = None if args.datum == "wgs84" else args.datum  # wgs84: the files as they are
     if not data:
-        return load_layers(args.layer_map, datum=datum)
+        return load_layers(args.layer_map, datum=_layer_datum(args))
     files, shipped = data_folder(data)
-    layers = load_layers({**files, **args.layer_map}, datum=datum, shipped=shipped)
+    layers = load_layers({**files, **args.layer_map}, datum=_layer_datum(args), shipped=shipped)
     if args.command not in ("layers", "export"):
         require_layers(
             layers, ("boundary", "subdistricts", "residents"), f"tianhe-geo {args.command}"
@@ -266,7 +282,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         args.as_layer,
         file_layer=file_layer,
         encoding=args.encoding,
-        datum=None if args.datum == "wgs84" else args.datum,
+        datum=_layer_datum(args),
     )
     print(f"{args.file}: valid {args.as_layer} layer, {len(gdf)} features")
     return 0

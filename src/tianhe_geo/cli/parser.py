@@ -71,10 +71,9 @@ def _datum_option(p: argparse.ArgumentParser | argparse._ArgumentGroup, dest: st
         dest=dest,
         choices=["gcj02", "bd09", "wgs84"],
         default=None,
-        help="datum of the lon/lat in the files given (--layer files, import tables): gcj02 "
-        "(AMap/Gaode, Tencent) or bd09 (Baidu) are converted to WGS-84; wgs84: as they are "
-        "(an import table is then not checked for GCJ-02); default: WGS-84, refused where "
-        "they look like GCJ-02 or BD-09",
+        help="the --layer files (or the table 'import' reads) hold GCJ-02 (AMap/Gaode, "
+        "Tencent) or BD-09 (Baidu) lon/lat: convert them to WGS-84 when loading; wgs84: as is "
+        "(for 'import pois' without it, points that look like GCJ-02 are refused)",
     )
 
 
@@ -168,7 +167,8 @@ def _add_facts(p: argparse.ArgumentParser) -> None:
         metavar="FILE.csv",
         default=None,
         help="published indicator values used where the layers cannot measure one "
-        "(default: the shipped data/geo/plan_facts.csv)",
+        "(default: the shipped data/geo/plan_facts.csv, Tianhe's; for a --data folder with "
+        "its own boundary, its plan_facts.csv, else none)",
     )
 
 
@@ -385,6 +385,7 @@ def _add_import_commands(sub: Any) -> None:
     )
     q.add_argument("file", help="table (.csv UTF-8 or GBK, .xlsx)")
     q.add_argument("--out", required=True, help="data folder to write facilities.geojson into")
+    # --datum gcj02|bd09|wgs84 is the common option (also accepted before the command).
     q.add_argument("--replace", action="store_true", help="overwrite the folder's facilities")
 
     c = _sub(

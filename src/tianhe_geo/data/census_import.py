@@ -230,3 +230,7 @@ def read_units(path: str | os.PathLike[str], datum: str | None = None) -> gpd.Ge
     elif datum == "bd09":
         lon, lat = _crs.bd09_to_wgs84(lon, lat)
     return gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(lon, lat), crs=STORAGE_CRS)
+
+
+#: The public name of :func:`allocate` (``tianhe_geo.allocate_residents``).
+allocate_residents = allocate

@@ -26,6 +26,7 @@ __all__ = [
     "PLAN_SOURCE",
     "PLAN_TARGETS",
     "load_plan_facts",
+    "no_plan_facts",
     "read_plan_facts",
 ]
 
@@ -129,18 +130,41 @@ def _read_csv(p: Path) -> pd.DataFrame:
         raise DataSourceError(msg) from exc
 
 
-def load_plan_facts(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
-    """The table of published indicator values: the user's, or the shipped one.
+def load_plan_facts(
+    path: str | os.PathLike[str] | None = None, shipped: bool = True
+) -> pd.DataFrame:
+    """The table of published indicator values: the user's, the shipped one, or none.
 
     Parameters
     ----------
     path : path-like, optional
         A CSV in the form of :func:`read_plan_facts`; ``None`` reads the
-        shipped ``data/geo/plan_facts.csv``.
+        shipped ``data/geo/plan_facts.csv``, or nothing when ``shipped`` is False.
+    shipped : bool, default True
+        False for another study area: Tianhe's published figures are not its own.
 
     Returns
     -------
     pandas.DataFrame
-        See :func:`read_plan_facts`.
+        See :func:`read_plan_facts`; without rows when there are no facts.
     """
+    if path is None and not shipped:
+        return no_plan_facts()
     return read_plan_facts(data_dir() / FACTS_FILE if path is None else path)
+
+
+def no_plan_facts() -> pd.DataFrame:
+    """An empty plan-facts table (the columns of :func:`read_plan_facts`, no rows).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``indicator``, no rows.
+    """
+    columns = {c: pd.Series(dtype=object) for c in FACT_COLUMNS}
+    empty = pd.DataFrame(columns).assign(
+        value=pd.Series(dtype=float),
+        year=pd.Series(dtype="Int64"),
+        **{COMPARABLE: pd.Series(dtype=bool)},
+    )
+    return empty.set_index("indicator")[[*FACT_COLUMNS[1:], COMPARABLE]]

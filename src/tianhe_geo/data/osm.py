@@ -593,3 +593,149 @@ def graph_frames(graph: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     )
     data = [(u, v, d.get("highway"), d.get("access")) for u, v, d in graph.edges(data=True)]
     return nodes, pd.DataFrame(data, columns=["u", "v", "highway", "access"])
+
+
+#: ``route=`` values read as metro lines (OSM's rapid-transit routes).
+METRO_ROUTES = ("subway", "light_rail")
+
+
+@dataclass(frozen=True)
+class OsmRoutes:
+    """The metro route relations of an extract and what they are drawn with.
+
+    Attributes
+    ----------
+    routes : pandas.DataFrame
+        One row per ``route=subway|light_rail`` relation: ``osm_id`` (int),
+        ``tags`` (dict), ``ways`` and ``nodes`` (lists of member ids).
+    stop_areas : pandas.DataFrame
+        One row per ``public_transport=stop_area`` relation: ``osm_id`` and
+        ``nodes`` (member node ids; a station and its stop positions).
+    ways : geopandas.GeoSeries
+        Line geometry (EPSG:4326) of every way in the file that is a route
+        member or tagged ``railway=subway|light_rail``, indexed by way id.
+    track_ways : frozenset of int
+        The ways tagged ``railway=subway|light_rail``.
+    """
+
+    routes: pd.DataFrame
+    stop_areas: pd.DataFrame
+    ways: Any
+    track_ways: frozenset[int]
+
+
+def _route_relations(
+    path: Path,
+) -> tuple[list[tuple[int, dict[str, str], list[int], list[int]]], list[tuple[int, list[int]]]]:
+    import osmium
+
+    routes, areas = [], []
+    obj: Any
+    for obj in osmium.FileProcessor(str(path), osmium.osm.RELATION):
+        tags = obj.tags
+        if tags.get("type") == "route" and tags.get("route") in METRO_ROUTES:
+            ways = [m.ref for m in obj.members if m.type == "w"]
+            nodes = [m.ref for m in obj.members if m.type == "n"]
+            routes.append((obj.id, dict(tags), ways, nodes))
+        elif tags.get("public_transport") == "stop_area":
+            areas.append((obj.id, [m.ref for m in obj.members if m.type == "n"]))
+    return routes, areas
+
+
+def read_osm_routes(path: str | os.PathLike[str]) -> OsmRoutes:
+    """Read the metro routes of an OSM extract: relations, stop areas and track ways.
+
+    Parameters
+    ----------
+    path : path-like
+        ``.osm`` XML or ``.osm.pbf``.
+
+    Returns
+    -------
+    OsmRoutes
+        Members of ways missing from the file (an extract cut at its edge)
+        have no geometry in ``ways``.
+
+    Raises
+    ------
+    DataSourceError
+        Missing or unreadable file.
+    """
+    import geopandas as gpd
+    import osmium
+
+    p = Path(path)
+    if not p.exists():
+        msg = f"{p}: OSM file not found"
+        raise DataSourceError(msg)
+    try:
+        routes, areas = _route_relations(p)
+        wanted = {w for r in routes for w in r[2]}
+        wkb = osmium.geom.WKBFactory()
+        geoms: dict[int, bytes] = {}
+        track: set[int] = set()
+        obj: Any
+        processor = osmium.FileProcessor(str(p), osmium.osm.NODE | osmium.osm.WAY).with_locations()
+        for obj in processor:
+            if not obj.is_way():
+                continue
+            is_track = obj.tags.get("railway") in METRO_ROUTES
+            if (is_track or obj.id in wanted) and len(obj.nodes) >= 2:
+                try:
+                    geoms[obj.id] = bytes.fromhex(wkb.create_linestring(obj))
+                except (RuntimeError, osmium.InvalidLocationError):  # nodes not in the file
+                    continue
+                if is_track:
+                    track.add(obj.id)
+    except RuntimeError as exc:
+        msg = f"{p}: cannot be read as OpenStreetMap data (.osm XML or .osm.pbf): {exc}"
+        raise DataSourceError(msg) from exc
+    route_table = pd.DataFrame(routes, columns=["osm_id", "tags", "ways", "nodes"])
+    area_table = pd.DataFrame(areas, columns=["osm_id", "nodes"])
+    ways = gpd.GeoSeries(shapely.from_wkb(list(geoms.values())), index=list(geoms), crs="EPSG:4326")
+    return OsmRoutes(route_table, area_table, ways, frozenset(track))
+
+
+def read_cut_areas(path: str | os.PathLike[str], wanted: Any) -> pd.DataFrame:
+    """Tagged ways and multipolygons an extract holds only in part (cut at its edge).
+
+    :func:`read_osm_features` cannot assemble them into areas; this lists them
+    so an import can say what it left out.
+
+    Parameters
+    ----------
+    path : path-like
+        ``.osm`` XML or ``.osm.pbf``.
+    wanted : callable
+        ``wanted(tags: dict) -> bool``: the objects of interest (e.g. parks).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``osm_type`` (``way``/``relation``), ``osm_id``, ``tags`` (dict),
+        ``missing`` and ``total``: nodes of a way (members of a relation)
+        absent from the file, out of how many.
+    """
+    import osmium
+
+    rels: list[tuple[int, dict[str, str], list[int]]] = []
+    rows: list[tuple[str, int, dict[str, str], int, int]] = []
+    complete: set[int] = set()
+    obj: Any
+    types = osmium.osm.NODE | osmium.osm.WAY | osmium.osm.RELATION
+    for obj in osmium.FileProcessor(str(path), types).with_locations():
+        if obj.is_way():
+            missing = sum(not n.location.valid() for n in obj.nodes)
+            if missing == 0:
+                complete.add(obj.id)
+            elif wanted(dict(obj.tags)):
+                rows.append(("way", obj.id, dict(obj.tags), missing, len(obj.nodes)))
+        elif obj.is_relation() and obj.tags.get("type") in ("multipolygon", "boundary"):
+            if wanted(dict(obj.tags)):
+                ways = [m.ref for m in obj.members if m.type == "w"]
+                rels.append((obj.id, dict(obj.tags), ways))
+    for rid, tags, ways in rels:  # relations come last in a sorted file: ways are known
+        missing = sum(w not in complete for w in ways)
+        if missing:
+            rows.append(("relation", rid, tags, missing, len(ways)))
+    return pd.DataFrame(rows, columns=["osm_type", "osm_id", "tags", "missing", "total"])

@@ -15,7 +15,11 @@ has them:
   (:data:`~tianhe_geo.foundation.standards.PARK_SIZE_CLASSES`);
 * ``facilities`` - nodes and areas (as a point on the area) by :data:`FACILITY_TAGS`;
 * ``transit`` - metro stations (``station=subway`` or ``subway=yes``) and railway
-  stations (``railway=station`` with ``train=yes``).
+  stations (``railway=station`` with ``train=yes``); metro lines, one per ``ref`` of
+  the ``route=subway|light_rail`` relations (both directions merged), drawn along
+  their member ways with their ``name`` and ``colour``, cut 3 km beyond the area;
+  ``railway=subway|light_rail`` track no route covers becomes one ``unknown`` line.
+  A station's ``line`` lists the routes it, or a stop in its ``stop_area``, belongs to.
 
 Every feature keeps its OSM object (``osm_id``: ``node/123``, ``way/45``,
 ``relation/6``), the tag that made it (``source``) with the attribution
@@ -68,8 +72,9 @@ import pandas as pd
 
 from ..foundation.crs import STORAGE_CRS, measure_crs
 from ..foundation.errors import DataSourceError
+from ..foundation.i18n import label
 from ..foundation.standards import PARK_SIZE_SOURCE, park_tier
-from .osm import read_osm_features
+from .osm import OsmRoutes, read_cut_areas, read_osm_features, read_osm_routes
 from .schemas import LAYER_COMPLETE, SCHEMAS
 
 if TYPE_CHECKING:
@@ -257,6 +262,39 @@ def _frame(table: pd.DataFrame, geoms: np.ndarray) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(table.reset_index(drop=True), geometry=list(geoms), crs=STORAGE_CRS)
 
 
+def _is_park(tags: dict[str, str]) -> bool:
+    """One object's tags: a park by :data:`PARK_TAGS`, open to the public."""
+    return tags.get("access") not in _NO_ACCESS and any(
+        tags.get(key) in values for key, values in PARK_TAGS
+    )
+
+
+def _cut_parks(path: str | os.PathLike[str], notes: list[str]) -> pd.DataFrame:
+    """Parks the extract holds only in part: listed (as unmapped rows) and counted in the notes."""
+    cut = read_cut_areas(path, _is_park)
+    if cut.empty:
+        return pd.DataFrame(columns=["osm_id", "name", "tags", "reason"])
+    part = np.where(cut["osm_type"] == "way", "nodes", "member ways")
+    notes.append(
+        f"parks: {len(cut)} park(s) cut at the extract's edge (nodes or member ways missing) "
+        "not imported, listed in import_unmapped.csv; use an extract that holds them whole"
+    )
+    return pd.DataFrame(
+        {
+            "osm_id": cut["osm_type"] + "/" + cut["osm_id"].astype(str),
+            "name": _tag(cut["tags"], "name"),
+            "tags": _tag_text(cut["tags"], ("leisure", "landuse")),
+            "reason": "park cut at the extract's edge: "
+            + cut["missing"].astype(str)
+            + " of "
+            + cut["total"].astype(str)
+            + " "
+            + part
+            + " not in the file",
+        }
+    )
+
+
 def _parks(feat: pd.DataFrame, notes: list[str]) -> gpd.GeoDataFrame | None:
     import shapely
 
@@ -321,7 +359,7 @@ def _facilities(feat: pd.DataFrame) -> tuple[gpd.GeoDataFrame | None, pd.DataFra
     return _frame(table, points), unmapped
 
 
-def _transit(feat: pd.DataFrame) -> gpd.GeoDataFrame | None:
+def _transit(feat: pd.DataFrame, station_lines: dict[int, str]) -> gpd.GeoDataFrame | None:
     import shapely
 
     tags = feat["tags"]
@@ -335,13 +373,132 @@ def _transit(feat: pd.DataFrame) -> gpd.GeoDataFrame | None:
         rows, _tag_text(rows["tags"], ("railway", "public_transport", "station", "subway", "train"))
     )
     table["kind"] = np.where(metro[metro | rail], "station", "rail_station")
-    # Lines are relations the import does not read; the station's own tag, else "unknown".
-    line = _tag(rows["tags"], "line").where(lambda s: s.notna(), _tag(rows["tags"], "network"))
-    table["line"] = line.fillna("unknown")
+    # The route relations a station (or its stop area) belongs to, else its own tag.
+    own = _tag(rows["tags"], "line").where(lambda s: s.notna(), _tag(rows["tags"], "network"))
+    by_route = pd.Series(
+        [
+            station_lines.get(i, "") if t == "node" else ""
+            for t, i in zip(rows["osm_type"], rows["osm_id"], strict=True)
+        ],
+        index=rows.index,
+    )
+    table["line"] = by_route.where(by_route != "", own).fillna("unknown")
     table["status"] = "operating"
     table["interchange"] = table["line"].str.contains(";")
     table["stations"] = table["id"]
     return _frame(table, shapely.point_on_surface(rows["geometry"].to_numpy()))
+
+
+def _route_label(tags: pd.Series, osm_id: pd.Series) -> pd.Series:
+    """A route's line: its ``ref``, else ``name``, else the relation id."""
+    label = _tag(tags, "ref").where(lambda s: s.notna(), _tag(tags, "name"))
+    return label.where(label.notna(), "r" + osm_id.astype(str))
+
+
+def _station_lines(routes: OsmRoutes) -> dict[int, str]:
+    """Node id -> its lines (`;`-joined): routes it belongs to, or whose stop is in its area."""
+    r = routes.routes
+    if r.empty:
+        return {}
+    members = pd.DataFrame({"line": _route_label(r["tags"], r["osm_id"]), "node": r["nodes"]})
+    members = members.explode("node").dropna()
+    areas = routes.stop_areas.explode("nodes").dropna().rename(columns={"nodes": "node"})
+    # A stop position on a route puts every node of its stop area (the station) on that line.
+    via = members.merge(areas, on="node").merge(areas, on="osm_id", suffixes=("_stop", ""))
+    pairs = pd.concat([members, via[["line", "node"]]]).drop_duplicates()
+    pairs["node"] = pairs["node"].astype("int64")
+    joined = pairs.sort_values("line").groupby("node")["line"].agg(";".join)
+    return dict(zip(joined.index, joined, strict=True))
+
+
+def _colour(values: pd.Series) -> pd.Series:
+    """OSM ``colour`` as ``#RRGGBB`` (``#RGB`` expanded); named colours left empty."""
+    text = values.fillna("").str.strip().str.upper()
+    short = text.str.fullmatch(r"#[0-9A-F]{3}")
+    text = text.where(~short, "#" + text.str[1] * 2 + text.str[2] * 2 + text.str[3] * 2)
+    return text.where(text.str.fullmatch(r"#[0-9A-F]{6}"), None)
+
+
+def _stations_near(lines: np.ndarray, stations: gpd.GeoDataFrame | None) -> pd.Series:
+    """Per line, the stations within :data:`STATION_ON_LINE_M` of it (``;``-joined ids)."""
+    import geopandas as gpd
+
+    if stations is None or stations.empty:
+        return pd.Series("", index=range(len(lines)))
+    crs = measure_crs(stations)
+    tracks = gpd.GeoDataFrame(geometry=list(lines), crs=STORAGE_CRS).to_crs(crs)
+    pts = stations[["id", "geometry"]].to_crs(crs)
+    pairs = gpd.sjoin(pts, tracks, predicate="dwithin", distance=STATION_ON_LINE_M)
+    joined = pairs.groupby("index_right")["id"].agg(";".join)
+    return pd.Series(range(len(lines))).map(joined).fillna("")
+
+
+#: A station this close to a track is on it (platforms sit beside the rails), metres.
+STATION_ON_LINE_M = 150.0
+
+
+def _metro_lines(routes: OsmRoutes, stations: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
+    """One line per route ``ref`` (both directions merged), drawn along its member ways."""
+    import shapely
+
+    r = routes.routes.assign(line=lambda t: _route_label(t["tags"], t["osm_id"]))
+    rows, geoms = [], []
+    routed: set[int] = set()
+    for line, group in r.groupby("line", sort=True):
+        ways = [w for ws in group["ways"] for w in ws if w in routes.ways.index]
+        routed.update(ways)
+        if not ways:
+            continue  # every member way outside the extract
+        first = group.sort_values("osm_id").iloc[0]
+        rows.append(
+            {
+                "line": line,
+                "osm_type": "relation",
+                "osm_id": int(first["osm_id"]),
+                "tags": first["tags"],
+                "relations": ";".join(f"relation/{i}" for i in group["osm_id"]),
+            }
+        )
+        geoms.append(
+            shapely.line_merge(shapely.union_all(routes.ways.loc[sorted(set(ways))].to_numpy()))
+        )
+    loose = sorted(routes.track_ways - routed)
+    if loose:  # railway=subway track no route relation in the file covers
+        tags = {"railway": "subway"}
+        rows.append(
+            {
+                "line": "unknown",
+                "osm_type": "way",
+                "osm_id": loose[0],
+                "tags": tags,
+                "relations": "",
+            }
+        )
+        geoms.append(shapely.line_merge(shapely.union_all(routes.ways.loc[loose].to_numpy())))
+    if not rows:
+        return None
+    found = pd.DataFrame(rows)
+    table = _base(found, _tag_text(found["tags"], ("route", "railway", "ref", "colour")))
+    table["id"] = np.where(found["line"] == "unknown", "osm-tracks", table["id"])
+    table["source"] += np.where(found["relations"] != "", "; routes " + found["relations"], "")
+    table["kind"] = "line"
+    table["line"] = found["line"]
+    table["status"] = "operating"
+    table["interchange"] = False
+    on_line = pd.Series("", index=found.index)
+    if stations is not None:
+        per = stations[["id", "line"]].assign(line=stations["line"].str.split(";")).explode("line")
+        joined = per.groupby("line")["id"].agg(";".join)
+        on_line = found["line"].map(joined).fillna("")
+    near = _stations_near(lines=np.array(geoms, dtype=object), stations=stations)
+    on_line = on_line.where(on_line != "", near)
+    # Nothing known on it: its own id, as a station lists itself (the column is never empty).
+    table["stations"] = on_line.where(on_line != "", table["id"])
+    track = (found["line"] == "unknown").to_numpy()
+    for lang, col in (("zh", "name_zh"), ("en", "name_en")):
+        table.loc[track, col] = label("osm_metro_track", lang)
+    table["colour"] = _colour(_tag(found["tags"], "colour"))
+    return _frame(table, np.array(geoms, dtype=object))
 
 
 def _admin_areas(feat: pd.DataFrame) -> pd.DataFrame:
@@ -446,6 +603,43 @@ def _subdistricts(below: pd.DataFrame, notes: list[str]) -> gpd.GeoDataFrame | N
     return _frame(table, shapely.make_valid(below.loc[table.index, "geometry"].to_numpy()))
 
 
+def _transit_layer(
+    feat: pd.DataFrame, routes: OsmRoutes, notes: list[str]
+) -> gpd.GeoDataFrame | None:
+    """Stations (lines from their route relations) and the metro lines themselves."""
+    stations = _transit(feat, _station_lines(routes))
+    lines = _metro_lines(routes, stations)
+    if lines is None:
+        if not routes.routes.empty:
+            notes.append("transit: metro routes found but none of their ways is in the extract")
+        return stations
+    if stations is None:
+        return lines
+    return pd.concat([stations, lines], ignore_index=True)
+
+
+def _cut_lines(
+    gdf: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, reach_m: float, notes: list[str]
+) -> gpd.GeoDataFrame:
+    """Lines cut to ``reach_m`` around the boundary (the part a schema accepts)."""
+    import shapely
+
+    crs = measure_crs(boundary)
+    reach = shapely.buffer(boundary.to_crs(crs).union_all(), reach_m)
+    metric = gdf.to_crs(crs)
+    is_line = metric.geom_type.isin(["LineString", "MultiLineString"]).to_numpy()
+    outside = is_line & ~shapely.within(metric.geometry.values, reach)
+    if not outside.any():
+        return gdf
+    cut = shapely.intersection(metric.geometry.values[outside], reach)
+    metric.loc[outside, "geometry"] = cut
+    notes.append(
+        f"transit: {int(outside.sum())} line(s) cut at {reach_m:.0f} m beyond the study area"
+    )
+    out = metric.to_crs(STORAGE_CRS)
+    return out[~out.geometry.is_empty].reset_index(drop=True)
+
+
 def _within(
     gdf: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, name: str, notes: list[str]
 ) -> gpd.GeoDataFrame:
@@ -455,6 +649,8 @@ def _within(
     crs = measure_crs(boundary)
     # The 50 m of slack validation allows (edges shared with the boundary stay in).
     reach = shapely.buffer(boundary.to_crs(crs).union_all(), SCHEMAS[name].outside_tolerance_m + 50)
+    if name == "transit":  # a metro line runs on beyond the area: keep the part within reach
+        gdf = _cut_lines(gdf, boundary, SCHEMAS[name].outside_tolerance_m, notes)
     keep = shapely.within(gdf.to_crs(crs).geometry.values, reach)
     if not keep.all():
         notes.append(f"{name}: {int((~keep).sum())} feature(s) outside the study area left out")
@@ -497,11 +693,13 @@ def import_osm(path: str | os.PathLike[str], boundary_relation: int | None = Non
     boundary, below = _boundary(feat, _admin_areas(feat), boundary_relation, notes)
     layers: dict[str, gpd.GeoDataFrame] = {"boundary": boundary}
     facilities, unmapped = _facilities(feat)
+    cut = _cut_parks(path, notes)
+    unmapped = pd.concat([unmapped, cut], ignore_index=True) if len(cut) else unmapped
     built = {
         "subdistricts": _subdistricts(below, notes),
         "parks": _parks(feat, notes),
         "facilities": facilities,
-        "transit": _transit(feat),
+        "transit": _transit_layer(feat, read_osm_routes(path), notes),
     }
     for name, gdf in built.items():
         kept = None if gdf is None else _within(gdf, boundary, name, notes)

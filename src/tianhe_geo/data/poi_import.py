@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import os
 import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -137,12 +138,17 @@ def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
         else:
             msg = f"{p}: neither UTF-8 nor GBK text; save the table as UTF-8 CSV"
             raise DataSourceError(msg)
-    elif suffix in (".xlsx", ".xls"):
-        try:
-            table = pd.read_excel(p, dtype=str)
-        except ImportError as exc:
-            msg = f"{p}: reading Excel needs openpyxl (pip install openpyxl), or save it as CSV"
+    elif suffix == ".xlsx":
+        try:  # openpyxl (a dependency) reads the first sheet
+            table = pd.read_excel(p, dtype=str, engine="openpyxl")
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+            detail = str(exc).strip()
+            msg = f"{p}: cannot be read as an Excel .xlsx workbook ({detail}); save it again"
+            msg += " as .xlsx or CSV"
             raise DataSourceError(msg) from exc
+    elif suffix == ".xls":
+        msg = f"{p}: old Excel format .xls is not read; save it as .xlsx or UTF-8 CSV"
+        raise DataSourceError(msg)
     else:
         msg = f"{p}: expected a .csv or .xlsx table, got {suffix or 'no suffix'!r}"
         raise DataSourceError(msg)
@@ -222,6 +228,8 @@ def categories(table: pd.DataFrame) -> tuple[pd.Series, str]:
     if code_col is not None:
         used.append(code_col)
         codes = table[code_col].astype("string").str.strip().str.split("|").str[0]
+        # Excel keeps a code typed as a number (090100 -> 90100): AMap codes have 6 digits.
+        codes = codes.where(~codes.str.fullmatch(r"\d{5}", na=False), codes.str.zfill(6))
         for prefix in sorted(AMAP_TYPECODES, key=len, reverse=True):
             hit = out.isna() & codes.str.startswith(prefix, na=False)
             out[hit.to_numpy(dtype=bool)] = AMAP_TYPECODES[prefix]

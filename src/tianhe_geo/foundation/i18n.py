@@ -264,7 +264,7 @@ LABELS: _Table = _freeze(
             "en": "Straight-line distance to a park's edge or a facility; walking time assumes "
             "{detour}× the straight line at {speed} m/min.",
         },
-        "map_index": {"zh": "天河区规划地图", "en": "Tianhe District plan maps"},
+        "map_index": {"zh": "规划地图", "en": "Plan maps"},  # no area name: any study area
         "map_title_overview": {"zh": "规划总览", "en": "Plan overview"},
         "map_title_parks": {"zh": "公园与绿地覆盖", "en": "Parks and green coverage"},
         "map_title_health": {"zh": "医疗卫生", "en": "Health"},
@@ -360,6 +360,24 @@ LABELS: _Table = _freeze(
         "basis_school_places": {
             "zh": "设施图层中规划/在建学校的学位",
             "en": "places of planned / under-construction schools in the facilities layer",
+        },
+        "basis_no_facts": {
+            "zh": "未提供规划公布值（本研究区无 plan_facts.csv）",
+            "en": "no plan facts given (no plan_facts.csv for this study area)",
+        },
+        "basis_population_missing": {
+            "zh": "{n}/{total}个街道缺少人口，无法计算人均值：未知（请提供普查表）",
+            "en": "population missing for {n} of {total} subdistricts, so per resident is "
+            "unknown (give a census table)",
+        },
+        "basis_population_zero": {
+            "zh": "街道人口合计为 0，无法计算人均值：未知（请提供普查表）",
+            "en": "the subdistricts' population is 0, so per resident is unknown "
+            "(give a census table)",
+        },
+        "osm_metro_track": {
+            "zh": "地铁轨道（无线路关系）",
+            "en": "metro track (no route relation)",
         },
         "basis_renovated": {
             "zh": "不在图层中：请依据区政府报告记录进度",

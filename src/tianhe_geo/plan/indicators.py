@@ -99,7 +99,10 @@ def park_area_per_resident(layers: Layers, config: AnalysisConfig = DEFAULT_CONF
     sub = layers["subdistricts"].to_crs(config.analysis_crs)
     parks = layers["parks"].to_crs(config.analysis_crs).union_all()
     area = shapely.area(shapely.intersection(sub.geometry.values, parks))
-    return pd.Series(area / sub["population"].to_numpy(), index=sub["code"].to_numpy())
+    pop = pd.to_numeric(sub["population"], errors="coerce").to_numpy(dtype=float)
+    # Nobody counted (0 or missing, e.g. an OSM-only import): unknown, not infinite.
+    per = np.divide(area, pop, out=np.full(len(sub), np.nan), where=pop > 0)
+    return pd.Series(per, index=sub["code"].to_numpy())
 
 
 @dataclass(frozen=True)
@@ -246,8 +249,10 @@ def indicators(
         Settings.
     facts : pandas.DataFrame, optional
         Published values (see :func:`tianhe_geo.data.facts.read_plan_facts`);
-        when omitted, the file ``config.plan_facts`` or the shipped
-        ``plan_facts.csv``. Pass an empty frame to use the layers only.
+        when omitted, the file ``config.plan_facts``, else the shipped
+        ``plan_facts.csv`` unless ``config.shipped_facts`` is False (another
+        study area: none). Pass an empty frame to use the layers only; the
+        figures that need a published value then say no plan facts were given.
 
     Returns
     -------
@@ -260,7 +265,7 @@ def indicators(
         ``published_source`` and ``target_source``.
     """
     if facts is None:
-        facts = load_plan_facts(config.plan_facts)
+        facts = load_plan_facts(config.plan_facts, shipped=config.shipped_facts)
     rows = [
         {"indicator": key, **_row(key, measured, facts)}
         for key, measured in _measured(layers, config).items()
@@ -273,14 +278,19 @@ def _row(key: str, measured: Measured, facts: pd.DataFrame) -> dict[str, object]
     fact = facts.loc[key] if key in facts.index else None
     choice = choose(target, measured, fact)
     has_fact = fact is not None and bool(np.isfinite(float(fact["value"])))
+    basis = {lang: basis_text(measured, fact, choice, lang) for lang in ("en", "zh")}
+    if facts.empty and (measured.lower_bound or not np.isfinite(measured.value)):
+        # A published figure would be used here; say there is none rather than stay silent.
+        for lang, sep in (("en", "; "), ("zh", "；")):
+            basis[lang] += sep + label("basis_no_facts", lang)
     return {
         "value": choice.value,
         "target": target,
         "unit": unit,
         "gap": target - choice.value if choice.known else np.nan,
         "met": choice.met,
-        "basis": basis_text(measured, fact, choice, "en"),
-        "basis_zh": basis_text(measured, fact, choice, "zh"),
+        "basis": basis["en"],
+        "basis_zh": basis["zh"],
         "computed": measured.value,
         "lower_bound": choice.lower_bound,
         "comparable": choice.comparable,
@@ -306,10 +316,27 @@ def _recorded(total: float, column: pd.Series, what: str, lower_bound: bool) -> 
     return Measured(total, "basis_recorded", values, lower_bound)
 
 
+def _population(sub: gpd.GeoDataFrame) -> tuple[float, Measured | None]:
+    """The census total, and the unknown per-resident value when it cannot divide.
+
+    A total over subdistricts some of which lack a population would overstate
+    every per-resident figure, so a missing value anywhere makes them unknown.
+    """
+    pop = pd.to_numeric(sub["population"], errors="coerce")
+    missing = int(pop.isna().sum())
+    if missing:
+        values: dict[str, object] = {"n": missing, "total": len(pop)}
+        return np.nan, Measured(np.nan, "basis_population_missing", values)
+    total = float(pop.sum())
+    if not total > 0:
+        return total, Measured(np.nan, "basis_population_zero")
+    return total, None
+
+
 def _measured(layers: Layers, config: AnalysisConfig) -> dict[str, Measured]:
     """Per indicator: what the layers give (NaN where they do not carry it)."""
     crs = config.analysis_crs
-    pop = float(layers["subdistricts"]["population"].sum())
+    pop, no_pop = _population(layers["subdistricts"])
     area = layers["boundary"].to_crs(crs).union_all()
     parks = layers["parks"].to_crs(crs)
     # Union first: overlapping park polygons (a strip park along a bigger one) count once.
@@ -325,10 +352,13 @@ def _measured(layers: Layers, config: AnalysisConfig) -> dict[str, Measured]:
     # Sums over incomplete layers (the shipped sample) are lower bounds.
     parks_low = not is_complete(layers["parks"])
     fac_low = not is_complete(layers["facilities"])
-    doctors = 1000 * health["doctors"].sum() / pop
+    per_resident = {
+        "park_m2_per_resident": no_pop or Measured(park_m2 / pop, "basis_park_area", {}, parks_low),
+        "doctors_per_1000": no_pop
+        or _recorded(1000 * health["doctors"].sum() / pop, health["doctors"], "doctors", fac_low),
+    }
     return {
-        "park_m2_per_resident": Measured(park_m2 / pop, "basis_park_area", {}, parks_low),
-        "doctors_per_1000": _recorded(doctors, health["doctors"], "doctors", fac_low),
+        **per_resident,
         "elderly_care_beds": _recorded(
             float(elderly["beds"].sum()), elderly["beds"], "beds", fac_low
         ),

@@ -788,7 +788,7 @@ def map_title(stem: str, lang: str, detail: str | None = None) -> str:
     Returns
     -------
     str
-        E.g. ``公园与绿地覆盖 · 天河区规划地图``.
+        E.g. ``公园与绿地覆盖 · 规划地图``.
     """
     kind = stem.split("_", 1)[0] if stem.startswith(("scenario_", "siting_")) else stem
     head = label(f"map_title_{kind}", lang) if f"map_title_{kind}" in LABELS else stem
