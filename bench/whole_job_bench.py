@@ -15,7 +15,9 @@ machine slows every method alike. A process reports its own wall time
 * ``arrays``: imports and reading the arrays alone (the floor);
 * ``scipy``: a plain script, k-d tree snap once + one min-only multi-source
   ``scipy.sparse.csgraph.dijkstra`` per layer (the reference, ratio 1.0);
-* ``tianhe``: the public API, ``from_edges`` + ``coverage_many(..., OnNetwork(net))``;
+* ``tianhe``: the public API on coordinates, ``from_edges`` +
+  ``coverage_many(res_xy, layers_xy, ..., OnNetwork(net), population=pop, crs=CRS)``;
+* ``tianhe_gdf``: the same from GeoDataFrames of shapely points;
 * ``tianhe_loop``: ``coverage(..., counts=False)`` per layer, reading only the shares;
 * ``networkx``: ``multi_source_dijkstra_path_length`` per layer (k-d tree snap);
 * ``pandana``: ``nearest_pois`` per layer, when an interpreter with pandana is
@@ -126,7 +128,28 @@ def run_scipy(folder: Path) -> dict:
 
 
 def run_tianhe(folder: Path) -> dict:
-    """The public API: from_edges, then coverage_many on the network."""
+    """The public API on coordinates: from_edges, then coverage_many(xy, population=, crs=)."""
+    import tianhe_geo as tg
+
+    d = _load(folder)
+    net = tg.from_edges(range(len(d["xy"])), d["xy"], d["u"], d["v"], CRS)
+    layers = {k: d[k] for k in LAYERS}
+    table = tg.coverage_many(
+        d["res_xy"],
+        layers,
+        RADII,
+        distance=tg.OnNetwork(net, MAX_SNAP),
+        population=d["pop"],
+        crs=CRS,
+    )
+    district = table[table["group"] == "district"]
+    return {
+        "shares": {k: district[district.layer == k]["share"].tolist() for k in LAYERS},
+    }
+
+
+def run_tianhe_gdf(folder: Path) -> dict:
+    """The public API on GeoDataFrames: from_edges, then coverage_many on the network."""
     import geopandas as gpd
 
     import tianhe_geo as tg
@@ -216,6 +239,7 @@ METHODS = {
     "arrays": run_arrays,
     "scipy": run_scipy,
     "tianhe": run_tianhe,
+    "tianhe_gdf": run_tianhe_gdf,
     "tianhe_loop": run_tianhe_loop,
     "networkx": run_networkx,
     "pandana": run_pandana,
@@ -345,7 +369,7 @@ def main() -> None:
         straight_line(n_res, max(repeat, 3))
         return
     methods = dict.fromkeys(
-        ["arrays", "scipy", "tianhe", "tianhe_loop", "networkx"], sys.executable
+        ["arrays", "scipy", "tianhe", "tianhe_gdf", "tianhe_loop", "networkx"], sys.executable
     )
     if a.pandana_python:
         methods["pandana"] = a.pandana_python

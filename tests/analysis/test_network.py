@@ -317,3 +317,17 @@ def test_table_on_a_larger_grid_equals_whole_network_search():
         expect = np.zeros(len(res), dtype=int)
         np.add.at(expect, np.flatnonzero(rs.snapped)[ri[cost[fi, ri] <= t]], 1)
         assert (counts[t] == expect).all()
+
+
+def test_parallel_and_reversed_edges_keep_one_length():
+    """A street mapped twice (or both ways) is one edge of its length, not their sum."""
+    xy = np.array([[0.0, 0.0], [30.0, 40.0], [30.0, 0.0]])
+    net = from_edges(
+        np.arange(3), xy, np.array([0, 1, 0, 1, 2]), np.array([1, 0, 1, 2, 2]), ANALYSIS_CRS
+    )
+    dense = net.matrix.toarray()
+    assert dense[0, 1] == dense[1, 0] == pytest.approx(50.0)
+    assert dense[1, 2] == dense[2, 1] == pytest.approx(40.0)
+    assert dense[2, 2] == 0 and net.matrix.nnz == 4  # the loop 2-2 is dropped
+    plain = from_edges(np.arange(3), xy, np.array([0, 1]), np.array([1, 2]), ANALYSIS_CRS)
+    assert (plain.matrix != net.matrix).nnz == 0

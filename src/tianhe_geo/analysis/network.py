@@ -125,16 +125,18 @@ def from_edges(
     keep = u != v
     a = np.concatenate([u[keep], v[keep]])
     b = np.concatenate([v[keep], u[keep]])
-    w = np.concatenate([length[keep], length[keep]])
-    # Shortest of parallel edges: sort by length, keep the first of each pair.
-    order = np.lexsort((w, b, a))
-    a, b, w = a[order], b[order], w[order]
-    first = np.ones(len(a), dtype=bool)
-    first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
-    n = len(node_ids)
     # A zero-length edge would vanish from a sparse matrix: keep a tiny weight.
-    w = np.maximum(w[first], 1e-9)
-    matrix = coo_matrix((w, (a[first], b[first])), shape=(n, n)).tocsr()
+    w = np.maximum(np.concatenate([length[keep], length[keep]]), 1e-9)
+    n = len(node_ids)
+    matrix = coo_matrix((w, (a, b)), shape=(n, n)).tocsr()  # sums parallel edges
+    if matrix.nnz < len(a):
+        # Parallel edges were summed: keep the shortest of each instead (sort by length,
+        # first of each pair). Only then: the sort is most of the build of a large network.
+        order = np.lexsort((w, b, a))
+        a, b, w = a[order], b[order], w[order]
+        first = np.ones(len(a), dtype=bool)
+        first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+        matrix = coo_matrix((w[first], (a[first], b[first])), shape=(n, n)).tocsr()
     _, labels = connected_components(matrix, directed=False)
     main = np.bincount(labels).argmax()
     return WalkNetwork(np.asarray(node_ids), xy, matrix, labels == main, crs)
