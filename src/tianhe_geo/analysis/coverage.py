@@ -48,6 +48,7 @@ from .network import (
     _log_snaps,
     facility_sources,
     node_reach,
+    resident_cost,
     resident_reach,
     snap_xy,
 )
@@ -696,12 +697,14 @@ class Reach:
         net = distance.network
         fs = facility_sources(facilities, net, distance.max_snap_m, distance.access_spacing_m)
         _log_snaps("network reach", rs, fs, net, distance.max_snap_m)
-        cost, row = resident_reach(node_reach(net, fs, ts[-1]), rs)
+        reach = node_reach(net, fs, ts[-1])
+        cost = resident_cost(reach, rs)
         index, fac_ids = self.residents.index, facilities.index.to_numpy()
 
         def nearest_id() -> pd.Series:
             if not fs.snapped.any():  # no facility on the network: nobody is reached
                 return pd.Series([None] * len(index), index=index, dtype=object)
+            _, row = resident_reach(reach, rs)  # when read: shares never need it
             reached = row >= 0
             return pd.Series(fac_ids[np.where(reached, row, 0)], index=index).where(reached)
 

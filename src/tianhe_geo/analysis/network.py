@@ -655,11 +655,28 @@ def _with_sources(
     "no edge" in a sparse matrix: the smallest positive float adds nothing.)
     """
     n = matrix.shape[0]
-    coo = matrix.tocoo()
-    rows = np.concatenate([coo.row, n + hub])
-    cols = np.concatenate([coo.col, node])
-    data = np.concatenate([coo.data, np.maximum(snap_m, np.finfo(float).tiny)])
-    return csr_matrix((data, (rows, cols)), shape=(n + n_hubs, n + n_hubs))
+    data = np.concatenate([matrix.data, np.maximum(snap_m, np.finfo(float).tiny)])
+    if len(hub) and (np.any(np.diff(hub) < 0) or _repeats(hub, node)):
+        # Not in (hub, node) order or a pair twice: the general (summing) build.
+        coo = matrix.tocoo()
+        rows = np.concatenate([coo.row, n + hub])
+        cols = np.concatenate([coo.col, node])
+        return csr_matrix((data, (rows, cols)), shape=(n + n_hubs, n + n_hubs))
+    # facility_sources gives one row per (facility, node) in that order: the hub rows
+    # append to the matrix's own arrays as they are (no conversion of the whole network).
+    kind = matrix.indices.dtype if n + n_hubs < np.iinfo(np.int32).max else np.int64
+    per_hub = np.bincount(hub, minlength=n_hubs)
+    indptr = np.concatenate([matrix.indptr, matrix.indptr[-1] + np.cumsum(per_hub)])
+    indices = np.concatenate([matrix.indices, node]).astype(kind, copy=False)
+    return csr_matrix(
+        (data, indices, indptr.astype(kind, copy=False)), shape=(n + n_hubs, n + n_hubs)
+    )
+
+
+def _repeats(hub: np.ndarray, node: np.ndarray) -> bool:
+    """True if a hub's nodes are not strictly increasing (a pair given twice, or unsorted)."""
+    same = hub[1:] == hub[:-1]
+    return bool(np.any(same & (node[1:] <= node[:-1])))
 
 
 def network_nearest(
@@ -851,10 +868,32 @@ def resident_reach(reach: NodeReach, rs: Snap) -> tuple[np.ndarray, np.ndarray]:
     facility : numpy.ndarray
         Facility row per resident (-1 where ``cost`` is ``inf``).
     """
+    cost = resident_cost(reach, rs)
     at = np.where(rs.snapped, rs.node, 0)
-    cost = np.where(rs.snapped, reach.distance_m[at] + rs.distance_m, np.inf)
-    reached = cost <= reach.max_distance
-    return np.where(reached, cost, np.inf), np.where(reached, reach.facility[at], -1)
+    return cost, np.where(cost < np.inf, reach.facility[at], -1)
+
+
+def resident_cost(reach: NodeReach, rs: Snap) -> np.ndarray:
+    """Residents' metres to their nearest facility (the first result of :func:`resident_reach`).
+
+    Parameters
+    ----------
+    reach : NodeReach
+        The layer's reach (:func:`node_reach`).
+    rs : Snap
+        The residents' snap (:func:`snap`).
+
+    Returns
+    -------
+    numpy.ndarray
+        Snap + path metres per resident; ``inf`` beyond the cut-off or unsnapped.
+    """
+    # An unsnapped resident has node -1: it reads the last node's metres, then
+    # gets inf (no million-row np.where for the index).
+    cost = reach.distance_m[rs.node]
+    cost += rs.distance_m
+    cost[~rs.snapped | (cost > reach.max_distance)] = np.inf
+    return cost
 
 
 def _snap_pair(
