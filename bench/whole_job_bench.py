@@ -10,7 +10,7 @@ the population share within each radius of each layer, along the network.
 Each method runs in a fresh process reading the same arrays from ``.npz``
 files; the runs alternate (A B C A B C ...) so a busy moment of the shared
 machine slows every method alike. A process reports its own wall time
-(imports included) and peak RSS (``resource.getrusage``). Methods:
+(imports included) and peak RSS (``VmHWM``). Methods:
 
 * ``arrays``: imports and reading the arrays alone (the floor);
 * ``scipy``: a plain script, k-d tree snap once + one min-only multi-source
@@ -235,6 +235,51 @@ def run_pandana(folder: Path) -> dict:
     return {"shares": shares}
 
 
+def write_partitions(folder: Path, counts: tuple[int, ...]) -> None:
+    """The job's residents as GeoParquet datasets of ``counts`` partitions each."""
+    import dask_geopandas
+    import geopandas as gpd
+
+    d = _load(folder)
+    res = gpd.GeoDataFrame(
+        {"population": d["pop"]}, geometry=gpd.points_from_xy(*d["res_xy"].T), crs=CRS
+    )
+    for n in counts:
+        dask_geopandas.from_geopandas(res, npartitions=n).to_parquet(folder / f"res_{n}")
+
+
+def _run_dask(folder: Path, n_parts: int) -> dict:
+    """coverage_to_parquet on the network over ``n_parts`` GeoParquet partitions."""
+    import shutil
+
+    import dask
+    import dask_geopandas
+    import geopandas as gpd
+
+    import tianhe_geo as tg
+
+    d = _load(folder)
+    net = tg.from_edges(range(len(d["xy"])), d["xy"], d["u"], d["v"], CRS)
+    layers = {k: gpd.GeoDataFrame(geometry=gpd.points_from_xy(*d[k].T), crs=CRS) for k in LAYERS}
+    res = dask_geopandas.read_parquet(folder / f"res_{n_parts}")
+    out = folder / f"out_{n_parts}"
+    shutil.rmtree(out, ignore_errors=True)
+    with dask.config.set(scheduler="threads", num_workers=2):
+        table = tg.coverage_to_parquet(
+            res, layers, RADII, out, distance=tg.OnNetwork(net, MAX_SNAP)
+        )
+    district = table[table["group"] == "district"]
+    return {"shares": {k: district[district.layer == k]["share"].tolist() for k in LAYERS}}
+
+
+def run_dask4(folder: Path) -> dict:
+    return _run_dask(folder, 4)
+
+
+def run_dask16(folder: Path) -> dict:
+    return _run_dask(folder, 16)
+
+
 METHODS = {
     "arrays": run_arrays,
     "scipy": run_scipy,
@@ -243,15 +288,34 @@ METHODS = {
     "tianhe_loop": run_tianhe_loop,
     "networkx": run_networkx,
     "pandana": run_pandana,
+    "dask4": run_dask4,
+    "dask16": run_dask16,
 }
 
 
-def child(method: str, folder: Path) -> None:
+def peak_mb() -> float:
+    """This process's peak resident memory, MB.
+
+    ``VmHWM`` of the process's own address space: ``getrusage``'s ``ru_maxrss``
+    survives ``exec`` on Linux, so a child would report the parent's peak
+    whenever the parent was larger (it is, after writing a large data set).
+    """
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     import resource
 
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child(method: str, folder: Path) -> None:
     out = METHODS[method](folder)
     out["seconds"] = time.perf_counter() - START
-    out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["peak_mb"] = peak_mb()
     print(json.dumps(out))
 
 
@@ -279,16 +343,16 @@ def whole_jobs(folder: Path, methods: dict[str, str], repeat: int) -> dict[str, 
     return runs
 
 
-def report(runs: dict[str, list[dict]]) -> None:
+def report(runs: dict[str, list[dict]], ref: str = "scipy") -> None:
     import numpy as np
 
     def med(m, key):
         return float(np.median([r[key] for r in runs[m]]))
 
     ok = {m: rs for m, rs in runs.items() if rs and "error" not in rs[0]}
-    ref = med("scipy", "wall") if "scipy" in ok else float("nan")
-    ref_shares = ok["scipy"][0]["shares"] if "scipy" in ok else {}
-    print(f"{'method':14s}{'seconds':>9s}{'peak MB':>9s}{'x scipy':>9s}  max |share - scipy|")
+    base = med(ref, "wall") if ref in ok else float("nan")
+    ref_shares = ok[ref][0]["shares"] if ref in ok else {}
+    print(f"{'method':14s}{'seconds':>9s}{'peak MB':>9s}{'x ' + ref:>9s}  max |share - {ref}|")
     for m, rs in runs.items():
         if m not in ok:
             print(f"{m:14s}  failed: {rs[0].get('error') if rs else 'not run'}")
@@ -303,7 +367,7 @@ def report(runs: dict[str, list[dict]]) -> None:
         )
         print(
             f"{m:14s}{med(m, 'wall'):9.2f}{med(m, 'peak_mb'):9.0f}"
-            f"{med(m, 'wall') / ref:9.2f}  {diff:.2e}"
+            f"{med(m, 'wall') / base:9.2f}  {diff:.2e}"
         )
 
 
@@ -360,13 +424,19 @@ def main() -> None:
     p.add_argument("--scale", action="store_true", help="tianhe at 100k / 1M / 5M residents")
     p.add_argument("--pandana-python", default=os.environ.get("PANDANA_PYTHON"))
     p.add_argument("--straight-only", action="store_true", help="only the straight-line part")
+    p.add_argument("--dask", action="store_true", help="only streaming: 4 vs 16 partitions")
+    p.add_argument("--residents", type=int, help="residents (default 1M, 100k with --small)")
     a = p.parse_args()
     if a.child:
         child(a.child, a.data)
         return
     n_res, n_nodes, repeat = (100_000, 20_000, 2) if a.small else (1_000_000, 200_000, a.repeat)
+    n_res = a.residents or n_res
     if a.straight_only:
         straight_line(n_res, max(repeat, 3))
+        return
+    if a.dask:
+        dask_partitions(n_res, n_nodes, repeat)
         return
     methods = dict.fromkeys(
         ["arrays", "scipy", "tianhe", "tianhe_gdf", "tianhe_loop", "networkx"], sys.executable
@@ -386,6 +456,21 @@ def main() -> None:
         if a.scale:
             scale(folder, n_nodes, repeat)
     straight_line(n_res, max(repeat, 3))
+
+
+def dask_partitions(n_res: int, n_nodes: int, repeat: int) -> None:
+    """Streaming on dask: peak memory for 4 vs 16 GeoParquet partitions (alternating processes)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        make_data(folder, n_res, n_nodes)
+        write_partitions(folder, (4, 16))
+        methods = dict.fromkeys(["arrays", "dask4", "dask16"], sys.executable)
+        print(
+            f"streaming (coverage_to_parquet, network, threads scheduler with 2 workers): "
+            f"{n_res:,} residents read from GeoParquet, layers {list(LAYERS.values())}, radii "
+            f"{RADII} m; medians of {repeat} alternating processes (shares vs dask4)"
+        )
+        report(whole_jobs(folder, methods, repeat), ref="dask4")
 
 
 def scale(folder: Path, n_nodes: int, repeat: int) -> None:
