@@ -422,6 +422,8 @@ def main() -> None:
     p.add_argument("--small", action="store_true", help="100k residents, 20k nodes, 2 repeats")
     p.add_argument("--repeat", type=int, default=4)
     p.add_argument("--scale", action="store_true", help="tianhe at 100k / 1M / 5M residents")
+    p.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000, 5_000_000])
+    p.add_argument("--scale-only", action="store_true", help="only the --scale part")
     p.add_argument("--pandana-python", default=os.environ.get("PANDANA_PYTHON"))
     p.add_argument("--straight-only", action="store_true", help="only the straight-line part")
     p.add_argument("--dask", action="store_true", help="only streaming: 4 vs 16 partitions")
@@ -437,6 +439,10 @@ def main() -> None:
         return
     if a.dask:
         dask_partitions(n_res, n_nodes, repeat)
+        return
+    if a.scale_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            scale(Path(tmp), n_nodes, repeat, tuple(a.sizes))
         return
     methods = dict.fromkeys(
         ["arrays", "scipy", "tianhe", "tianhe_gdf", "tianhe_loop", "networkx"], sys.executable
@@ -454,7 +460,7 @@ def main() -> None:
         )
         report(whole_jobs(folder, methods, repeat))
         if a.scale:
-            scale(folder, n_nodes, repeat)
+            scale(folder, n_nodes, repeat, tuple(a.sizes))
     straight_line(n_res, max(repeat, 3))
 
 
@@ -473,20 +479,38 @@ def dask_partitions(n_res: int, n_nodes: int, repeat: int) -> None:
         report(whole_jobs(folder, methods, repeat), ref="dask4")
 
 
-def scale(folder: Path, n_nodes: int, repeat: int) -> None:
+def scale(folder: Path, n_nodes: int, repeat: int, sizes: tuple[int, ...]) -> None:
+    """The network job at several resident counts: seconds and MB, and per million beyond the floor."""
     import numpy as np
 
-    print("scaling, tianhe-geo public API (network job):")
-    for n_res in (100_000, 1_000_000, 5_000_000):
+    print(f"scaling, the network job on coordinates (medians of {repeat} alternating processes):")
+    last: tuple[int, float, float, float, float] | None = None
+    for n_res in sizes:
         make_data(folder, n_res, n_nodes)
-        runs = [spawn("tianhe", folder, sys.executable) for _ in range(max(1, repeat // 2))]
-        base = [spawn("arrays", folder, sys.executable) for _ in range(1)]
-        s, mb = (float(np.median([r[k] for r in runs])) for k in ("wall", "peak_mb"))
-        b_s, b_mb = base[0]["wall"], base[0]["peak_mb"]
-        print(
-            f"  {n_res:>9,} residents: {s:6.2f} s, {mb:6.0f} MB peak; beyond reading the "
-            f"arrays {(s - b_s) / n_res * 1e6:5.2f} s and {(mb - b_mb) / n_res * 1e6:5.0f} MB per million"
+        methods = dict.fromkeys(["arrays", "scipy", "tianhe"], sys.executable)
+        runs = whole_jobs(folder, methods, repeat)
+        if any("error" in r for rs in runs.values() for r in rs):
+            print(f"  {n_res:>9,} residents: failed {runs}")
+            continue
+        (b_s, b_mb), (c_s, c_mb), (s, mb) = (
+            (
+                float(np.median([r["wall"] for r in runs[m]])),
+                float(np.median([r["peak_mb"] for r in runs[m]])),
+            )
+            for m in ("arrays", "scipy", "tianhe")
         )
+        print(
+            f"  {n_res:>9,} residents: tianhe {s:6.2f} s {mb:5.0f} MB, scipy {c_s:6.2f} s "
+            f"{c_mb:5.0f} MB (x{s / c_s:.2f}), arrays {b_s:5.2f} s {b_mb:5.0f} MB"
+        )
+        if last is not None:  # the slope: what one more million residents costs
+            per = 1e6 / (n_res - last[0])
+            print(
+                f"    per million from {last[0]:,}: tianhe {(s - last[1]) * per:5.2f} s "
+                f"{(mb - last[2]) * per:4.0f} MB, scipy {(c_s - last[3]) * per:5.2f} s "
+                f"{(c_mb - last[4]) * per:4.0f} MB"
+            )
+        last = (n_res, s, mb, c_s, c_mb)
 
 
 if __name__ == "__main__":
