@@ -396,21 +396,26 @@ def straight_line(n_res: int, repeat: int) -> None:
         def package(fac=fac):
             return tg.coverage_many(res, {"f": fac}, RADII)
 
+        def arrays(f_xy=f_xy):
+            return tg.coverage_many(res_xy, {"f": f_xy}, RADII, population=pop, crs=CRS)
+
         def prepared(fac=fac):
             out = reach.coverage(fac, RADII)
             return [out.share(t)["district"] for t in RADII]
 
-        times: dict[str, list[float]] = {"bare": [], "pkg": [], "reach": []}
+        times: dict[str, list[float]] = {"bare": [], "pkg": [], "xy": [], "reach": []}
         for _ in range(repeat):
-            for k, fn in (("bare", bare), ("pkg", package), ("reach", prepared)):
+            for k, fn in (("bare", bare), ("pkg", package), ("xy", arrays), ("reach", prepared)):
                 t = time.perf_counter()
                 fn()
                 times[k].append(time.perf_counter() - t)
-        b, p, r = (float(np.median(times[k])) for k in ("bare", "pkg", "reach"))
+        b, p, x, r = (float(np.median(times[k])) for k in ("bare", "pkg", "xy", "reach"))
         same = np.allclose(bare(), package().query("group == 'district'")["share"], atol=1e-12)
+        same &= np.allclose(bare(), arrays().query("group == 'district'")["share"], atol=1e-12)
         print(
             f"  {n_fac:5d} facilities: cKDTree.query + shares {b:.3f} s; coverage_many "
-            f"{p:.3f} s, x{p / b:.2f} (reading the points included); Reach.coverage on "
+            f"{p:.3f} s, x{p / b:.2f} (reading the points included), on coordinates {x:.3f} s, "
+            f"x{x / b:.2f}; Reach.coverage on "
             f"prepared residents {r:.3f} s, x{r / b:.2f}; shares equal: {same}"
         )
 
