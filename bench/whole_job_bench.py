@@ -1,6 +1,8 @@
 """Benchmark: the whole coverage job as whole processes, tianhe-geo against plain scipy and others.
 
-Run: ``python bench/whole_job_bench.py [--small] [--repeat 4] [--scale]``
+Run: ``python bench/whole_job_bench.py [--small] [--repeat 4] [--scale]``;
+``--scale-only [--sizes 100000 1000000 5000000]``, ``--dask [--residents N]``
+and ``--straight-only`` run one part alone.
 
 The job (issue #16): a synthetic 137 km² district with 1 M population-weighted
 residents, a 200,000-node perturbed street grid (10 % of links removed), four
@@ -24,8 +26,10 @@ machine slows every method alike. A process reports its own wall time
   given (``--pandana-python``); skipped with a line otherwise.
 
 Facilities sit on network nodes, so every method measures the same thing and
-the shares must agree (printed). ``--scale`` adds the tianhe-geo job at
-100 k / 1 M / 5 M residents (per-million figures). The straight-line part
+the shares must agree (printed). ``--scale`` adds the tianhe-geo job and the
+scipy script at 100 k / 1 M / 5 M residents (per-million slopes). ``--dask``
+streams the job with ``coverage_to_parquet`` from GeoParquet files of 4 and
+of 16 partitions (peak memory should follow the partition size). The straight-line part
 compares ``coverage_many(StraightLine())`` with a bare ``cKDTree.query`` for a
 dense (5,000) and a sparse (60) facility layer, in one process.
 """
