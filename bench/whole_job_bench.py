@@ -1,6 +1,8 @@
 """Benchmark: the whole coverage job as whole processes, tianhe-geo against plain scipy and others.
 
-Run: ``python bench/whole_job_bench.py [--small] [--repeat 4] [--scale]``
+Run: ``python bench/whole_job_bench.py [--small] [--repeat 4] [--scale]``;
+``--scale-only [--sizes 100000 1000000 5000000]``, ``--dask [--residents N]``
+and ``--straight-only`` run one part alone.
 
 The job (issue #16): a synthetic 137 km² district with 1 M population-weighted
 residents, a 200,000-node perturbed street grid (10 % of links removed), four
@@ -10,20 +12,24 @@ the population share within each radius of each layer, along the network.
 Each method runs in a fresh process reading the same arrays from ``.npz``
 files; the runs alternate (A B C A B C ...) so a busy moment of the shared
 machine slows every method alike. A process reports its own wall time
-(imports included) and peak RSS (``resource.getrusage``). Methods:
+(imports included) and peak RSS (``VmHWM``). Methods:
 
 * ``arrays``: imports and reading the arrays alone (the floor);
 * ``scipy``: a plain script, k-d tree snap once + one min-only multi-source
   ``scipy.sparse.csgraph.dijkstra`` per layer (the reference, ratio 1.0);
-* ``tianhe``: the public API, ``from_edges`` + ``coverage_many(..., OnNetwork(net))``;
+* ``tianhe``: the public API on coordinates, ``from_edges`` +
+  ``coverage_many(res_xy, layers_xy, ..., OnNetwork(net), population=pop, crs=CRS)``;
+* ``tianhe_gdf``: the same from GeoDataFrames of shapely points;
 * ``tianhe_loop``: ``coverage(..., counts=False)`` per layer, reading only the shares;
 * ``networkx``: ``multi_source_dijkstra_path_length`` per layer (k-d tree snap);
 * ``pandana``: ``nearest_pois`` per layer, when an interpreter with pandana is
   given (``--pandana-python``); skipped with a line otherwise.
 
 Facilities sit on network nodes, so every method measures the same thing and
-the shares must agree (printed). ``--scale`` adds the tianhe-geo job at
-100 k / 1 M / 5 M residents (per-million figures). The straight-line part
+the shares must agree (printed). ``--scale`` adds the tianhe-geo job and the
+scipy script at 100 k / 1 M / 5 M residents (per-million slopes). ``--dask``
+streams the job with ``coverage_to_parquet`` from GeoParquet files of 4 and
+of 16 partitions (peak memory should follow the partition size). The straight-line part
 compares ``coverage_many(StraightLine())`` with a bare ``cKDTree.query`` for a
 dense (5,000) and a sparse (60) facility layer, in one process.
 """
@@ -126,7 +132,28 @@ def run_scipy(folder: Path) -> dict:
 
 
 def run_tianhe(folder: Path) -> dict:
-    """The public API: from_edges, then coverage_many on the network."""
+    """The public API on coordinates: from_edges, then coverage_many(xy, population=, crs=)."""
+    import tianhe_geo as tg
+
+    d = _load(folder)
+    net = tg.from_edges(range(len(d["xy"])), d["xy"], d["u"], d["v"], CRS)
+    layers = {k: d[k] for k in LAYERS}
+    table = tg.coverage_many(
+        d["res_xy"],
+        layers,
+        RADII,
+        distance=tg.OnNetwork(net, MAX_SNAP),
+        population=d["pop"],
+        crs=CRS,
+    )
+    district = table[table["group"] == "district"]
+    return {
+        "shares": {k: district[district.layer == k]["share"].tolist() for k in LAYERS},
+    }
+
+
+def run_tianhe_gdf(folder: Path) -> dict:
+    """The public API on GeoDataFrames: from_edges, then coverage_many on the network."""
     import geopandas as gpd
 
     import tianhe_geo as tg
@@ -212,22 +239,87 @@ def run_pandana(folder: Path) -> dict:
     return {"shares": shares}
 
 
+def write_partitions(folder: Path, counts: tuple[int, ...]) -> None:
+    """The job's residents as GeoParquet datasets of ``counts`` partitions each."""
+    import dask_geopandas
+    import geopandas as gpd
+
+    d = _load(folder)
+    res = gpd.GeoDataFrame(
+        {"population": d["pop"]}, geometry=gpd.points_from_xy(*d["res_xy"].T), crs=CRS
+    )
+    for n in counts:
+        dask_geopandas.from_geopandas(res, npartitions=n).to_parquet(folder / f"res_{n}")
+
+
+def _run_dask(folder: Path, n_parts: int) -> dict:
+    """coverage_to_parquet on the network over ``n_parts`` GeoParquet partitions."""
+    import shutil
+
+    import dask
+    import dask_geopandas
+    import geopandas as gpd
+
+    import tianhe_geo as tg
+
+    d = _load(folder)
+    net = tg.from_edges(range(len(d["xy"])), d["xy"], d["u"], d["v"], CRS)
+    layers = {k: gpd.GeoDataFrame(geometry=gpd.points_from_xy(*d[k].T), crs=CRS) for k in LAYERS}
+    res = dask_geopandas.read_parquet(folder / f"res_{n_parts}")
+    out = folder / f"out_{n_parts}"
+    shutil.rmtree(out, ignore_errors=True)
+    with dask.config.set(scheduler="threads", num_workers=2):
+        table = tg.coverage_to_parquet(
+            res, layers, RADII, out, distance=tg.OnNetwork(net, MAX_SNAP)
+        )
+    district = table[table["group"] == "district"]
+    return {"shares": {k: district[district.layer == k]["share"].tolist() for k in LAYERS}}
+
+
+def run_dask4(folder: Path) -> dict:
+    return _run_dask(folder, 4)
+
+
+def run_dask16(folder: Path) -> dict:
+    return _run_dask(folder, 16)
+
+
 METHODS = {
     "arrays": run_arrays,
     "scipy": run_scipy,
     "tianhe": run_tianhe,
+    "tianhe_gdf": run_tianhe_gdf,
     "tianhe_loop": run_tianhe_loop,
     "networkx": run_networkx,
     "pandana": run_pandana,
+    "dask4": run_dask4,
+    "dask16": run_dask16,
 }
 
 
-def child(method: str, folder: Path) -> None:
+def peak_mb() -> float:
+    """This process's peak resident memory, MB.
+
+    ``VmHWM`` of the process's own address space: ``getrusage``'s ``ru_maxrss``
+    survives ``exec`` on Linux, so a child would report the parent's peak
+    whenever the parent was larger (it is, after writing a large data set).
+    """
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     import resource
 
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child(method: str, folder: Path) -> None:
     out = METHODS[method](folder)
     out["seconds"] = time.perf_counter() - START
-    out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["peak_mb"] = peak_mb()
     print(json.dumps(out))
 
 
@@ -255,16 +347,16 @@ def whole_jobs(folder: Path, methods: dict[str, str], repeat: int) -> dict[str, 
     return runs
 
 
-def report(runs: dict[str, list[dict]]) -> None:
+def report(runs: dict[str, list[dict]], ref: str = "scipy") -> None:
     import numpy as np
 
     def med(m, key):
         return float(np.median([r[key] for r in runs[m]]))
 
     ok = {m: rs for m, rs in runs.items() if rs and "error" not in rs[0]}
-    ref = med("scipy", "wall") if "scipy" in ok else float("nan")
-    ref_shares = ok["scipy"][0]["shares"] if "scipy" in ok else {}
-    print(f"{'method':14s}{'seconds':>9s}{'peak MB':>9s}{'x scipy':>9s}  max |share - scipy|")
+    base = med(ref, "wall") if ref in ok else float("nan")
+    ref_shares = ok[ref][0]["shares"] if ref in ok else {}
+    print(f"{'method':14s}{'seconds':>9s}{'peak MB':>9s}{'x ' + ref:>9s}  max |share - {ref}|")
     for m, rs in runs.items():
         if m not in ok:
             print(f"{m:14s}  failed: {rs[0].get('error') if rs else 'not run'}")
@@ -279,7 +371,7 @@ def report(runs: dict[str, list[dict]]) -> None:
         )
         print(
             f"{m:14s}{med(m, 'wall'):9.2f}{med(m, 'peak_mb'):9.0f}"
-            f"{med(m, 'wall') / ref:9.2f}  {diff:.2e}"
+            f"{med(m, 'wall') / base:9.2f}  {diff:.2e}"
         )
 
 
@@ -308,21 +400,26 @@ def straight_line(n_res: int, repeat: int) -> None:
         def package(fac=fac):
             return tg.coverage_many(res, {"f": fac}, RADII)
 
+        def arrays(f_xy=f_xy):
+            return tg.coverage_many(res_xy, {"f": f_xy}, RADII, population=pop, crs=CRS)
+
         def prepared(fac=fac):
             out = reach.coverage(fac, RADII)
             return [out.share(t)["district"] for t in RADII]
 
-        times: dict[str, list[float]] = {"bare": [], "pkg": [], "reach": []}
+        times: dict[str, list[float]] = {"bare": [], "pkg": [], "xy": [], "reach": []}
         for _ in range(repeat):
-            for k, fn in (("bare", bare), ("pkg", package), ("reach", prepared)):
+            for k, fn in (("bare", bare), ("pkg", package), ("xy", arrays), ("reach", prepared)):
                 t = time.perf_counter()
                 fn()
                 times[k].append(time.perf_counter() - t)
-        b, p, r = (float(np.median(times[k])) for k in ("bare", "pkg", "reach"))
+        b, p, x, r = (float(np.median(times[k])) for k in ("bare", "pkg", "xy", "reach"))
         same = np.allclose(bare(), package().query("group == 'district'")["share"], atol=1e-12)
+        same &= np.allclose(bare(), arrays().query("group == 'district'")["share"], atol=1e-12)
         print(
             f"  {n_fac:5d} facilities: cKDTree.query + shares {b:.3f} s; coverage_many "
-            f"{p:.3f} s, x{p / b:.2f} (reading the points included); Reach.coverage on "
+            f"{p:.3f} s, x{p / b:.2f} (reading the points included), on coordinates {x:.3f} s, "
+            f"x{x / b:.2f}; Reach.coverage on "
             f"prepared residents {r:.3f} s, x{r / b:.2f}; shares equal: {same}"
         )
 
@@ -334,18 +431,30 @@ def main() -> None:
     p.add_argument("--small", action="store_true", help="100k residents, 20k nodes, 2 repeats")
     p.add_argument("--repeat", type=int, default=4)
     p.add_argument("--scale", action="store_true", help="tianhe at 100k / 1M / 5M residents")
+    p.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000, 5_000_000])
+    p.add_argument("--scale-only", action="store_true", help="only the --scale part")
     p.add_argument("--pandana-python", default=os.environ.get("PANDANA_PYTHON"))
     p.add_argument("--straight-only", action="store_true", help="only the straight-line part")
+    p.add_argument("--dask", action="store_true", help="only streaming: 4 vs 16 partitions")
+    p.add_argument("--residents", type=int, help="residents (default 1M, 100k with --small)")
     a = p.parse_args()
     if a.child:
         child(a.child, a.data)
         return
     n_res, n_nodes, repeat = (100_000, 20_000, 2) if a.small else (1_000_000, 200_000, a.repeat)
+    n_res = a.residents or n_res
     if a.straight_only:
         straight_line(n_res, max(repeat, 3))
         return
+    if a.dask:
+        dask_partitions(n_res, n_nodes, repeat)
+        return
+    if a.scale_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            scale(Path(tmp), n_nodes, repeat, tuple(a.sizes))
+        return
     methods = dict.fromkeys(
-        ["arrays", "scipy", "tianhe", "tianhe_loop", "networkx"], sys.executable
+        ["arrays", "scipy", "tianhe", "tianhe_gdf", "tianhe_loop", "networkx"], sys.executable
     )
     if a.pandana_python:
         methods["pandana"] = a.pandana_python
@@ -360,24 +469,57 @@ def main() -> None:
         )
         report(whole_jobs(folder, methods, repeat))
         if a.scale:
-            scale(folder, n_nodes, repeat)
+            scale(folder, n_nodes, repeat, tuple(a.sizes))
     straight_line(n_res, max(repeat, 3))
 
 
-def scale(folder: Path, n_nodes: int, repeat: int) -> None:
+def dask_partitions(n_res: int, n_nodes: int, repeat: int) -> None:
+    """Streaming on dask: peak memory for 4 vs 16 GeoParquet partitions (alternating processes)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        make_data(folder, n_res, n_nodes)
+        write_partitions(folder, (4, 16))
+        methods = dict.fromkeys(["arrays", "dask4", "dask16"], sys.executable)
+        print(
+            f"streaming (coverage_to_parquet, network, threads scheduler with 2 workers): "
+            f"{n_res:,} residents read from GeoParquet, layers {list(LAYERS.values())}, radii "
+            f"{RADII} m; medians of {repeat} alternating processes (shares vs dask4)"
+        )
+        report(whole_jobs(folder, methods, repeat), ref="dask4")
+
+
+def scale(folder: Path, n_nodes: int, repeat: int, sizes: tuple[int, ...]) -> None:
+    """The network job at several resident counts: seconds and MB, and per million beyond the floor."""
     import numpy as np
 
-    print("scaling, tianhe-geo public API (network job):")
-    for n_res in (100_000, 1_000_000, 5_000_000):
+    print(f"scaling, the network job on coordinates (medians of {repeat} alternating processes):")
+    last: tuple[int, float, float, float, float] | None = None
+    for n_res in sizes:
         make_data(folder, n_res, n_nodes)
-        runs = [spawn("tianhe", folder, sys.executable) for _ in range(max(1, repeat // 2))]
-        base = [spawn("arrays", folder, sys.executable) for _ in range(1)]
-        s, mb = (float(np.median([r[k] for r in runs])) for k in ("wall", "peak_mb"))
-        b_s, b_mb = base[0]["wall"], base[0]["peak_mb"]
-        print(
-            f"  {n_res:>9,} residents: {s:6.2f} s, {mb:6.0f} MB peak; beyond reading the "
-            f"arrays {(s - b_s) / n_res * 1e6:5.2f} s and {(mb - b_mb) / n_res * 1e6:5.0f} MB per million"
+        methods = dict.fromkeys(["arrays", "scipy", "tianhe"], sys.executable)
+        runs = whole_jobs(folder, methods, repeat)
+        if any("error" in r for rs in runs.values() for r in rs):
+            print(f"  {n_res:>9,} residents: failed {runs}")
+            continue
+        (b_s, b_mb), (c_s, c_mb), (s, mb) = (
+            (
+                float(np.median([r["wall"] for r in runs[m]])),
+                float(np.median([r["peak_mb"] for r in runs[m]])),
+            )
+            for m in ("arrays", "scipy", "tianhe")
         )
+        print(
+            f"  {n_res:>9,} residents: tianhe {s:6.2f} s {mb:5.0f} MB, scipy {c_s:6.2f} s "
+            f"{c_mb:5.0f} MB (x{s / c_s:.2f}), arrays {b_s:5.2f} s {b_mb:5.0f} MB"
+        )
+        if last is not None:  # the slope: what one more million residents costs
+            per = 1e6 / (n_res - last[0])
+            print(
+                f"    per million from {last[0]:,}: tianhe {(s - last[1]) * per:5.2f} s "
+                f"{(mb - last[2]) * per:4.0f} MB, scipy {(c_s - last[3]) * per:5.2f} s "
+                f"{(c_mb - last[4]) * per:4.0f} MB"
+            )
+        last = (n_res, s, mb, c_s, c_mb)
 
 
 if __name__ == "__main__":

@@ -317,3 +317,36 @@ def test_table_on_a_larger_grid_equals_whole_network_search():
         expect = np.zeros(len(res), dtype=int)
         np.add.at(expect, np.flatnonzero(rs.snapped)[ri[cost[fi, ri] <= t]], 1)
         assert (counts[t] == expect).all()
+
+
+def test_parallel_and_reversed_edges_keep_one_length():
+    """A street mapped twice (or both ways) is one edge of its length, not their sum."""
+    xy = np.array([[0.0, 0.0], [30.0, 40.0], [30.0, 0.0]])
+    net = from_edges(
+        np.arange(3), xy, np.array([0, 1, 0, 1, 2]), np.array([1, 0, 1, 2, 2]), ANALYSIS_CRS
+    )
+    dense = net.matrix.toarray()
+    assert dense[0, 1] == dense[1, 0] == pytest.approx(50.0)
+    assert dense[1, 2] == dense[2, 1] == pytest.approx(40.0)
+    assert dense[2, 2] == 0 and net.matrix.nnz == 4  # the loop 2-2 is dropped
+    plain = from_edges(np.arange(3), xy, np.array([0, 1]), np.array([1, 2]), ANALYSIS_CRS)
+    assert (plain.matrix != net.matrix).nnz == 0
+
+
+def test_source_rows_appended_in_order_equal_the_general_build():
+    from scipy.sparse import csr_matrix
+
+    from tianhe_geo.analysis.network import _with_sources
+
+    rng = np.random.default_rng(3)
+    dense = np.triu(rng.random((6, 6)) * (rng.random((6, 6)) > 0.5), 1)
+    matrix = csr_matrix(dense + dense.T)
+    hub, node = np.array([0, 0, 1, 2, 2, 2]), np.array([1, 4, 0, 2, 3, 5])
+    snap = np.array([5.0, 0.0, 2.5, 1.0, 7.0, 3.0])
+    fast = _with_sources(matrix, hub, node, snap, 3).toarray()
+    shuffled = rng.permutation(6)
+    general = _with_sources(matrix, hub[shuffled], node[shuffled], snap[shuffled], 3).toarray()
+    np.testing.assert_array_equal(fast, general)
+    assert fast[6, 1] == 5.0 and fast[7, 0] == 2.5 and 0 < fast[6, 4] < 1e-300
+    np.testing.assert_array_equal(fast[:6, :6], matrix.toarray())
+    assert not fast[:, 6:].any()  # no edge into a hub

@@ -14,13 +14,15 @@ dask_geopandas = pytest.importorskip("dask_geopandas")
 def test_partitioned_equals_in_memory(counts):
     res, fac = _random_case(11, n_res=500, n_fac=12)
     expect = coverage(res, fac, [300, 700], group="zone", counts=counts)
-    per, summary = coverage_partitioned(
-        dask_geopandas.from_geopandas(res, npartitions=4),
-        fac,
-        [300, 700],
-        group="zone",
-        counts=counts,
-    )
+    with pytest.warns(DeprecationWarning, match="coverage_streamed"):
+        per, summary = coverage_partitioned(
+            dask_geopandas.from_geopandas(res, npartitions=4),
+            fac,
+            [300, 700],
+            group="zone",
+            counts=counts,
+        )
+    assert len(per) == len(res)
     pd.testing.assert_frame_equal(
         per.loc[expect.residents.index], expect.residents, check_dtype=False, check_index_type=False
     )

@@ -174,3 +174,73 @@ def test_counts_on_demand_match_networkx(case):
         np.testing.assert_array_equal(out.n_within(t).to_numpy(), expected.sum(axis=1))
     eager = Reach.prepare(res, OnNetwork(net, 50.0)).coverage(fac, TS, counts=True)
     pd.testing.assert_series_equal(eager.n_within(300.0), out.n_within(300.0))
+
+
+def _as_coordinates(gdf):
+    return np.column_stack([gdf.geometry.x, gdf.geometry.y])
+
+
+def test_coordinates_on_a_network_match_networkx(case):
+    """Residents and facilities as arrays: the same shares as networkx, no frame needed."""
+    net, res, layers = case
+    xy = _as_coordinates(res)
+    pop = res["population"].to_numpy()
+    arrays = {k: _as_coordinates(f) for k, f in layers.items()}
+    table = coverage_many(xy, arrays, TS, distance=OnNetwork(net, 50.0), population=pop, crs=CRS)
+    for name, fac in layers.items():
+        expected = _shares(res, _nx_nearest(net, res, fac, 50.0), TS)
+        got = table[(table.layer == name) & (table.group == "district")].set_index("threshold_m")
+        for t in TS:
+            assert got.loc[t, "share"] == pytest.approx(expected[t], abs=1e-12)
+
+
+def test_a_frame_of_x_y_keeps_its_index_groups_and_areas(case):
+    net, res, layers = case
+    frame = pd.DataFrame(
+        {"x": res.geometry.x, "y": res.geometry.y, "people": res["population"], "g": res["sub"]}
+    )
+    reach = Reach.prepare(frame, OnNetwork(net, 50.0), population="people", group="g", crs=CRS)
+    assert reach.origins.given is None  # no shapely point made for the shares
+    fac = layers["some"]
+    f_frame = pd.DataFrame({"x": fac.geometry.x, "y": fac.geometry.y}, index=fac.index)
+    a = reach.coverage(f_frame, TS)
+    b = coverage(res, fac, TS, distance=OnNetwork(net, 50.0), group="sub")
+    pd.testing.assert_frame_equal(
+        a.summary.rename_axis(None), b.summary.rename_axis(None), check_names=False
+    )
+    assert list(a.residents.index) == list(res.index)
+    assert a.residents["nearest_id"].equals(b.residents["nearest_id"])
+    assert a.uncovered.crs == res.crs
+    for got, want in zip(a.uncovered.geometry, b.uncovered.geometry, strict=True):
+        assert got.equals(want)
+
+
+def test_straight_line_coordinates_match_brute_force(case):
+    _, res, layers = case
+    xy, pop = _as_coordinates(res), res["population"].to_numpy()
+    fac = _as_coordinates(layers["many"])
+    out = Reach.prepare(xy, population=pop, crs=CRS).coverage(fac, TS)
+    metres = np.hypot(*(xy[:, None] - fac[None]).transpose(2, 0, 1)).min(axis=1)
+    expected = _shares(res, metres, TS)
+    for t in TS:
+        assert out.share(t)["district"] == pytest.approx(expected[t], abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        ({"crs": None}, "need crs="),
+        ({"crs": "EPSG:4326"}, "geographic"),
+        ({"population": [1.0, 2.0]}, "each of the 4 rows"),
+        ({"population": [1.0, -2.0, 0.0, 1.0]}, "rows \\[1\\]"),
+        ({"residents": np.zeros((4, 3))}, "shape \\(4, 3\\)"),
+        ({"residents": np.array([[0.0, 0], [np.nan, 1], [2, 2], [3, 3]])}, "rows \\[1\\]"),
+        ({"residents": pd.DataFrame({"x": [1.0], "lat": [2.0]})}, "columns x and y"),
+    ],
+)
+def test_bad_coordinates_are_named(args, match):
+    from tianhe_geo import TianheGeoError
+
+    given = {"residents": np.zeros((4, 2)), "population": np.ones(4), "crs": CRS} | args
+    with pytest.raises(TianheGeoError, match=match):
+        Reach.prepare(given.pop("residents"), **given)

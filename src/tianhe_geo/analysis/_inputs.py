@@ -10,14 +10,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cached_property
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import CRS
 
 from ..foundation.crs import require_projected, require_same_crs
-from ..foundation.errors import AnalysisInputError
+from ..foundation.errors import AnalysisInputError, CrsError
 
 
 def check_thresholds(thresholds: float | Sequence[float]) -> tuple[float, ...]:
@@ -55,11 +57,21 @@ def geoms_of(gdf: gpd.GeoDataFrame) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Origins:
-    """The residents as query points: geometries, coordinates, and whether they were points."""
+    """The residents as query points: geometries, coordinates, and whether they were points.
 
-    geoms: np.ndarray
+    ``given`` is None for residents given as coordinates: their points are
+    made only if a kernel needs geometries (polygon facilities by straight
+    line, uncovered areas), never for point facilities.
+    """
+
+    given: np.ndarray | None
     xy: np.ndarray
     points: bool
+
+    @cached_property
+    def geoms(self) -> np.ndarray:
+        """The query geometries (points made from ``xy`` on first use when none were given)."""
+        return shapely.points(self.xy) if self.given is None else self.given
 
 
 def origins_of(residents: gpd.GeoDataFrame) -> Origins:
@@ -182,3 +194,127 @@ def population_of(residents: gpd.GeoDataFrame, column: str) -> pd.Series:
         )
         raise AnalysisInputError(msg)
     return pop
+
+
+def is_coordinates(points: object) -> bool:
+    """True for points given as coordinates: an (n, 2) array or a plain frame with x, y."""
+    return not isinstance(points, gpd.GeoDataFrame) and (
+        isinstance(points, pd.DataFrame | np.ndarray)
+    )
+
+
+@dataclass(frozen=True)
+class Coordinates:
+    """Points given as coordinates, read and checked: what the kernels take, no shapely objects.
+
+    ``frame`` carries the index (and a frame's other columns, e.g. a group)
+    without copying them; ``xy`` is (n, 2) float metres in ``crs``.
+    """
+
+    frame: pd.DataFrame
+    xy: np.ndarray
+    crs: CRS
+
+
+def read_coordinates(name: str, points: pd.DataFrame | np.ndarray, crs: object) -> Coordinates:
+    """Check and read points given as an (n, 2) array or a frame with ``x`` and ``y`` columns.
+
+    Parameters
+    ----------
+    name : str
+        "residents" or "facilities" (used in messages).
+    points : numpy.ndarray or pandas.DataFrame
+        (n, 2) x, y in metres, or a frame with ``x`` and ``y`` columns.
+    crs : str, int or pyproj.CRS
+        The projected CRS the coordinates are in (required: an array has none).
+
+    Returns
+    -------
+    Coordinates
+        Index, coordinates and CRS.
+
+    Raises
+    ------
+    AnalysisInputError
+        Missing CRS or columns, a wrong shape, NaN or infinite coordinates.
+    CrsError
+        A geographic CRS.
+    """
+    if crs is None:
+        msg = f"{name} given as coordinates need crs= (e.g. crs='EPSG:4547'): an array has none"
+        raise AnalysisInputError(msg)
+    proj = CRS.from_user_input(crs)
+    if not proj.is_projected:
+        msg = f"{name}: crs={proj.to_string()} is geographic (degrees); distances need metres"
+        raise CrsError(msg)
+    if isinstance(points, pd.DataFrame):
+        missing = [c for c in ("x", "y") if c not in points.columns]
+        if missing:
+            msg = f"{name}: a frame of coordinates needs columns x and y; it has {list(points)}"
+            raise AnalysisInputError(msg)
+        frame = points
+        xy = np.column_stack([points["x"].to_numpy(float), points["y"].to_numpy(float)])
+    else:
+        xy = np.asarray(points, dtype=float)
+        if xy.ndim != 2 or xy.shape[1] != 2:
+            msg = f"{name}: coordinates must be an (n, 2) array of x, y; got shape {xy.shape}"
+            raise AnalysisInputError(msg)
+        frame = pd.DataFrame(index=pd.RangeIndex(len(xy)))
+    bad = np.flatnonzero(~np.isfinite(xy).all(axis=1))
+    if len(bad):
+        msg = f"{name}: rows {list(frame.index[bad])[:10]} have NaN or infinite coordinates"
+        raise AnalysisInputError(msg)
+    return Coordinates(frame, xy, proj)
+
+
+def coordinate_population(
+    coords: Coordinates, population: str | Sequence[float] | np.ndarray
+) -> pd.Series:
+    """Persons per row of residents given as coordinates: a column name or an array.
+
+    Parameters
+    ----------
+    coords : Coordinates
+        The residents.
+    population : str or array_like
+        A column of the residents' frame, or persons per row (length n).
+
+    Returns
+    -------
+    pandas.Series
+        Persons per row, checked (>= 0, no NaN), on the residents' index.
+    """
+    if isinstance(population, str):
+        return population_of(coords.frame, population)
+    values = np.asarray(population)
+    if values.shape != (len(coords.xy),):
+        msg = (
+            f"residents: population must give persons for each of the {len(coords.xy)} "
+            f"rows; got shape {values.shape}"
+        )
+        raise AnalysisInputError(msg)
+    frame = pd.DataFrame({"population": values}, index=coords.frame.index)
+    return population_of(frame, "population")
+
+
+def facilities_as_frame(facilities: object, crs: CRS) -> gpd.GeoDataFrame:
+    """Facility points given as coordinates, as a frame (layers are small: a point each is cheap).
+
+    Parameters
+    ----------
+    facilities : geopandas.GeoDataFrame, pandas.DataFrame or numpy.ndarray
+        A frame is returned as given; coordinates are taken in ``crs``.
+    crs : pyproj.CRS
+        The residents' CRS.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Points on the coordinates' index.
+    """
+    if not is_coordinates(facilities):
+        return facilities
+    got = read_coordinates("facilities", facilities, crs)
+    return gpd.GeoDataFrame(
+        index=got.frame.index, geometry=gpd.points_from_xy(*got.xy.T), crs=got.crs
+    )

@@ -141,16 +141,18 @@ def from_edges(
     keep = u != v
     a = np.concatenate([u[keep], v[keep]])
     b = np.concatenate([v[keep], u[keep]])
-    w = np.concatenate([length[keep], length[keep]])
-    # Shortest of parallel edges: sort by length, keep the first of each pair.
-    order = np.lexsort((w, b, a))
-    a, b, w = a[order], b[order], w[order]
-    first = np.ones(len(a), dtype=bool)
-    first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
-    n = len(node_ids)
     # A zero-length edge would vanish from a sparse matrix: keep a tiny weight.
-    w = np.maximum(w[first], 1e-9)
-    matrix = coo_matrix((w, (a[first], b[first])), shape=(n, n)).tocsr()
+    w = np.maximum(np.concatenate([length[keep], length[keep]]), 1e-9)
+    n = len(node_ids)
+    matrix = coo_matrix((w, (a, b)), shape=(n, n)).tocsr()  # sums parallel edges
+    if matrix.nnz < len(a):
+        # Parallel edges were summed: keep the shortest of each instead (sort by length,
+        # first of each pair). Only then: the sort is most of the build of a large network.
+        order = np.lexsort((w, b, a))
+        a, b, w = a[order], b[order], w[order]
+        first = np.ones(len(a), dtype=bool)
+        first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+        matrix = coo_matrix((w[first], (a[first], b[first])), shape=(n, n)).tocsr()
     _, labels = connected_components(matrix, directed=False)
     main = np.bincount(labels).argmax()
     return WalkNetwork(np.asarray(node_ids), xy, matrix, labels == main, crs)
@@ -794,11 +796,28 @@ def _with_sources(
     "no edge" in a sparse matrix: the smallest positive float adds nothing.)
     """
     n = matrix.shape[0]
-    coo = matrix.tocoo()
-    rows = np.concatenate([coo.row, n + hub])
-    cols = np.concatenate([coo.col, node])
-    data = np.concatenate([coo.data, np.maximum(snap_m, np.finfo(float).tiny)])
-    return csr_matrix((data, (rows, cols)), shape=(n + n_hubs, n + n_hubs))
+    data = np.concatenate([matrix.data, np.maximum(snap_m, np.finfo(float).tiny)])
+    if len(hub) and (np.any(np.diff(hub) < 0) or _repeats(hub, node)):
+        # Not in (hub, node) order or a pair twice: the general (summing) build.
+        coo = matrix.tocoo()
+        rows = np.concatenate([coo.row, n + hub])
+        cols = np.concatenate([coo.col, node])
+        return csr_matrix((data, (rows, cols)), shape=(n + n_hubs, n + n_hubs))
+    # facility_sources gives one row per (facility, node) in that order: the hub rows
+    # append to the matrix's own arrays as they are (no conversion of the whole network).
+    kind = matrix.indices.dtype if n + n_hubs < np.iinfo(np.int32).max else np.int64
+    per_hub = np.bincount(hub, minlength=n_hubs)
+    indptr = np.concatenate([matrix.indptr, matrix.indptr[-1] + np.cumsum(per_hub)])
+    indices = np.concatenate([matrix.indices, node]).astype(kind, copy=False)
+    return csr_matrix(
+        (data, indices, indptr.astype(kind, copy=False)), shape=(n + n_hubs, n + n_hubs)
+    )
+
+
+def _repeats(hub: np.ndarray, node: np.ndarray) -> bool:
+    """True if a hub's nodes are not strictly increasing (a pair given twice, or unsorted)."""
+    same = hub[1:] == hub[:-1]
+    return bool(np.any(same & (node[1:] <= node[:-1])))
 
 
 def network_nearest(
@@ -995,16 +1014,53 @@ def resident_reach(reach: NodeReach, rs: Snap) -> tuple[np.ndarray, np.ndarray]:
         Facility row per resident (-1 where ``cost`` is ``inf``); a resident
         inside a polygon facility is at 0 m from it (the lowest row of several).
     """
+    cost = _path_cost(reach, rs)
     at = np.where(rs.snapped, rs.node, 0)
-    cost = np.where(rs.snapped, reach.distance_m[at] + rs.distance_m, np.inf)
-    reached = cost <= reach.max_distance
-    cost, row = np.where(reached, cost, np.inf), np.where(reached, reach.facility[at], -1)
-    res, fac = inside_pairs(reach.inside, rs)
-    if len(res):
-        first = np.ones(len(res), dtype=bool)
-        first[1:] = res[1:] != res[:-1]  # pairs come by resident, then facility row
-        cost[res[first]], row[res[first]] = 0.0, fac[first]
+    row = np.where(cost < np.inf, reach.facility[at], -1)
+    res, fac = _inside_first(reach, rs)
+    cost[res], row[res] = 0.0, fac
     return cost, row
+
+
+def resident_cost(reach: NodeReach, rs: Snap) -> np.ndarray:
+    """Residents' metres to their nearest facility (the first result of :func:`resident_reach`).
+
+    Parameters
+    ----------
+    reach : NodeReach
+        The layer's reach (:func:`node_reach`).
+    rs : Snap
+        The residents' snap (:func:`snap`).
+
+    Returns
+    -------
+    numpy.ndarray
+        Snap + path metres per resident; ``inf`` beyond the cut-off or unsnapped,
+        0 inside a polygon facility.
+    """
+    cost = _path_cost(reach, rs)
+    cost[_inside_first(reach, rs)[0]] = 0.0
+    return cost
+
+
+def _path_cost(reach: NodeReach, rs: Snap) -> np.ndarray:
+    """Snap + path metres per resident; ``inf`` beyond the cut-off or unsnapped."""
+    # An unsnapped resident has node -1: it reads the last node's metres, then
+    # gets inf (no million-row np.where for the index).
+    cost = reach.distance_m[rs.node]
+    cost += rs.distance_m
+    cost[~rs.snapped | (cost > reach.max_distance)] = np.inf
+    return cost
+
+
+def _inside_first(reach: NodeReach, rs: Snap) -> tuple[np.ndarray, np.ndarray]:
+    """Residents inside a polygon facility and the lowest such facility row of each."""
+    res, fac = inside_pairs(reach.inside, rs)
+    if not len(res):
+        return res, fac
+    first = np.ones(len(res), dtype=bool)
+    first[1:] = res[1:] != res[:-1]  # pairs come by resident, then facility row
+    return res[first], fac[first]
 
 
 def _snap_pair(

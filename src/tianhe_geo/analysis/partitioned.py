@@ -9,6 +9,7 @@ whole to every partition, so each resident's answer is exactly the one
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +21,7 @@ from scipy.spatial import cKDTree
 
 from ..foundation.errors import AnalysisInputError, NetworkError
 from ._inputs import check_thresholds
-from .coverage import CoverageResult, Reach, _summary_of, _tidy, coverage, summarise
+from .coverage import CoverageResult, Reach, _summary_of, _tidy, coverage
 from .distance import DistanceMethod, OnNetwork, StraightLine
 from .network import NodeReach, facility_sources, node_reach, resident_reach, snap_to
 
@@ -34,7 +35,14 @@ def coverage_partitioned(
     detour_factor: float = 1.0,
     counts: bool = True,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Coverage of a dask-geopandas frame of residents, partition by partition.
+    """Coverage of a dask-geopandas frame of residents, partition by partition (deprecated).
+
+    Deprecated: it gathers every resident's row into one pandas frame, so the
+    caller's memory grows with the residents. Use :func:`coverage_streamed`
+    (or :func:`tianhe_geo.pipeline.coverage_to_parquet`), which streams the
+    per-resident rows to files and returns only the sums. The source is read
+    once: each partition returns its rows and its population sums, added up
+    as :func:`coverage_streamed` adds them.
 
     Parameters
     ----------
@@ -60,21 +68,36 @@ def coverage_partitioned(
     summary : pandas.DataFrame
         As ``CoverageResult.summary``.
     """
+    import dask
+
+    warnings.warn(
+        "coverage_partitioned() gathers every resident's row into memory and will be removed "
+        "in 0.3: use coverage_streamed() or coverage_to_parquet(), which stream them to files "
+        "and return only the sums",
+        DeprecationWarning,
+        stacklevel=2,
+    )
     ts = check_thresholds(thresholds)
 
-    def one(part: gpd.GeoDataFrame) -> pd.DataFrame:
+    def one(part: gpd.GeoDataFrame) -> tuple[pd.DataFrame, pd.DataFrame | None]:
         if len(part) == 0:
-            return _empty(ts, counts)
+            return _empty(ts, counts), None
         distance = StraightLine(detour_factor)
         out = coverage(
-            part, facilities, ts, distance=distance, population=population, counts=counts
+            part,
+            facilities,
+            ts,
+            distance=distance,
+            population=population,
+            group=group,
+            counts=counts,
         )
-        return out.residents
+        return out.residents, out.summary
 
-    per = residents.map_partitions(one, meta=_empty(ts, counts)).compute()
-    keep = [population] + ([group] if group else [])
-    attrs = pd.DataFrame(residents[keep].compute())
-    summary = summarise(per, attrs[population], ts, attrs[group] if group else None)
+    work = dask.delayed(one)
+    parts = dask.compute(*(work(p) for p in residents.to_delayed()))
+    per = pd.concat([rows for rows, _ in parts])
+    summary = _add_up([sums for _, sums in parts if sums is not None], ts)
     return per, summary
 
 
@@ -242,18 +265,24 @@ def _combine(parts: Sequence[list[pd.DataFrame]], plan: _Plan) -> pd.DataFrame:
     for name in plan.layers:
         mine = [f.drop(columns="layer") for f in frames if f["layer"].iloc[0] == name]
         ts = plan.radii[name]
-        keep = ["population", "unknown_pop", *(f"covered_pop_{t:g}" for t in ts)]
-        total = pd.concat([f[keep] for f in mine]).groupby(level=0, sort=False).sum()
-        # The district row last, as coverage_many lists it.
-        order = [g for g in total.index if g != "district"]
-        total = total.loc[[*sorted(order), "district"]]
-        total.index.name = "group"
-        for t in ts:
-            covered = total[f"covered_pop_{t:g}"]
-            total[f"uncovered_pop_{t:g}"] = total["population"] - covered
-            with np.errstate(invalid="ignore", divide="ignore"):
-                total[f"share_{t:g}"] = np.where(
-                    total["population"] > 0, covered / total["population"], np.nan
-                )
+        total = _add_up(mine, ts)
         tables.append(_tidy(name, CoverageResult(None, total, None, DistanceMethod("table"), ts)))
     return pd.concat(tables, ignore_index=True)
+
+
+def _add_up(summaries: Sequence[pd.DataFrame], ts: tuple[float, ...]) -> pd.DataFrame:
+    """Partitions' summaries of one layer as one summary (population sums added, shares anew)."""
+    keep = ["population", "unknown_pop", *(f"covered_pop_{t:g}" for t in ts)]
+    total = pd.concat([f[keep] for f in summaries]).groupby(level=0, sort=False).sum()
+    # The district row last, as coverage_many lists it.
+    order = [g for g in total.index if g != "district"]
+    total = total.loc[[*sorted(order), "district"]]
+    total.index.name = "group"
+    for t in ts:
+        covered = total[f"covered_pop_{t:g}"]
+        total[f"uncovered_pop_{t:g}"] = total["population"] - covered
+        with np.errstate(invalid="ignore", divide="ignore"):
+            total[f"share_{t:g}"] = np.where(
+                total["population"] > 0, covered / total["population"], np.nan
+            )
+    return total
