@@ -23,6 +23,7 @@ import time
 import numpy as np
 import pandas as pd
 
+from tianhe_geo.analysis.distance import StraightLine
 from tianhe_geo.analysis.siting import (
     _build,
     _greedy,
@@ -79,7 +80,7 @@ def mclp_case(residents, candidates, parks, k, t, time_limit):
     start = time.perf_counter()
     out = maximal_covering(residents, candidates, k, t, parks, time_limit_s=time_limit)
     total_s = time.perf_counter() - start
-    p = _build(residents, candidates, parks, t, "population", None, 1.0)
+    p = _build(residents, candidates, parks, t, "population", StraightLine())
     n_sites, gained, g_s = greedy(p, k=k)
     ratio = gained / out.objective if out.objective else float("nan")
     report(
@@ -98,7 +99,7 @@ def lscp_case(residents, candidates, parks, target, t, time_limit):
     start = time.perf_counter()
     out = set_covering(residents, candidates, target, t, parks, time_limit_s=time_limit)
     total_s = time.perf_counter() - start
-    p = _build(residents, candidates, parks, t, "population", None, 1.0)
+    p = _build(residents, candidates, parks, t, "population", StraightLine())
     need = target * p.total - p.covered_before
     n_sites, gained, g_s = greedy(p, need=need)
     report(

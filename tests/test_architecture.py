@@ -61,7 +61,8 @@ WRITERS = {"write_text", "write_bytes", "write_vector", "atomic_path", "to_file"
 
 
 def test_only_the_pipeline_writes_outputs():
-    allowed = {PACKAGE / "pipeline.py", PACKAGE / "data" / "io.py"}
+    # io.py holds the file primitives, staging.py the folders that move in whole.
+    allowed = {PACKAGE / "pipeline.py", PACKAGE / "data" / "io.py", PACKAGE / "data" / "staging.py"}
     offenders = []
     for path, tree in _sources():
         for node in ast.walk(tree):

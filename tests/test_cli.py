@@ -81,8 +81,9 @@ def test_export_every_format_reads_back(tmp_path, fmt, capsys):
     assert main(["export", "--format", fmt, "--out", str(tmp_path), "parks", "transit"]) == 0
     for name in ("parks", "transit"):
         paths = sorted(tmp_path.glob(f"{name}*.{fmt}"))
+        # layer=0: an exported GeoPackage also holds its QGIS styles (layer_styles).
         read = __import__("geopandas").read_parquet if fmt == "parquet" else pyogrio.read_dataframe
-        backs = [read(p) for p in paths]
+        backs = [read(p) if fmt == "parquet" else read(p, layer=0) for p in paths]
         # Shapefiles hold one geometry type: transit's stations and lines are two files.
         assert len(paths) == (2 if fmt == "shp" and name == "transit" else 1)
         assert sum(map(len, backs)) == len(tianhe_geo.load_layer(name))
@@ -226,7 +227,7 @@ def test_maps_one_language_no_basemap(tmp_path, capsys):
         main(["maps", "--only", "parks", "--lang", "zh", "--tiles", "none", "--out", str(tmp_path)])
         == 0
     )
-    assert sorted(p.name for p in tmp_path.glob("*.html")) == ["parks_zh.html"]
+    assert sorted(p.name for p in tmp_path.glob("*.html")) == ["index.html", "parks_zh.html"]
     page = (tmp_path / "parks_zh.html").read_text()
     assert "tile.openstreetmap" not in page and "公园" in page
 

@@ -592,6 +592,9 @@ def test_ctrl_c_ends_with_one_line_and_130(tmp_path):
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        # A shell's background job inherits SIGINT ignored, and Python keeps it ignored:
+        # give the child the default disposition a terminal user's process has.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     time.sleep(4)  # loading and analysing; nothing written yet
     proc.send_signal(signal.SIGINT)

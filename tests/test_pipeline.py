@@ -7,6 +7,7 @@ import pytest
 
 import tianhe_geo
 from tianhe_geo import pipeline
+from tianhe_geo.data.staging import read_manifest
 from tianhe_geo.foundation.config import DEFAULT_CONFIG, OutputOptions
 from tianhe_geo.plan import compliance, scenario
 from tianhe_geo.plan.siting_questions import SITING_QUESTIONS, run_sitings
@@ -16,14 +17,17 @@ from tianhe_geo.present.report import build_report
 def test_build_computes_each_standard_once_per_layer_set(tmp_path, monkeypatch):
     # 0.1 ran every standard three times (analysis, scenario before, scenario after).
     calls = Counter()
-    real = compliance.run_standard
 
-    def counting(layers, key, *args, **kwargs):
-        calls[key] += 1
-        return real(layers, key, *args, **kwargs)
+    def counting(real):
+        def count(layers, key, *args, **kwargs):
+            calls[getattr(key, "key", key)] += 1  # a key, or a Standard (residents prepared once)
+            return real(layers, key, *args, **kwargs)
 
-    monkeypatch.setattr(compliance, "run_standard", counting)
-    monkeypatch.setattr(scenario, "run_standard", counting)
+        return count
+
+    monkeypatch.setattr(compliance, "_measure_one", counting(compliance._measure_one))
+    monkeypatch.setattr(compliance, "run_standard", counting(compliance.run_standard))
+    monkeypatch.setattr(scenario, "run_standard", counting(scenario.run_standard))
     options = OutputOptions(langs=("en",))
     written = pipeline.build_all(
         tmp_path, options=options, scenario=pipeline.plan_scenario(), siting=False
@@ -34,9 +38,12 @@ def test_build_computes_each_standard_once_per_layer_set(tmp_path, monkeypatch):
     changed = {k for k, c in calls.items() if c == 2}
     assert changed and all(DEFAULT_CONFIG.standard(k).layer != "parks" for k in changed)
     assert sum(calls.values()) < 2 * n
-    # Everything written is listed, and only outputs are written (no timing files).
+    # Everything written is listed (and in the manifest, written last), and only
+    # outputs are written (no timing files, no staging left).
     on_disk = {p for p in tmp_path.rglob("*") if p.is_file()}
-    assert on_disk == set(written)
+    assert on_disk == set(written) | {tmp_path / "manifest.json"}
+    assert set(read_manifest(tmp_path)) == {p.relative_to(tmp_path).as_posix() for p in written}
+    assert not [p for p in tmp_path.parent.iterdir() if "staging" in p.name]
     assert not any("time" in p.name for p in on_disk)
 
 

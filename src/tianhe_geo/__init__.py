@@ -82,6 +82,9 @@ _PUBLIC = {
     "set_covering": "analysis.siting",
     "SitingResult": "analysis.siting",
     "coverage_partitioned": "analysis.partitioned",
+    "coverage_many": "analysis.coverage",
+    "Reach": "analysis.coverage",
+    "coverage_streamed": "analysis.partitioned",
     # plan
     "run_standard": "plan.compliance",
     "indicators": "plan.indicators",
@@ -104,6 +107,7 @@ _PUBLIC = {
     "resident_map": "present.maps",
     # pipeline
     "build_all": "pipeline",
+    "coverage_to_parquet": "pipeline",
 }
 
 __all__ = ["__version__", *_PUBLIC]
@@ -141,11 +145,11 @@ _deprecated.install()
 
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
     from .analysis.access import two_step_fca, weighted_mean
-    from .analysis.coverage import CoverageResult, coverage
+    from .analysis.coverage import CoverageResult, Reach, coverage, coverage_many
     from .analysis.distance import CostTable, DistanceMethod, OnNetwork, StraightLine, cost_table
     from .analysis.euclidean import euclidean_table, nearest_facility
     from .analysis.network import WalkNetwork, from_edges, network_table, read_walk_network
-    from .analysis.partitioned import coverage_partitioned
+    from .analysis.partitioned import coverage_partitioned, coverage_streamed
     from .analysis.siting import SitingResult, candidate_grid, maximal_covering, set_covering
     from .data.facts import load_plan_facts
     from .data.io import read_vector, write_vector
@@ -168,7 +172,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
         UnknownLayerError,
     )
     from .foundation.standards import STANDARDS, Standard
-    from .pipeline import build_all
+    from .pipeline import build_all, coverage_to_parquet
     from .plan.compliance import run_standard
     from .plan.indicators import indicators
     from .plan.run import PlanAnalysis, analyse

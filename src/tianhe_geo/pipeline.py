@@ -10,23 +10,36 @@ the package writes a file.
 
 from __future__ import annotations
 
+import contextvars
+import functools
 import hashlib
+import html
 import logging
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import geopandas as gpd
 import pandas as pd
 
 from .analysis.coverage import CoverageResult
+from .analysis.distance import OnNetwork, StraightLine
 from .analysis.network import WalkNetwork
-from .data.io import driver_for, geometry_families, write_bytes, write_text, write_vector
+from .analysis.partitioned import coverage_streamed
+from .data.io import (
+    csv_text,
+    driver_for,
+    geometry_families,
+    write_bytes,
+    write_text,
+    write_vector,
+)
 from .data.layers import Overrides, load_layers
 from .data.paths import LAYER_NAMES, PLAN_SCENARIO, plan_scenario_path
 from .data.scenario_spec import Scenario, read_scenario
+from .data.staging import staged_folder
 from .foundation.config import (
     CHROMIUM,
     DEFAULT_CONFIG,
@@ -37,12 +50,21 @@ from .foundation.config import (
 )
 from .foundation.crs import STORAGE_CRS
 from .foundation.errors import TianheGeoError
+from .foundation.i18n import standard_title
 from .plan.completeness import Completeness
 from .plan.run import PlanAnalysis, ScenarioRun, analyse, run_scenario
 from .plan.siting_questions import SitingRun, run_sitings
-from .present.mapkit import finish, new_map, render_html
-from .present.maps import MAP_NAMES, scenario_map, shipped_map, siting_map
+from .present.mapkit import TianheMap, finish, new_map, render_html
+from .present.maps import (
+    MAP_NAMES,
+    index_page,
+    map_title,
+    scenario_map,
+    shipped_map,
+    siting_map,
+)
 from .present.report import Report, build_report
+from .present.styles import layer_style
 from .present.tables import area_label, coverage_by_subdistrict, sites_lonlat, subdistrict_names
 
 logger = logging.getLogger(__name__)
@@ -54,10 +76,56 @@ Step = Callable[[str], None]
 EXPORT_FORMATS = {"gpkg": ".gpkg", "parquet": ".parquet", "geojson": ".geojson", "shp": ".shp"}
 
 
+def _bounds(layers: Layers) -> Sequence[float]:
+    """Lon/lat bounds of the study area: maps centre on the data, not on Tianhe."""
+    return tuple(layers["boundary"].to_crs(STORAGE_CRS).total_bounds)
+
+
 def _no_step(_label: str) -> None:
     """A progress callback that shows nothing."""
 
 
+# The staging folder being written into, so writers called by the main job
+# write straight into its staging folder rather than staging again.
+_STAGING: contextvars.ContextVar[Path | None] = contextvars.ContextVar("staging", default=None)
+_Writer = TypeVar("_Writer", bound=Callable[..., Any])
+
+
+def _staged(replace_manifest: bool = False) -> Callable[[_Writer], _Writer]:
+    """Make a writer of a folder of outputs write into a staging folder moved in whole.
+
+    See :mod:`tianhe_geo.data.staging`; the paths returned are the final ones.
+    """
+
+    def decorate(func: _Writer) -> _Writer:
+        @functools.wraps(func)
+        def wrapper(out_dir: str | os.PathLike[str], *args: Any, **kwargs: Any) -> Any:
+            active, out = _STAGING.get(), Path(out_dir)
+            if active is not None and out.absolute().is_relative_to(active):
+                return func(out_dir, *args, **kwargs)
+            with staged_folder(out, replace_manifest) as stage:
+                token = _STAGING.set(stage)
+                try:
+                    written = func(stage, *args, **kwargs)
+                finally:
+                    _STAGING.reset(token)
+            return [_final(item, stage, out) for item in written]
+
+        return cast("_Writer", wrapper)
+
+    return decorate
+
+
+def _final(item: Any, stage: Path, out: Path) -> Any:
+    """A written path (or a tuple holding one) moved from ``stage`` to ``out``."""
+    if isinstance(item, tuple):
+        return tuple(_final(x, stage, out) for x in item)
+    if isinstance(item, Path) and item.is_relative_to(stage):
+        return out / item.relative_to(stage)
+    return item
+
+
+@_staged()
 def write_tables(
     out_dir: str | os.PathLike[str], layers: Layers, result: PlanAnalysis
 ) -> list[Path]:
@@ -82,9 +150,9 @@ def write_tables(
     names = subdistrict_names(layers["subdistricts"])
     by_sub = coverage_by_subdistrict(result, names, area_label(layers["boundary"]))
     return [
-        write_text(by_sub.to_csv(index=False), out / "coverage_by_subdistrict.csv"),
-        write_text(result.standards.to_csv(), out / "standards.csv"),
-        write_text(result.indicators.to_csv(), out / "indicators.csv"),
+        write_text(csv_text(by_sub, index=False), out / "coverage_by_subdistrict.csv"),
+        write_text(csv_text(result.standards), out / "standards.csv"),
+        write_text(csv_text(result.indicators), out / "indicators.csv"),
         _write_uncovered(result.results, out / "uncovered.gpkg"),
     ]
 
@@ -106,7 +174,7 @@ def write_table(table: pd.DataFrame, path: str | os.PathLike[str], index: bool =
     pathlib.Path
         The destination.
     """
-    return write_text(table.to_csv(index=index), path)
+    return write_text(csv_text(table, index=index), path)
 
 
 def _write_uncovered(results: Mapping[str, CoverageResult], path: Path) -> Path:
@@ -115,6 +183,7 @@ def _write_uncovered(results: Mapping[str, CoverageResult], path: Path) -> Path:
     return write_vector(gdf.to_crs(STORAGE_CRS), path, layer="uncovered")
 
 
+@_staged()
 def write_report(
     out_dir: str | os.PathLike[str], report: Report, stem: str = "report", pdf: bool = True
 ) -> list[Path]:
@@ -242,6 +311,7 @@ def report_stems(langs: Sequence[str]) -> dict[str, str]:
     return {lang: "report" if lang == first else f"report_{lang}" for lang in langs}
 
 
+@_staged()
 def write_reports(
     out_dir: str | os.PathLike[str],
     layers: Layers,
@@ -285,6 +355,7 @@ def write_reports(
     return written
 
 
+@_staged()
 def write_maps(
     out_dir: str | os.PathLike[str],
     layers: Layers,
@@ -324,14 +395,66 @@ def write_maps(
     for name in [n for n in MAP_NAMES if not only or n in only]:
         for lang in options.langs:
             tm = shipped_map(name, layers, result, lang, options.tiles, options.offline)
-            other = "en" if lang == "zh" else "zh"
-            linked = f"{name}_{other}.html" if other in options.langs else None
-            page = render_html(finish(tm, other_url=linked, locate=name == "resident"))
+            page = render_html(_finished(tm, name, lang, options, locate=name == "resident"))
             written.append(write_text(page, Path(out_dir) / f"{name}_{lang}.html"))
             step(written[-1].name)
+    written.append(write_map_index(out_dir, options))
     return written
 
 
+def _finished(
+    tm: TianheMap,
+    stem: str,
+    lang: str,
+    options: OutputOptions,
+    locate: bool = False,
+    detail: str | None = None,
+) -> TianheMap:
+    """A map finished with its title, its language twin's link and the index link."""
+    other = "en" if lang == "zh" else "zh"
+    linked = f"{stem}_{other}.html" if other in options.langs else None
+    title = map_title(stem, lang, detail)
+    return finish(tm, other_url=linked, locate=locate, title=title, index_url=MAP_INDEX)
+
+
+#: The page linking every map in an output folder.
+MAP_INDEX = "index.html"
+
+
+def write_map_index(
+    out_dir: str | os.PathLike[str], options: OutputOptions = DEFAULT_OUTPUT
+) -> Path:
+    """Write ``index.html`` linking every map found in the folder (shipped, scenario, siting).
+
+    Parameters
+    ----------
+    out_dir : path-like
+        Output folder.
+    options : OutputOptions
+        Languages the maps were written in.
+
+    Returns
+    -------
+    pathlib.Path
+        The index page.
+    """
+    out = Path(out_dir)
+    lang = options.langs[0]
+    found = {p.name[: -len(f"_{lang}.html")] for p in out.glob(f"*_{lang}.html")}
+    shipped = [n for n in MAP_NAMES if n in found]
+    stems = shipped + sorted(found - set(shipped))
+    titles = {}
+    for stem in stems:
+        for lg in options.langs:
+            page = out / f"{stem}_{lg}.html"
+            head = page.read_text(encoding="utf-8")[:200_000] if page.exists() else ""
+            found_title = re.search(r"<title>(.*?)</title>", head, re.S)
+            if found_title:  # the page's own title, without the trailing " · index" part
+                titles[stem, lg] = html.unescape(found_title.group(1)).rsplit(" · ", 1)[0]
+    return write_text(index_page(stems, options.langs, titles), out / MAP_INDEX)
+
+
+@_staged()
 def write_scenario(
     out_dir: str | os.PathLike[str],
     run: ScenarioRun,
@@ -362,9 +485,9 @@ def write_scenario(
     out, c = Path(out_dir), run.comparison
     stem = f"scenario_{run.key}"
     written = [
-        write_text(c.standards.to_csv(), out / f"{stem}_standards.csv"),
-        write_text(c.by_subdistrict.to_csv(index=False), out / f"{stem}_by_subdistrict.csv"),
-        write_text(c.indicators.to_csv(), out / f"{stem}_indicators.csv"),
+        write_text(csv_text(c.standards), out / f"{stem}_standards.csv"),
+        write_text(csv_text(c.by_subdistrict, index=False), out / f"{stem}_by_subdistrict.csv"),
+        write_text(csv_text(c.indicators), out / f"{stem}_indicators.csv"),
         write_vector(c.diff, out / f"{stem}_diff.gpkg", layer="diff"),
     ]
     if len(c.changes):
@@ -372,12 +495,15 @@ def write_scenario(
     moved = c.standards.index[(c.standards["gained_pop"] + c.standards["lost_pop"]) > 0]
     for key in moved:
         for lang in options.langs:
-            tm = new_map(lang, options.tiles, options.offline)
+            tm = new_map(lang, options.tiles, options.offline, bounds=_bounds(run.layers))
             scenario_map(run.layers, c, key, lang, m=tm, config=config)
-            written.append(write_text(render_html(finish(tm)), out / f"{stem}_{key}_{lang}.html"))
+            detail = standard_title(config.standard(key), lang)
+            page = render_html(_finished(tm, f"{stem}_{key}", lang, options, detail=detail))
+            written.append(write_text(page, out / f"{stem}_{key}_{lang}.html"))
     return written
 
 
+@_staged()
 def write_siting(
     out_dir: str | os.PathLike[str],
     layers: Layers,
@@ -404,15 +530,17 @@ def write_siting(
     """
     out, r = Path(out_dir), run.result
     sites = sites_lonlat(r)
-    table = pd.DataFrame(sites.drop(columns="geometry")).to_csv()
+    table = csv_text(pd.DataFrame(sites.drop(columns="geometry")))
     written = [
         write_vector(sites.reset_index(names="site"), out / f"siting_{run.key}.gpkg"),
         write_text(table, out / f"siting_{run.key}.csv"),
     ]
     for lang in options.langs:
-        tm = new_map(lang, options.tiles, options.offline)
+        tm = new_map(lang, options.tiles, options.offline, bounds=_bounds(layers))
         siting_map(layers, r, run.existing, run.radius_m, lang, m=tm)
-        written.append(write_text(render_html(finish(tm)), out / f"siting_{run.key}_{lang}.html"))
+        detail = standard_title(run.standard, lang)
+        page = render_html(_finished(tm, f"siting_{run.key}", lang, options, detail=detail))
+        written.append(write_text(page, out / f"siting_{run.key}_{lang}.html"))
     return written
 
 
@@ -451,7 +579,7 @@ def write_coverage(
             completeness=rests_on.verdict,
         )
     if out.suffix.lower() == ".csv":
-        return [write_text(summary.to_csv(index_label="group"), out)]
+        return [write_text(csv_text(summary, index_label="group"), out)]
     driver_for(out)  # a clear message for an unknown suffix
     sub = layers["subdistricts"].set_index("code")
     district = gpd.GeoDataFrame(geometry=[layers["boundary"].union_all()], crs=sub.crs)
@@ -461,12 +589,16 @@ def write_coverage(
         summary.reset_index(names="group"), geometry=polys.to_numpy(), crs=sub.crs
     )
     unc = result.uncovered.to_crs(STORAGE_CRS)
-    return [
-        write_vector(frame, out, layer="coverage"),
-        write_vector(unc, out.with_name(f"{out.stem}_uncovered{out.suffix}"), layer="uncovered"),
-    ]
+    # The two files (a shapefile's parts too) are checked, then moved in together.
+    with staged_folder(out.parent, manifest=False, beside=False) as stage:
+        written = [
+            write_vector(frame, stage / out.name, layer="coverage"),
+            write_vector(unc, stage / f"{out.stem}_uncovered{out.suffix}", layer="uncovered"),
+        ]
+    return [out.with_name(p.name) for p in written]
 
 
+@_staged()
 def write_export(
     out_dir: str | os.PathLike[str], layers: Layers, names: Sequence[str], fmt: str
 ) -> list[tuple[Path, int]]:
@@ -501,9 +633,180 @@ def write_export(
         if fmt == "shp" and len(families) > 1:
             parts = {f"{name}_{family}": part for family, part in families.items()}
         for stem, part in parts.items():
-            path = write_vector(part, Path(out_dir) / f"{stem}{EXPORT_FORMATS[fmt]}", layer=name)
+            style = layer_style(name, part) if fmt == "gpkg" else None  # QGIS opens it coloured
+            dest = Path(out_dir) / f"{stem}{EXPORT_FORMATS[fmt]}"
+            path = write_vector(part, dest, layer=name, style=style)
             written.append((path, len(part)))
     return written
+
+
+#: Files an import writes beside its layers.
+IMPORT_UNMAPPED = "import_unmapped.csv"
+IMPORT_NOTES = "IMPORT.txt"
+#: The walk network source in a data folder (the extract itself, see :func:`write_osm_import`).
+NETWORK_STEM = "network"
+
+
+def write_osm_import(
+    path: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    boundary_relation: int | None = None,
+) -> list[tuple[Path, int]]:
+    """Import an OpenStreetMap extract into a data folder (``--data DIR`` reads it).
+
+    Writes one GeoJSON per layer the extract holds (see
+    :func:`tianhe_geo.data.osm_import.import_osm`), ``import_unmapped.csv``
+    (objects no category fits), ``IMPORT.txt`` (attribution and notes) and a
+    copy of the extract as ``network.osm.pbf`` / ``network.osm``: the walk
+    network source, read with the walk rule when a command measures walking.
+
+    Parameters
+    ----------
+    path : path-like
+        ``.osm`` or ``.osm.pbf`` extract.
+    out_dir : path-like
+        Data folder (created).
+    boundary_relation : int, optional
+        OSM relation id of the study area.
+
+    Returns
+    -------
+    list of (pathlib.Path, int)
+        Each file written and its number of rows (features, unmapped objects,
+        notes; 0 for the network copy).
+    """
+    from .data.osm_import import ATTRIBUTION, import_osm
+
+    result = import_osm(path, boundary_relation)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = [
+        (write_vector(gdf.to_crs(STORAGE_CRS), out / f"{name}.geojson"), len(gdf))
+        for name, gdf in result.layers.items()
+    ]
+    written.append(
+        (write_table(result.unmapped, out / IMPORT_UNMAPPED, index=False), len(result.unmapped))
+    )
+    lines = [f"Imported from {Path(path).name}. Data {ATTRIBUTION}.", *result.notes]
+    written.append((write_text("\n".join(lines) + "\n", out / IMPORT_NOTES), len(result.notes)))
+    suffix = ".osm.pbf" if str(path).endswith(".pbf") else ".osm"
+    written.append((write_bytes(Path(path).read_bytes(), out / f"{NETWORK_STEM}{suffix}"), 0))
+    return written
+
+
+POIS_UNMAPPED = "pois_unmapped.csv"
+
+
+def write_poi_import(
+    path: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    datum: str | None = None,
+    replace: bool = False,
+) -> tuple[list[tuple[Path, int]], list[str]]:
+    """Import a POI table as the ``facilities`` layer of a data folder.
+
+    The study area is the folder's ``boundary.geojson`` when it has one (an
+    earlier ``import osm``), else the shipped boundary.
+
+    Parameters
+    ----------
+    path : path-like
+        ``.csv`` / ``.xlsx`` table.
+    out_dir : path-like
+        Data folder (created).
+    datum : {'wgs84', 'gcj02', 'bd09'}, optional
+        Datum of the table's coordinates (None: checked for GCJ-02, see
+        :func:`tianhe_geo.data.poi_import.import_pois`).
+    replace : bool, default False
+        Overwrite the folder's ``facilities.geojson``.
+
+    Returns
+    -------
+    (list of (pathlib.Path, int), list of str)
+        Files written with their rows (``facilities.geojson``,
+        ``pois_unmapped.csv``), and notes.
+
+    Raises
+    ------
+    DataSourceError
+        The folder already has facilities and ``replace`` is False.
+    """
+    from .data.layers import load_layer, read_layer_file
+    from .data.poi_import import import_pois
+    from .foundation.errors import DataSourceError
+
+    out = Path(out_dir)
+    dest = out / "facilities.geojson"
+    if dest.exists() and not replace:
+        msg = f"{dest} exists (an earlier import); give --replace to overwrite it"
+        raise DataSourceError(msg)
+    own = out / "boundary.geojson"
+    boundary = read_layer_file(own, "boundary") if own.exists() else load_layer("boundary")
+    result = import_pois(path, datum, boundary)
+    out.mkdir(parents=True, exist_ok=True)
+    written = [
+        (write_vector(result.facilities, dest), len(result.facilities)),
+        (write_table(result.unmapped, out / POIS_UNMAPPED, index=False), len(result.unmapped)),
+    ]
+    return written, result.notes
+
+
+def write_census_import(
+    path: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    column: str,
+    land: str | os.PathLike[str] | None = None,
+    datum: str | None = None,
+) -> tuple[Path, int, float]:
+    """Allocate a census table to residential land and write ``residents.geojson``.
+
+    Parameters
+    ----------
+    path : path-like
+        Census units (see :func:`tianhe_geo.data.census_import.read_units`).
+    out_dir : path-like
+        Data folder; its ``subdistricts`` (else the shipped ones) code the residents.
+    column : str
+        Population column.
+    land : path-like, optional
+        OSM extract to take residential land from (default: the folder's
+        ``network.osm.pbf`` / ``.osm`` when present; none: units keep their areas).
+    datum : {'wgs84', 'gcj02', 'bd09'}, optional
+        Datum of a table's coordinates.
+
+    Returns
+    -------
+    (pathlib.Path, int, float)
+        The file, its number of pieces, and the population written.
+    """
+    import geopandas as gpd
+
+    from .data.census_import import allocate, read_units, residential_land
+    from .data.layers import load_layer, read_layer_file
+
+    out = Path(out_dir)
+    own = out / "subdistricts.geojson"
+    sub = (
+        read_layer_file(
+            own, "subdistricts", boundary=read_layer_file(out / "boundary.geojson", "boundary")
+        )
+        if own.exists()
+        else load_layer("subdistricts")
+    )
+    if land is None:
+        land = next(
+            (
+                p
+                for p in (out / f"{NETWORK_STEM}.osm.pbf", out / f"{NETWORK_STEM}.osm")
+                if p.exists()
+            ),
+            None,
+        )
+    parcels = residential_land(land) if land else gpd.GeoDataFrame(geometry=[], crs=STORAGE_CRS)
+    residents = allocate(read_units(path, datum), column, parcels, sub, Path(path).name)
+    out.mkdir(parents=True, exist_ok=True)
+    dest = write_vector(residents, out / "residents.geojson")
+    return dest, len(residents), float(residents["population"].sum())
 
 
 def plan_scenario() -> tuple[str, Scenario]:
@@ -511,6 +814,7 @@ def plan_scenario() -> tuple[str, Scenario]:
     return PLAN_SCENARIO, read_scenario(plan_scenario_path())
 
 
+@_staged(replace_manifest=True)
 def build_all(  # noqa: PLR0913 - the main job has this many choices
     out_dir: str | os.PathLike[str],
     overrides: Overrides | None = None,
@@ -577,13 +881,83 @@ def build_all(  # noqa: PLR0913 - the main job has this many choices
     return written
 
 
+def coverage_to_parquet(
+    residents: Any,
+    layers: Mapping[str, gpd.GeoDataFrame],
+    thresholds: float | Sequence[float] | Mapping[str, float | Sequence[float]],
+    out: str | os.PathLike[str],
+    *,
+    distance: StraightLine | OnNetwork | None = None,
+    population: str = "population",
+    group: str | None = None,
+) -> pd.DataFrame:
+    """Streamed coverage of a partitioned frame: per-resident results to partitioned GeoParquet.
+
+    Each partition writes ``out/part.<n>.parquet`` on its worker
+    (:func:`~tianhe_geo.analysis.partitioned.coverage_streamed`) and returns only
+    its sums; read the results back with ``dask_geopandas.read_parquet(out)``.
+
+    Parameters
+    ----------
+    residents : dask_geopandas.GeoDataFrame
+        Residents with a population column, projected CRS.
+    layers : mapping
+        Layer name -> facilities.
+    thresholds : float, sequence of float, or mapping
+        Metres for every layer, or per layer.
+    out : path-like
+        Folder of the GeoParquet dataset (created).
+    distance : StraightLine or OnNetwork, optional
+        How to measure; straight line when omitted.
+    population : str, default "population"
+        Column of persons.
+    group : str, optional
+        Column to summarise by.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The shares, as :func:`~tianhe_geo.analysis.coverage.coverage_many`.
+    """
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    sink = functools.partial(write_partition, folder)
+    return coverage_streamed(
+        residents, layers, thresholds, distance=distance, population=population, group=group,
+        sink=sink,
+    )  # fmt: skip
+
+
+def write_partition(folder: Path, number: int, frame: gpd.GeoDataFrame) -> Path:
+    """Write one partition's per-resident results as ``folder/part.<number>.parquet``.
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+        The dataset's folder.
+    number : int
+        Partition number (>= 0).
+    frame : geopandas.GeoDataFrame
+        The partition's results.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    return write_vector(frame, folder / f"part.{number:05d}.parquet", index=None)  # residents' ids
+
+
 __all__ = [
     "EXPORT_FORMATS",
     "build_all",
+    "coverage_to_parquet",
     "plan_scenario",
     "write_coverage",
     "write_export",
+    "write_map_index",
     "write_maps",
+    "write_partition",
     "write_pdf",
     "write_report",
     "write_reports",

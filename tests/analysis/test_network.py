@@ -104,7 +104,7 @@ def test_unsnapped_and_fragments_are_reported_not_counted(net):
     out = coverage(res, fac, [1000], distance=table)
     s = out.summary.loc["district"]
     assert s["population"] == 1 and s["unknown_pop"] == 5 and s["share_1000"] == 1.0
-    assert out.method == DistanceMethod("network", max_snap_m=150)
+    assert out.method == DistanceMethod("network", max_snap_m=150, access_spacing_m=25.0)
 
 
 def test_multi_source_nearest_matches_table(net):
@@ -259,7 +259,9 @@ def test_service_radius_per_facility_on_the_network(net):
         # Brute force on the full table: within the radius of at least one facility.
         want = (cost.reindex(index=res.index, columns=fac.index) <= radii).any(axis=1)
         np.testing.assert_array_equal(out.covered().to_numpy(), want.to_numpy())
-        assert out.method == DistanceMethod("network", max_snap_m=200, per_facility_radius=True)
+        assert out.method == DistanceMethod(
+            "network", max_snap_m=200, per_facility_radius=True, access_spacing_m=25.0
+        )
 
 
 def test_table_on_a_larger_grid_equals_whole_network_search():

@@ -1,7 +1,8 @@
+import numpy as np
 import pandas as pd
 import pytest
 
-from tianhe_geo.analysis.coverage import coverage
+from tianhe_geo.analysis.coverage import Reach, coverage
 from tianhe_geo.analysis.partitioned import coverage_partitioned
 
 from .test_coverage import _random_case
@@ -24,3 +25,38 @@ def test_partitioned_equals_in_memory(counts):
         per.loc[expect.residents.index], expect.residents, check_dtype=False, check_index_type=False
     )
     pd.testing.assert_frame_equal(summary, expect.summary, check_index_type=False)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False) as c,
+        distributed.Client(c) as client,
+    ):
+        yield client
+
+
+@pytest.mark.parametrize("on_network", [False, True])
+def test_streamed_on_a_cluster_equals_in_memory(cluster, tmp_path, on_network):
+    from tianhe_geo import coverage_many, coverage_to_parquet
+    from tianhe_geo.analysis.distance import OnNetwork
+
+    from .test_reach import TS, _build_case
+
+    net, res, layers = _build_case()
+    distance = OnNetwork(net, 50.0) if on_network else None
+    expect = coverage_many(res, layers, TS, distance=distance, group="sub")
+    parts = dask_geopandas.from_geopandas(res, npartitions=5)
+    got = coverage_to_parquet(parts, layers, TS, tmp_path / "out", distance=distance, group="sub")
+    pd.testing.assert_frame_equal(got, expect)  # exactly: integer persons add up exactly
+    files = sorted((tmp_path / "out").glob("part.*.parquet"))
+    assert len(files) == 5
+    back = dask_geopandas.read_parquet(tmp_path / "out").compute().loc[res.index]
+    assert back.crs == res.crs and back.geometry.geom_equals(res.geometry).all()
+    reach = Reach.prepare(res, distance)
+    for name, fac in layers.items():
+        one = reach.coverage(fac, TS).residents  # per resident, in memory
+        np.testing.assert_array_equal(back[f"nearest_m_{name}"], one["nearest_m"])
+        for t in TS:
+            np.testing.assert_array_equal(back[f"covered_{t:g}_{name}"], one[f"covered_{t:g}"])

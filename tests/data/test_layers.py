@@ -107,7 +107,7 @@ def test_missing_crs_and_outside_points(tmp_path):
     fac.loc[0, "geometry"] = Point(23.13, 113.33)  # lat/lon swapped
     path = tmp_path / "fac.geojson"
     write_vector(fac, path)
-    with pytest.raises(LayerSchemaError, match="outside the district"):
+    with pytest.raises(LayerSchemaError, match="latitude and longitude swapped"):
         tianhe_geo.read_layer_file(path, "facilities")
     nocrs = tmp_path / "nocrs.parquet"
     fac.set_crs(None, allow_override=True).to_parquet(nocrs)

@@ -79,3 +79,32 @@ def test_gcj_suspicion_flags_shifted_subdistricts(boundary, subdistricts):
     shifted = c.from_wgs84_to(subdistricts, "gcj02")
     score = c.gcj02_suspicion(shifted, boundary)
     assert score["suspicious"] == 1.0 and score["fit_as_gcj02"] > score["fit_as_is"]
+
+
+@pytest.mark.parametrize(
+    "func",
+    [
+        c.wgs84_to_gcj02,
+        c.gcj02_to_wgs84,
+        c.gcj02_to_bd09,
+        c.bd09_to_gcj02,
+        c.wgs84_to_bd09,
+        c.bd09_to_wgs84,
+    ],
+)
+def test_points_outside_china_pass_through_unchanged(func):
+    # Paris, New York, Sydney, Tokyo east of the rectangle; Tianhe in the same call moves.
+    lon = np.array([2.3522, -74.006, 151.2093, 139.6917, 113.33])
+    lat = np.array([48.8566, 40.7128, -33.8688, 35.6895, 23.13])
+    out_lon, out_lat = func(lon, lat)
+    np.testing.assert_array_equal(out_lon[:4], lon[:4])
+    np.testing.assert_array_equal(out_lat[:4], lat[:4])
+    assert _metres(lon[4:], lat[4:], out_lon[4:], out_lat[4:])[0] > 500
+    assert c.in_china(lon, lat).tolist() == [False, False, False, False, True]
+
+
+def test_a_paris_frame_does_not_move():
+    paris = gpd.GeoDataFrame(geometry=[Point(2.3522, 48.8566)], crs=4326)
+    for datum in ("gcj02", "bd09"):
+        for moved in (c.to_wgs84_from(paris, datum), c.from_wgs84_to(paris, datum)):
+            assert moved.geometry[0].equals_exact(paris.geometry[0], 0.0)

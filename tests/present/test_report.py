@@ -118,4 +118,8 @@ def test_the_method_notes_follow_the_distance_method_whatever_the_first_standard
     notes = method_notes(result, "en")
     assert notes[0].startswith("Distance: walking distance along the street network")
     assert "straight line" not in notes[0]
+    # Every measure says it uses the same distance, and how parks were reached (#12).
+    assert "2SFCA catchments and the siting covering distance" in notes[1]
+    assert "access points every 25 m" in notes[1]
+    assert "nearest edge" in method_notes(analyse(layers, config), "en")[1]
     assert method_notes(analyse(layers, config), "en")[0].startswith("Distance: straight line")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,32 +22,64 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..foundation.errors import AnalysisInputError
+from ..foundation.crs import require_projected
+from ..foundation.errors import AnalysisInputError, NetworkError
 from ._inputs import (
+    Origins,
+    check_crs_pair,
+    check_not_empty,
     check_pair,
     check_thresholds,
     geoms_of,
     is_points,
+    origins_of,
     population_of,
-    prepare_straight,
 )
 from .distance import CostTable, Distance, DistanceMethod, OnNetwork, StraightLine
 from .euclidean import straight_counts, straight_nearest
-from .network import network_reach
+from .network import (
+    Snap,
+    _counts_of,
+    _log_snaps,
+    facility_sources,
+    node_reach,
+    resident_reach,
+    snap_xy,
+)
 
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
+#: A value, or a function of no arguments computing it on first use.
+_Lazy = Any
+
+
 class CoverageResult:
-    """What a coverage query returns.
+    """What a coverage query returns; each part computed when first read, then kept.
+
+    A caller that reads only :meth:`share` pays for the covered flags and the
+    summary, never for the uncovered areas (a union of every uncovered cell)
+    nor for the per-resident frame.
+
+    Parameters
+    ----------
+    residents, summary, uncovered
+        The attributes below, each a value or a function of no arguments
+        that computes it (called once, on first access).
+    method : DistanceMethod
+        How distance was measured.
+    thresholds : tuple of float
+        Thresholds in metres.
+    n_within : callable, optional
+        Threshold -> facilities within it per resident, computed on first
+        call when the counts were not asked for up front.
 
     Attributes
     ----------
     residents : pandas.DataFrame
         Indexed like the input residents: ``nearest_id``, ``nearest_m``
         (metres, ``inf`` when no facility exists), and per threshold ``t``
-        ``n_within_<t>`` and ``covered_<t>``.
+        ``n_within_<t>`` (when counted) and ``covered_<t>``.
     summary : pandas.DataFrame
         Per group (and a ``district`` row): ``population`` and per threshold
         ``covered_pop_<t>``, ``uncovered_pop_<t>``, ``share_<t>`` (0-1).
@@ -61,11 +93,41 @@ class CoverageResult:
         Thresholds in metres.
     """
 
-    residents: pd.DataFrame
-    summary: pd.DataFrame
-    uncovered: gpd.GeoDataFrame
-    method: DistanceMethod
-    thresholds: tuple[float, ...]
+    def __init__(
+        self,
+        residents: _Lazy,
+        summary: _Lazy,
+        uncovered: _Lazy,
+        method: DistanceMethod,
+        thresholds: tuple[float, ...],
+        n_within: Callable[[], dict[float, np.ndarray]] | None = None,
+    ) -> None:
+        self._parts = {"residents": residents, "summary": summary, "uncovered": uncovered}
+        self._counts: Callable[[], dict[float, np.ndarray]] | dict[float, np.ndarray] | None
+        self._counts = n_within
+        self.method = method
+        self.thresholds = tuple(thresholds)
+
+    def _part(self, name: str) -> Any:
+        value = self._parts[name]
+        if callable(value):
+            value = self._parts[name] = value()
+        return value
+
+    @property
+    def residents(self) -> pd.DataFrame:  # noqa: D102 (documented on the class)
+        return self._part("residents")
+
+    @property
+    def summary(self) -> pd.DataFrame:  # noqa: D102
+        return self._part("summary")
+
+    @property
+    def uncovered(self) -> gpd.GeoDataFrame:  # noqa: D102
+        return self._part("uncovered")
+
+    def __repr__(self) -> str:
+        return f"CoverageResult(method={self.method!r}, thresholds={self.thresholds})"
 
     def _threshold(self, threshold: float | None) -> float:
         if threshold is None:
@@ -88,6 +150,27 @@ class CoverageResult:
     def covered(self, threshold: float | None = None) -> pd.Series:
         """Covered flag per resident at a threshold (the only one when omitted)."""
         return self.residents[f"covered_{self._threshold(threshold):g}"]
+
+    def n_within(self, threshold: float | None = None) -> pd.Series:
+        """Facilities within a threshold of each resident (counted on first call if not yet).
+
+        Parameters
+        ----------
+        threshold : float, optional
+            Metres; the only threshold when omitted.
+
+        Returns
+        -------
+        pandas.Series
+            Count per resident, indexed like the residents.
+        """
+        t = self._threshold(threshold)
+        column = f"n_within_{t:g}"
+        if self._counts is None or column in self.residents.columns:
+            return self.residents[column]
+        if callable(self._counts):
+            self._counts = self._counts()  # counted once, every threshold
+        return pd.Series(self._counts[t], index=self.residents.index, name=column)
 
 
 def coverage_from_table(
@@ -178,9 +261,19 @@ def summarise(
         group without population).
     """
     ts = check_thresholds(thresholds)
-    pop = population.to_numpy(dtype=float)
-    known = pop if valid is None else np.where(valid.to_numpy(dtype=bool), pop, 0.0)
     flags = {t: per_resident[f"covered_{t:g}"].to_numpy(dtype=bool) for t in ts}
+    return _summary_of(flags, population, groups, None if valid is None else valid.to_numpy())
+
+
+def _summary_of(
+    flags: Mapping[float, np.ndarray],
+    population: pd.Series,
+    groups: pd.Series | None,
+    valid: np.ndarray | None,
+) -> pd.DataFrame:
+    """:func:`summarise` from covered flags per threshold (bool arrays in row order)."""
+    pop = population.to_numpy(dtype=float)
+    known = pop if valid is None else np.where(np.asarray(valid, dtype=bool), pop, 0.0)
     # District totals summed in place (no million-row temporaries when there are no groups).
     totals = {"population": known.sum(), "unknown_pop": pop.sum() - known.sum()}
     totals |= {f"covered_pop_{t:g}": known.sum(where=f) for t, f in flags.items()}
@@ -191,7 +284,7 @@ def summarise(
         frame = pd.DataFrame(columns, index=population.index)
         table = pd.concat([frame.groupby(groups.rename("group")).sum(), table])
     table.index.name = "group"
-    for t in ts:
+    for t in flags:
         covered = table[f"covered_pop_{t:g}"]
         table[f"uncovered_pop_{t:g}"] = table["population"] - covered
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -221,21 +314,22 @@ def uncovered_areas(
         One row per threshold: ``threshold_m``, ``uncovered_pop`` is not
         included here (see the summary), ``n_cells`` and the dissolved geometry.
     """
-    return _uncovered_areas(residents, per_resident, check_thresholds(thresholds))
+    ts = check_thresholds(thresholds)
+    flags = {t: per_resident[f"covered_{t:g}"].to_numpy(dtype=bool) for t in ts}
+    return _uncovered_areas(residents, flags)
 
 
 def _uncovered_areas(
     residents: gpd.GeoDataFrame,
-    per_resident: pd.DataFrame,
-    ts: Sequence[float],
+    flags: Mapping[float, np.ndarray],
     points: bool | None = None,
 ) -> gpd.GeoDataFrame:
     geoms = geoms_of(residents)
     if points is None:
         points = is_points(geoms)
     rows = []
-    for t in ts:
-        mask = ~per_resident[f"covered_{t:g}"].to_numpy()
+    for t, covered in flags.items():
+        mask = ~covered
         geom = _dissolve(geoms[mask], points)
         rows.append({"threshold_m": t, "n_cells": int(mask.sum()), "geometry": geom})
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=residents.crs)
@@ -326,60 +420,322 @@ def coverage(
     """
     distance = _legacy_distance(distance, legacy)
     ts = check_thresholds(thresholds)
-    pop = population_of(residents, population)
-    if group and group not in residents.columns:  # before the distances are measured
-        msg = f"group={group!r}: the residents have no such column; they have {list(residents)}"
-        raise AnalysisInputError(msg)
-    per_res, valid, method, points = _reach(residents, facilities, ts, distance, counts)
-    groups = residents[group] if group else None
-    summary = summarise(per_res, pop, ts, groups, valid)
-    logger.info(
-        "coverage: %d residents, %d facilities, %s, thresholds %s",
-        len(residents),
-        len(facilities),
-        method,
-        ts,
-    )
-    uncovered = _uncovered_areas(residents, per_res, ts, points)
-    return CoverageResult(per_res, summary, uncovered, method, ts)
+    reach = Reach.prepare(residents, distance, population=population, group=group)
+    return reach.coverage(facilities, ts, counts=counts)
 
 
-def _reach(
+@dataclass(frozen=True)
+class _Measured:
+    """One layer measured for every resident: what every part of a result is made from."""
+
+    nearest_m: np.ndarray
+    nearest_id: Callable[[], Any]  # the ``nearest_id`` column, built when first read
+    count: Callable[[], dict[float, np.ndarray]]
+    valid: np.ndarray | None
+    frame: pd.DataFrame | None = None  # a cost table's per-resident frame, already made
+
+
+@dataclass(frozen=True, eq=False)
+class Reach:
+    """Residents made ready once for any number of facility layers.
+
+    :meth:`prepare` checks the residents and reads their coordinates once,
+    and on a network snaps them once; :meth:`coverage` then measures one
+    facility layer (one nearest-facility pass, one lookup per resident) and
+    :meth:`coverage_many` several into one tidy table. No copy of the
+    residents' frame is made.
+
+    Attributes
+    ----------
+    residents : geopandas.GeoDataFrame
+        The residents as given (a reference, not a copy).
+    distance : StraightLine, OnNetwork or CostTable
+        How distance is measured.
+    population : pandas.Series
+        Persons per resident row.
+    groups : pandas.Series or None
+        Group label per resident row.
+    origins : Origins or None
+        Query coordinates (None for a cost table).
+    snapped : Snap or None
+        The residents' snap to the network (network only).
+    """
+
+    residents: gpd.GeoDataFrame
+    distance: Distance
+    population: pd.Series
+    groups: pd.Series | None
+    origins: Origins | None
+    snapped: Snap | None
+
+    @classmethod
+    def prepare(
+        cls,
+        residents: gpd.GeoDataFrame,
+        distance: Distance | None = None,
+        *,
+        population: str = "population",
+        group: str | None = None,
+    ) -> Reach:
+        """Check the residents, read their coordinates and (on a network) snap them, once.
+
+        Parameters
+        ----------
+        residents : geopandas.GeoDataFrame
+            Points or cells with a population column, projected CRS (metres).
+        distance : StraightLine, OnNetwork or CostTable, optional
+            How to measure; straight line when omitted.
+        population : str, default "population"
+            Column of persons per row (>= 0, no NaN).
+        group : str, optional
+            Column to summarise by (e.g. ``"subdistrict"``).
+
+        Returns
+        -------
+        Reach
+            Ready for :meth:`coverage` and :meth:`coverage_many`.
+        """
+        distance = StraightLine() if distance is None else distance
+        if not isinstance(distance, StraightLine | OnNetwork | CostTable):
+            msg = (
+                "distance must be StraightLine, OnNetwork or CostTable, "
+                f"got {type(distance).__name__}"
+            )
+            raise AnalysisInputError(msg)
+        pop = population_of(residents, population)
+        if group and group not in residents.columns:  # before the distances are measured
+            msg = f"group={group!r}: the residents have no such column; they have {list(residents)}"
+            raise AnalysisInputError(msg)
+        groups = residents[group] if group else None
+        if isinstance(distance, CostTable):
+            check_not_empty("residents", residents)
+            return cls(residents, distance, pop, groups, None, None)
+        require_projected(residents, "residents")
+        origins = origins_of(residents)
+        snapped = None
+        if isinstance(distance, OnNetwork):
+            if residents.crs != distance.network.crs:
+                msg = (
+                    f"residents are in {residents.crs} but the network is in {distance.network.crs}"
+                )
+                raise NetworkError(msg)
+            snapped = snap_xy(origins.xy, distance.network, distance.max_snap_m)
+        return cls(residents, distance, pop, groups, origins, snapped)
+
+    def coverage(
+        self,
+        facilities: gpd.GeoDataFrame,
+        thresholds: float | Sequence[float],
+        *,
+        counts: bool = False,
+    ) -> CoverageResult:
+        """Coverage of one facility layer, as :func:`coverage` gives it.
+
+        Parameters
+        ----------
+        facilities : geopandas.GeoDataFrame
+            Points or polygons in the residents' CRS.
+        thresholds : float or sequence of float
+            Walking distances in metres.
+        counts : bool, default False
+            Count the facilities within each threshold now (``n_within_<t>``
+            columns, covered flags from the counts); otherwise flags come
+            from the nearest distance and counts are made only if
+            :meth:`CoverageResult.n_within` is called.
+
+        Returns
+        -------
+        CoverageResult
+            Whose per-resident frame, summary and uncovered areas are
+            computed when first read.
+        """
+        ts = check_thresholds(thresholds)
+        got = self._measure(facilities, ts)
+        counted = got.count() if counts else None
+        if got.frame is not None:
+            flags = {t: got.frame[f"covered_{t:g}"].to_numpy(dtype=bool) for t in ts}
+        elif counted is not None:
+            flags = {t: counted[t] > 0 for t in ts}
+        else:
+            flags = {t: got.nearest_m <= t for t in ts}
+        logger.info(
+            "coverage: %d residents, %d facilities, %s, thresholds %s",
+            len(self.residents),
+            len(facilities),
+            self.distance.method,
+            ts,
+        )
+        points = None if self.origins is None else self.origins.points
+        return CoverageResult(
+            (lambda: got.frame)
+            if got.frame is not None
+            else lambda: self._frame(got, counted, flags),
+            lambda: _summary_of(flags, self.population, self.groups, got.valid),
+            lambda: _uncovered_areas(self.residents, flags, points),
+            self.distance.method,
+            ts,
+            None if counted is not None or got.frame is not None else got.count,
+        )
+
+    def _frame(
+        self,
+        got: _Measured,
+        counted: dict[float, np.ndarray] | None,
+        flags: dict[float, np.ndarray],
+    ) -> pd.DataFrame:
+        out = pd.DataFrame(index=self.residents.index)
+        out["nearest_id"] = got.nearest_id()
+        out["nearest_m"] = got.nearest_m
+        for t, flag in flags.items():
+            if counted is not None:
+                out[f"n_within_{t:g}"] = counted[t]
+            out[f"covered_{t:g}"] = flag
+        return out
+
+    def _measure(self, facilities: gpd.GeoDataFrame, ts: tuple[float, ...]) -> _Measured:
+        """Nearest facility of every resident (and how to count) for one layer."""
+        distance, index = self.distance, self.residents.index
+        if isinstance(distance, CostTable):
+            check_pair(self.residents, facilities)
+            frame = coverage_from_table(self.residents, distance.pairs, ts)
+            valid = None if distance.valid is None else distance.valid.to_numpy()
+            return _Measured(frame["nearest_m"].to_numpy(), lambda: None, dict, valid, frame)
+        check_crs_pair(self.residents, facilities)
+        check_not_empty("facilities", facilities)
+        assert self.origins is not None
+        origins = self.origins
+        if isinstance(distance, StraightLine):
+            d = distance.detour_factor
+            nearest = straight_nearest(origins, index, facilities, d)
+            return _Measured(
+                nearest["nearest_m"].to_numpy(),
+                lambda: nearest["nearest_id"],
+                lambda: straight_counts(origins, facilities, ts, d),
+                None,
+            )
+        return self._measure_network(facilities, ts)
+
+    def _measure_network(self, facilities: gpd.GeoDataFrame, ts: tuple[float, ...]) -> _Measured:
+        distance, rs = self.distance, self.snapped
+        assert isinstance(distance, OnNetwork) and rs is not None
+        net = distance.network
+        fs = facility_sources(facilities, net, distance.max_snap_m, distance.access_spacing_m)
+        _log_snaps("network reach", rs, fs, net, distance.max_snap_m)
+        cost, row = resident_reach(node_reach(net, fs, ts[-1]), rs)
+        index, fac_ids = self.residents.index, facilities.index.to_numpy()
+
+        def nearest_id() -> pd.Series:
+            if not fs.snapped.any():  # no facility on the network: nobody is reached
+                return pd.Series([None] * len(index), index=index, dtype=object)
+            reached = row >= 0
+            return pd.Series(fac_ids[np.where(reached, row, 0)], index=index).where(reached)
+
+        return _Measured(cost, nearest_id, lambda: _counts_of(net, rs, fs, ts), rs.snapped)
+
+    def coverage_many(
+        self,
+        layers: Mapping[str, gpd.GeoDataFrame],
+        thresholds: float | Sequence[float] | Mapping[str, float | Sequence[float]],
+    ) -> pd.DataFrame:
+        """Shares of several facility layers at several radii, one pass per layer.
+
+        Parameters
+        ----------
+        layers : mapping
+            Layer name -> facilities (points or polygons, the residents' CRS).
+        thresholds : float, sequence of float, or mapping
+            Metres for every layer, or layer name -> its metres.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per layer, group (``district`` last) and threshold:
+            ``layer``, ``group``, ``threshold_m``, ``population`` (persons with
+            a known distance), ``unknown_pop``, ``covered_pop``,
+            ``uncovered_pop`` (persons), ``share`` (0-1).
+        """
+        tables = []
+        for name, facilities in layers.items():
+            if isinstance(thresholds, Mapping):
+                if name not in thresholds:
+                    msg = f"thresholds: no radii for layer {name!r}; give them for {list(layers)}"
+                    raise AnalysisInputError(msg)
+                ts = thresholds[name]
+            else:
+                ts = thresholds
+            tables.append(_tidy(name, self.coverage(facilities, ts)))
+        if not tables:
+            return pd.DataFrame(columns=list(_TIDY))
+        return pd.concat(tables, ignore_index=True)
+
+
+#: The columns of :func:`coverage_many`'s table.
+_TIDY = (
+    "layer", "group", "threshold_m", "population", "unknown_pop",
+    "covered_pop", "uncovered_pop", "share",
+)  # fmt: skip
+
+
+def _tidy(name: str, result: CoverageResult) -> pd.DataFrame:
+    summary = result.summary
+    parts = []
+    for t in result.thresholds:
+        part = pd.DataFrame(
+            {
+                "layer": name,
+                "group": summary.index.to_numpy(),
+                "threshold_m": t,
+                "population": summary["population"].to_numpy(),
+                "unknown_pop": summary["unknown_pop"].to_numpy(),
+                "covered_pop": summary[f"covered_pop_{t:g}"].to_numpy(),
+                "uncovered_pop": summary[f"uncovered_pop_{t:g}"].to_numpy(),
+                "share": summary[f"share_{t:g}"].to_numpy(),
+            }
+        )
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
+
+
+def coverage_many(
     residents: gpd.GeoDataFrame,
-    facilities: gpd.GeoDataFrame,
-    ts: tuple[float, ...],
-    distance: Distance,
-    counts: bool,
-) -> tuple[pd.DataFrame, pd.Series | None, DistanceMethod, bool | None]:
-    """Per-resident nearest facility, counts and flags; which residents are known; the method."""
-    if isinstance(distance, OnNetwork):
-        points = prepare_straight(residents, facilities, 1.0).points  # the same input checks
-        nearest, n_within, valid = network_reach(
-            residents, facilities, distance.network, ts, distance.max_snap_m, counts
-        )
-        return (
-            _per_resident(nearest, n_within, () if counts else ts),
-            valid,
-            distance.method,
-            points,
-        )
-    if isinstance(distance, StraightLine):
-        d = distance.detour_factor
-        origins = prepare_straight(residents, facilities, d)
-        nearest = straight_nearest(origins, residents.index, facilities, d)
-        n_within = straight_counts(origins, facilities, ts, d) if counts else {}
-        per_res = _per_resident(nearest, n_within, () if counts else ts)
-        return per_res, None, distance.method, origins.points
-    if isinstance(distance, CostTable):
-        check_pair(residents, facilities)
-        return (
-            coverage_from_table(residents, distance.pairs, ts),
-            distance.valid,
-            distance.method,
-            None,
-        )
-    msg = f"distance must be StraightLine, OnNetwork or CostTable, got {type(distance).__name__}"
-    raise AnalysisInputError(msg)
+    layers: Mapping[str, gpd.GeoDataFrame],
+    thresholds: float | Sequence[float] | Mapping[str, float | Sequence[float]],
+    *,
+    distance: Distance | None = None,
+    population: str = "population",
+    group: str | None = None,
+) -> pd.DataFrame:
+    """Covered shares of many facility layers at many radii, residents prepared once.
+
+    The whole-job question in one call: the residents are checked, read and
+    (on a network) snapped once; each layer takes one nearest-facility pass
+    (:meth:`Reach.coverage`); only the shares are computed (no uncovered
+    areas, no per-resident frame). Use :class:`Reach` directly to keep each
+    layer's :class:`CoverageResult`.
+
+    Parameters
+    ----------
+    residents : geopandas.GeoDataFrame
+        Points or cells with a population column, projected CRS (metres).
+    layers : mapping
+        Layer name -> facilities (points, or polygons reached at their edge).
+    thresholds : float, sequence of float, or mapping
+        Metres for every layer, or layer name -> its metres.
+    distance : StraightLine, OnNetwork or CostTable, optional
+        How to measure; straight line when omitted.
+    population : str, default "population"
+        Column of persons per resident row.
+    group : str, optional
+        Column to summarise by.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :meth:`Reach.coverage_many`: ``layer``, ``group``, ``threshold_m``,
+        ``population``, ``unknown_pop``, ``covered_pop``, ``uncovered_pop``, ``share``.
+    """
+    reach = Reach.prepare(residents, distance, population=population, group=group)
+    return reach.coverage_many(layers, thresholds)
 
 
 def _legacy_distance(distance: Distance | None, legacy: dict[str, Any]) -> Distance:
@@ -410,15 +766,3 @@ def _legacy_distance(distance: Distance | None, legacy: dict[str, Any]) -> Dista
     if legacy.get("table") is not None:
         return CostTable(legacy["table"], valid=legacy.get("valid"))
     return StraightLine(detour)
-
-
-def _per_resident(
-    nearest: pd.DataFrame, counts: dict[float, np.ndarray], flags_only: Sequence[float] = ()
-) -> pd.DataFrame:
-    out = nearest.copy()
-    for t, c in counts.items():
-        out[f"n_within_{t:g}"] = c
-        out[f"covered_{t:g}"] = c > 0
-    for t in flags_only:
-        out[f"covered_{t:g}"] = out["nearest_m"].to_numpy() <= t
-    return out

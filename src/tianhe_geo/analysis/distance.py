@@ -28,7 +28,7 @@ from ..data.schemas import validate_cost_table
 from ..foundation.errors import AnalysisInputError
 from ._inputs import check_detour, check_thresholds
 from .euclidean import euclidean_table
-from .network import WalkNetwork, network_table
+from .network import ACCESS_SPACING_M, WalkNetwork, network_table
 
 DistanceKind = Literal["straight_line", "network", "table"]
 #: The kinds of :class:`DistanceMethod`: straight line (x a detour factor), along a
@@ -53,12 +53,19 @@ class DistanceMethod:
     per_facility_radius : bool
         Each facility counted within its own service radius (e.g. by park
         tier) rather than one threshold for all.
+    access_spacing_m : float or None
+        How polygon facilities (parks) were reached (network only): at access
+        points at most this many metres apart along their edge, at the
+        mapped entrances on it and where walkable ways cross it (residents
+        inside at 0 m). By straight line (None) a polygon is measured
+        to its nearest edge exactly; points are points either way.
     """
 
     kind: DistanceKind
     detour_factor: float = 1.0
     max_snap_m: float | None = None
     per_facility_radius: bool = False
+    access_spacing_m: float | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -68,6 +75,20 @@ class DistanceMethod:
         if self.kind != "straight_line" and self.detour_factor != 1.0:
             msg = f"a detour factor applies to straight lines only, not to kind {self.kind!r}"
             raise AnalysisInputError(msg)
+
+    @property
+    def polygons(self) -> str:
+        """How polygon facilities were reached: ``edge``, ``access_points`` or ``table``.
+
+        ``edge``: by straight line, to the nearest point of the polygon (0
+        inside it). ``access_points``: along the network from the nearest of
+        the access points every :attr:`access_spacing_m` on the edge, the
+        mapped entrances and the ways crossing the edge (0 inside).
+        ``table``: as the cost table's maker measured.
+        """
+        if self.kind == "straight_line":
+            return "edge"
+        return "access_points" if self.kind == "network" else "table"
 
 
 @dataclass(frozen=True)
@@ -99,6 +120,11 @@ class OnNetwork:
     Distance = the resident's snap distance + the shortest path + the
     facility's snap distance. Points farther than ``max_snap_m`` from the
     network's main component are reported as unknown, never covered or not.
+    A polygon facility (a park) is reached at its edge: from the nearest of
+    its access points, every ``access_spacing_m`` along its boundary plus the
+    network's entrances on it and the points where its edges cross it
+    (:func:`~tianhe_geo.analysis.network.facility_sources`); residents
+    inside a polygon are at 0 m from it.
 
     Attributes
     ----------
@@ -106,20 +132,28 @@ class OnNetwork:
         The network (same projected CRS as the residents).
     max_snap_m : float, default 200
         Farthest a point may be from the network, metres.
+    access_spacing_m : float, default 25
+        Largest gap between access points along a polygon's edge, metres.
     """
 
     network: WalkNetwork
     max_snap_m: float = 200.0
+    access_spacing_m: float = ACCESS_SPACING_M
 
     def __post_init__(self) -> None:
         if not (np.isfinite(self.max_snap_m) and self.max_snap_m >= 0):
             msg = f"max_snap_m must be a distance >= 0 metres, got {self.max_snap_m!r}"
             raise AnalysisInputError(msg)
+        if not (np.isfinite(self.access_spacing_m) and self.access_spacing_m > 0):
+            msg = f"access_spacing_m must be a distance > 0 metres, got {self.access_spacing_m!r}"
+            raise AnalysisInputError(msg)
 
     @property
     def method(self) -> DistanceMethod:
         """The :class:`DistanceMethod` of results measured this way."""
-        return DistanceMethod("network", max_snap_m=self.max_snap_m)
+        return DistanceMethod(
+            "network", max_snap_m=self.max_snap_m, access_spacing_m=self.access_spacing_m
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -168,7 +202,8 @@ def cost_table(
     residents : geopandas.GeoDataFrame
         Points or cells (centroids used) in a projected CRS.
     facilities : geopandas.GeoDataFrame
-        Points, or polygons (measured to the edge by straight line), same CRS.
+        Points, or polygons (by straight line measured to the edge; on a network
+        reached at access points along the edge), same CRS.
     max_distance : float
         Cut-off in metres (inclusive).
     distance : StraightLine, OnNetwork or CostTable, optional
@@ -187,7 +222,12 @@ def cost_table(
         return CostTable(pairs, distance.method)
     if isinstance(distance, OnNetwork):
         pairs, snapped = network_table(
-            residents, facilities, distance.network, limit, distance.max_snap_m
+            residents,
+            facilities,
+            distance.network,
+            limit,
+            distance.max_snap_m,
+            distance.access_spacing_m,
         )
         return CostTable(pairs, distance.method, snapped)
     if isinstance(distance, CostTable):

@@ -202,18 +202,43 @@ def straight_nearest(
         out["nearest_id"] = pd.Series([None] * len(out), index=out.index, dtype=object)
         out["nearest_m"] = np.inf
         return out
+    dist, idx = straight_nearest_rows(origins, facilities, detour_factor)
+    out["nearest_id"] = facilities.index.to_numpy()[idx]
+    out["nearest_m"] = dist
+    return out
+
+
+def straight_nearest_rows(
+    origins: Origins, facilities: gpd.GeoDataFrame, detour_factor: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Metres to the nearest facility and its row, for residents read as query points.
+
+    Parameters
+    ----------
+    origins : Origins
+        The residents as query points.
+    facilities : geopandas.GeoDataFrame
+        At least one point or polygon (distance to edge), same CRS.
+    detour_factor : float
+        Multiplier applied to straight-line metres.
+
+    Returns
+    -------
+    metres : numpy.ndarray
+        Per resident (row order).
+    rows : numpy.ndarray
+        Facility row per resident.
+    """
     fac = geoms_of(facilities)
     if is_points(fac):
-        f_xy = shapely.get_coordinates(fac)
-        dist, idx = _kd_nearest(f_xy, origins.xy)
+        # Coordinates straight to the k-d tree: no shapely object per point.
+        dist, idx = _kd_nearest(shapely.get_coordinates(fac), origins.xy)
     else:
         tree = shapely.STRtree(fac)
         (oi, idx), dist = tree.query_nearest(origins.geoms, return_distance=True, all_matches=False)
         order = np.argsort(oi, kind="stable")
         idx, dist = idx[order], dist[order]
-    out["nearest_id"] = facilities.index.to_numpy()[idx]
-    out["nearest_m"] = np.asarray(dist, dtype=float) * detour_factor
-    return out
+    return np.asarray(dist, dtype=float) * detour_factor, idx
 
 
 #: Queries sampled to learn how far nearest facilities typically are.

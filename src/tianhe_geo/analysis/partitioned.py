@@ -9,15 +9,20 @@ whole to every partition, so each resident's answer is exactly the one
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+from scipy.spatial import cKDTree
 
+from ..foundation.errors import AnalysisInputError, NetworkError
 from ._inputs import check_thresholds
-from .coverage import coverage, summarise
-from .distance import StraightLine
+from .coverage import CoverageResult, Reach, _summary_of, _tidy, coverage, summarise
+from .distance import DistanceMethod, OnNetwork, StraightLine
+from .network import NodeReach, facility_sources, node_reach, resident_reach, snap_to
 
 
 def coverage_partitioned(
@@ -83,3 +88,172 @@ def _empty(ts: tuple[float, ...], counts: bool) -> pd.DataFrame:
             cols[f"n_within_{t:g}"] = pd.Series(dtype="int64")
         cols[f"covered_{t:g}"] = pd.Series(dtype=bool)
     return pd.DataFrame(cols)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What every partition is sent once: how to measure each layer, and the radii.
+
+    By straight line the facilities themselves (small); on a network only each
+    layer's distance per node and the snap index, never the graph.
+    """
+
+    layers: dict[str, gpd.GeoDataFrame]
+    radii: dict[str, tuple[float, ...]]
+    detour_factor: float
+    population: str
+    group: str | None
+    tree: cKDTree | None = None  # network: the snap index and its node rows
+    main: np.ndarray | None = None
+    max_snap_m: float = 0.0
+    reaches: dict[str, NodeReach] | None = None
+
+
+def coverage_streamed(
+    residents: Any,
+    layers: Mapping[str, gpd.GeoDataFrame],
+    thresholds: float | Sequence[float] | Mapping[str, float | Sequence[float]],
+    *,
+    distance: StraightLine | OnNetwork | None = None,
+    population: str = "population",
+    group: str | None = None,
+    sink: Callable[[int, gpd.GeoDataFrame], object] | None = None,
+) -> pd.DataFrame:
+    """Shares of many layers for a partitioned frame of residents, streaming partition by partition.
+
+    Each partition is measured on a worker, hands its per-resident results
+    to ``sink`` (e.g. one GeoParquet file per partition:
+    :func:`tianhe_geo.pipeline.coverage_to_parquet`) and returns only its
+    population sums, so the caller's memory does not grow with the residents.
+    On a network each layer's distance per node is computed once here and
+    sent, with the snap index, to the workers; each partition snaps its own
+    residents and looks them up. The shares equal :func:`coverage_many`'s.
+
+    Parameters
+    ----------
+    residents : dask_geopandas.GeoDataFrame
+        Residents (points or cells) with a population column, projected CRS.
+    layers : mapping
+        Layer name -> facilities (in memory, same CRS).
+    thresholds : float, sequence of float, or mapping
+        Metres for every layer, or layer name -> its metres.
+    distance : StraightLine or OnNetwork, optional
+        How to measure; straight line when omitted.
+    population : str, default "population"
+        Column of persons.
+    group : str, optional
+        Column to summarise by.
+    sink : callable, optional
+        Called on the worker as ``sink(partition_number, frame)`` with the
+        partition's residents' geometry and per layer ``nearest_m_<layer>``
+        (metres) and ``covered_<t>_<layer>`` columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`~tianhe_geo.analysis.coverage.coverage_many`.
+    """
+    import dask
+
+    if isinstance(distance, OnNetwork) and residents.crs != distance.network.crs:
+        msg = f"residents are in {residents.crs} but the network is in {distance.network.crs}"
+        raise NetworkError(msg)
+    plan = _plan(layers, thresholds, distance, population, group)
+    shared = dask.delayed(plan, pure=True)  # sent once to each worker, not once per partition
+    work = dask.delayed(_partition_sums)
+    parts = dask.compute(*(work(p, i, shared, sink) for i, p in enumerate(residents.to_delayed())))
+    return _combine(parts, plan)
+
+
+def _plan(
+    layers: Mapping[str, gpd.GeoDataFrame],
+    thresholds: float | Sequence[float] | Mapping[str, float | Sequence[float]],
+    distance: StraightLine | OnNetwork | None,
+    population: str,
+    group: str | None,
+) -> _Plan:
+    radii = {}
+    for name in layers:
+        if isinstance(thresholds, Mapping) and name not in thresholds:
+            msg = f"thresholds: no radii for layer {name!r}; give them for {list(layers)}"
+            raise AnalysisInputError(msg)
+        given = thresholds[name] if isinstance(thresholds, Mapping) else thresholds
+        radii[name] = check_thresholds(given)
+    distance = StraightLine() if distance is None else distance
+    if isinstance(distance, StraightLine):
+        return _Plan(dict(layers), radii, distance.detour_factor, population, group)
+    if not isinstance(distance, OnNetwork):
+        msg = f"distance must be StraightLine or OnNetwork, got {type(distance).__name__}"
+        raise AnalysisInputError(msg)
+    net = distance.network
+    reaches = {}
+    for name, fac in layers.items():
+        fs = facility_sources(fac, net, distance.max_snap_m, distance.access_spacing_m)
+        reaches[name] = node_reach(net, fs, radii[name][-1])
+    empty = {name: fac.iloc[:0] for name, fac in layers.items()}  # CRS checks only
+    main = np.flatnonzero(net.in_main)
+    return _Plan(
+        empty, radii, 1.0, population, group, net.main_tree, main, distance.max_snap_m, reaches
+    )
+
+
+def _partition_sums(
+    part: gpd.GeoDataFrame,
+    number: int,
+    plan: _Plan,
+    sink: Callable[[int, gpd.GeoDataFrame], object] | None,
+) -> list[pd.DataFrame]:
+    """One partition measured: its per-resident results to ``sink``, its sums returned."""
+    if len(part) == 0:
+        return []
+    reach = Reach.prepare(
+        part, StraightLine(plan.detour_factor), population=plan.population, group=plan.group
+    )
+    columns: dict[str, np.ndarray] = {}
+    sums = []
+    for name, fac in plan.layers.items():
+        ts = plan.radii[name]
+        if plan.reaches is None:
+            out = reach.coverage(fac, ts)
+            metres, valid = out.residents["nearest_m"].to_numpy(), None
+        else:
+            assert reach.origins is not None and plan.tree is not None and plan.main is not None
+            rs = snap_to(plan.tree, plan.main, reach.origins.xy, plan.max_snap_m)
+            metres, _ = resident_reach(plan.reaches[name], rs)
+            valid = rs.snapped
+        flags = {t: metres <= t for t in ts}
+        sums.append(_summary_of(flags, reach.population, reach.groups, valid).assign(layer=name))
+        columns[f"nearest_m_{name}"] = metres
+        columns |= {f"covered_{t:g}_{name}": f for t, f in flags.items()}
+    if sink is not None:
+        sink(
+            number,
+            gpd.GeoDataFrame(
+                columns, geometry=part.geometry.values, crs=part.crs, index=part.index
+            ),
+        )
+    return sums
+
+
+def _combine(parts: Sequence[list[pd.DataFrame]], plan: _Plan) -> pd.DataFrame:
+    """The partitions' sums added up, shares recomputed, as one tidy table."""
+    frames = [f for part in parts for f in part]
+    tables = []
+    for name in plan.layers:
+        mine = [f.drop(columns="layer") for f in frames if f["layer"].iloc[0] == name]
+        ts = plan.radii[name]
+        keep = ["population", "unknown_pop", *(f"covered_pop_{t:g}" for t in ts)]
+        total = pd.concat([f[keep] for f in mine]).groupby(level=0, sort=False).sum()
+        # The district row last, as coverage_many lists it.
+        order = [g for g in total.index if g != "district"]
+        total = total.loc[[*sorted(order), "district"]]
+        total.index.name = "group"
+        for t in ts:
+            covered = total[f"covered_pop_{t:g}"]
+            total[f"uncovered_pop_{t:g}"] = total["population"] - covered
+            with np.errstate(invalid="ignore", divide="ignore"):
+                total[f"share_{t:g}"] = np.where(
+                    total["population"] > 0, covered / total["population"], np.nan
+                )
+        tables.append(_tidy(name, CoverageResult(None, total, None, DistanceMethod("table"), ts)))
+    return pd.concat(tables, ignore_index=True)

@@ -2,7 +2,8 @@
 
 Every command accepts ``--layer NAME=FILE`` (or ``NAME=FILE:LAYER`` for a layer
 inside a GeoPackage) to replace a shipped layer with the user's own file, and
-``-v`` / ``-q`` / ``--debug``, before or after the command. Data (tables) go to
+``-v`` / ``-q`` / ``--debug``, before or after the command; ``--datum gcj02|bd09``
+says those files hold Chinese web-map coordinates and converts them. Data (tables) go to
 standard output, in ``--format table|json|csv`` where a command prints a table;
 status (``wrote ...``, notes, progress) and errors go to standard error.
 ``tianhe-geo COMMAND --help`` shows an example for each command. The parser is
@@ -47,6 +48,8 @@ def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argpa
     args.quiet = args.quiet or args.sub_quiet
     args.debug = args.debug or args.sub_debug
     args.layer = [*args.layer, *args.sub_layer]
+    args.datum = args.sub_datum or args.datum
+    args.data = getattr(args, "sub_data", None) or args.data
     if args.verbose and args.quiet:
         parser.error("-v/--verbose and -q/--quiet exclude each other")
     return args

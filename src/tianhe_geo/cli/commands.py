@@ -21,6 +21,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from ..data.io import csv_text
 from ..foundation.config import DEFAULT_CONFIG, DEFAULT_OUTPUT, AnalysisConfig, OutputOptions
 from ..foundation.crs import STORAGE_CRS
 from ..foundation.errors import AnalysisInputError, TianheGeoError, UsageError
@@ -113,7 +114,7 @@ def _emit(args: argparse.Namespace, table: pd.DataFrame, index: str) -> None:
     if fmt == "json":
         print(json.dumps(_records(table, index), ensure_ascii=False, indent=2))
     elif fmt == "csv":
-        print(table.to_csv(index_label=index), end="")
+        print(csv_text(table, index_label=index), end="")
     else:
         print(table.to_markdown())
 
@@ -129,6 +130,36 @@ def _records(table: pd.DataFrame, index: str) -> list[dict[str, Any]]:
     return list(json.loads(records))
 
 
+def _data_crs(args: argparse.Namespace) -> str | None:
+    """The metric CRS of a ``--data`` folder's own boundary (EPSG:4547 only where it is valid)."""
+    from ..data.io import read_vector
+    from ..data.layers import data_folder
+    from ..foundation.crs import measure_crs
+
+    if not getattr(args, "data", None):
+        return None
+    files, _ = data_folder(args.data)
+    return measure_crs(read_vector(files["boundary"])) if "boundary" in files else None
+
+
+def _standards_on_data(args: argparse.Namespace, config: AnalysisConfig) -> AnalysisConfig:
+    """Only the standards whose layer a ``--data`` folder of another study area holds."""
+    from ..data.layers import data_folder
+    from ..foundation.standards import STANDARDS
+
+    if not getattr(args, "data", None):
+        return config
+    files, shipped = data_folder(args.data)
+    present = set(files) | set(args.layer_map)
+    if shipped:
+        return config
+    keep = tuple(k for k in config.standards if STANDARDS[k].layer in present)
+    dropped = sorted(set(config.standards) - set(keep))
+    if dropped:
+        _say(args, f"standards left out (their layer is not in {args.data}): {', '.join(dropped)}")
+    return replace(config, standards=keep)
+
+
 def settings(args: argparse.Namespace) -> tuple[AnalysisConfig, OutputOptions]:
     """The analysis settings and output options a command's arguments ask for."""
     fields: dict[str, Any] = {}
@@ -139,6 +170,9 @@ def settings(args: argparse.Namespace) -> tuple[AnalysisConfig, OutputOptions]:
     radii = _parse_radii(getattr(args, "radius", None) or [])
     if radii:
         fields["radii"] = radii
+    measure = _data_crs(args)
+    if measure is not None:
+        fields["analysis_crs"] = measure
     standards = getattr(args, "standard", None)
     if isinstance(standards, list):  # scenario run --standard KEY (repeatable)
         fields["standards"] = tuple(standards)
@@ -155,6 +189,7 @@ def settings(args: argparse.Namespace) -> tuple[AnalysisConfig, OutputOptions]:
         options = replace(DEFAULT_OUTPUT, **out)
     except AnalysisInputError as exc:  # --radius, --detour-factor, --standard
         raise UsageError(str(exc)) from exc
+    config = _standards_on_data(args, config)
     if config.plan_facts is not None:  # a bad --facts file fails before any work
         from ..data.facts import load_plan_facts
 
@@ -179,9 +214,19 @@ def network_of(
 
 def layers_of(args: argparse.Namespace) -> dict[str, gpd.GeoDataFrame]:
     """Every layer, the user's files instead of the shipped ones where ``--layer`` names them."""
-    from ..data.layers import load_layers
+    from ..data.layers import data_folder, load_layers, require_layers
 
-    return load_layers(args.layer_map)
+    data = getattr(args, "data", None)
+    datum = None if args.datum == "wgs84" else args.datum  # wgs84: the files as they are
+    if not data:
+        return load_layers(args.layer_map, datum=datum)
+    files, shipped = data_folder(data)
+    layers = load_layers({**files, **args.layer_map}, datum=datum, shipped=shipped)
+    if args.command not in ("layers", "export"):
+        require_layers(
+            layers, ("boundary", "subdistricts", "residents"), f"tianhe-geo {args.command}"
+        )
+    return layers
 
 
 def _now() -> str:
@@ -200,6 +245,10 @@ def cmd_layers(args: argparse.Namespace) -> int:
     table = describe_layers(layers)
     table.insert(1, "crs", [gdf.crs.to_string() for gdf in layers.values()])
     files = {n: ":".join(filter(None, src)) for n, src in args.layer_map.items()}
+    if getattr(args, "data", None):
+        from ..data.layers import data_folder
+
+        files = {**{n: str(f) for n, f in data_folder(args.data)[0].items()}, **files}
     table["file"] = [files.get(n, str(layer_path(n))) for n in table.index]
     _emit(args, table, "layer")
     return 0
@@ -212,7 +261,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     path, inner = split_layer_suffix(args.file)
     file_layer = args.file_layer or inner
-    gdf = read_layer_file(path, args.as_layer, file_layer=file_layer, encoding=args.encoding)
+    gdf = read_layer_file(
+        path,
+        args.as_layer,
+        file_layer=file_layer,
+        encoding=args.encoding,
+        datum=None if args.datum == "wgs84" else args.datum,
+    )
     print(f"{args.file}: valid {args.as_layer} layer, {len(gdf)} features")
     return 0
 
@@ -229,6 +284,50 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise UsageError(msg)
     for path, n in write_export(args.out, layers_of(args), names, args.format):
         _say(args, f"wrote {path} ({n} features)")
+    return 0
+
+
+def cmd_import_osm(args: argparse.Namespace) -> int:
+    """``import osm``: a data folder of validated layers from one OpenStreetMap extract."""
+    from ..pipeline import write_osm_import
+
+    name = str(args.file).lower()
+    if not (name.endswith(".osm.pbf") or name.endswith(".osm") or name.endswith(".pbf")):
+        msg = f"{args.file}: expected an OpenStreetMap extract (.osm.pbf or .osm)"
+        raise UsageError(msg)
+    written = write_osm_import(args.file, args.out, args.boundary_relation)
+    for path, n in written:
+        _say(args, f"wrote {path} ({n} rows)")
+    _say(args, f"use it with: tianhe-geo --data {args.out} layers")
+    network = next(p for p, _ in reversed(written) if p.name.startswith("network."))
+    _say(args, f"walking distances along its streets: add --osm {network}")
+    return 0
+
+
+def cmd_import_pois(args: argparse.Namespace) -> int:
+    """``import pois``: a facilities layer from an AMap / Baidu export or a register."""
+    from ..pipeline import write_poi_import
+
+    written, notes = write_poi_import(args.file, args.out, args.datum, args.replace)
+    for note in notes:
+        _say(args, note)
+    for path, n in written:
+        _say(args, f"wrote {path} ({n} rows)")
+    unmapped = written[-1][1]
+    if unmapped:
+        # Listed, never guessed: the user decides what these rows are.
+        _say(args, f"{unmapped} row(s) not mapped to a category: see {written[-1][0]}")
+    return 0
+
+
+def cmd_import_residents(args: argparse.Namespace) -> int:
+    """``import residents``: census units allocated to residential land (dasymetric)."""
+    from ..pipeline import write_census_import
+
+    dest, n, total = write_census_import(
+        args.file, args.out, args.population, args.land, args.datum
+    )
+    _say(args, f"wrote {dest} ({n} pieces, {total:,.0f} residents, the table's sum)")
     return 0
 
 

@@ -65,6 +65,30 @@ def _layer_option(p: argparse.ArgumentParser | argparse._ArgumentGroup, dest: st
     )
 
 
+def _datum_option(p: argparse.ArgumentParser | argparse._ArgumentGroup, dest: str) -> None:
+    p.add_argument(
+        "--datum",
+        dest=dest,
+        choices=["gcj02", "bd09", "wgs84"],
+        default=None,
+        help="datum of the lon/lat in the files given (--layer files, import tables): gcj02 "
+        "(AMap/Gaode, Tencent) or bd09 (Baidu) are converted to WGS-84; wgs84: as they are "
+        "(an import table is then not checked for GCJ-02); default: WGS-84, refused where "
+        "they look like GCJ-02 or BD-09",
+    )
+
+
+def _data_option(p: argparse.ArgumentParser | argparse._ArgumentGroup, dest: str) -> None:
+    p.add_argument(
+        "--data",
+        dest=dest,
+        default=None,
+        metavar="DIR",
+        help="data folder (e.g. from 'tianhe-geo import osm'): its layer files replace the "
+        "shipped ones; with its own boundary, layers it lacks are absent (not Tianhe's)",
+    )
+
+
 def _common() -> argparse.ArgumentParser:
     """Options every command takes after its name too (merged with the ones before it)."""
     p = argparse.ArgumentParser(add_help=False)
@@ -73,6 +97,8 @@ def _common() -> argparse.ArgumentParser:
     g.add_argument("-v", "--verbose", dest="sub_verbose", action="store_true", help="log steps")
     g.add_argument("-q", "--quiet", dest="sub_quiet", action="store_true", help="only errors")
     _layer_option(g, "sub_layer")
+    _datum_option(g, "sub_datum")
+    _data_option(g, "sub_data")
     return p
 
 
@@ -324,6 +350,61 @@ def _add_site_commands(sub: Any) -> None:
         _add_run_options(m)
 
 
+def _add_import_commands(sub: Any) -> None:
+    p = _sub(
+        sub,
+        "import",
+        "build a data folder from an OpenStreetMap extract or a POI table",
+        "tianhe-geo import osm guangzhou.osm.pbf --out mydata/",
+        None,
+    )
+    isub = p.add_subparsers(dest="import_command", required=True)
+    o = _sub(
+        isub,
+        "osm",
+        "parks, facilities, stations, boundary and subdistricts from one OSM extract",
+        "tianhe-geo import osm tianhe.osm.pbf --out mydata/ && tianhe-geo --data mydata/ layers",
+        commands.cmd_import_osm,
+    )
+    o.add_argument("file", help="OpenStreetMap extract (.osm.pbf or .osm)")
+    o.add_argument("--out", required=True, help="data folder to write")
+    o.add_argument(
+        "--boundary-relation",
+        type=int,
+        default=None,
+        metavar="ID",
+        help="OSM relation id of the study area (default: the largest complete admin area)",
+    )
+
+    q = _sub(
+        isub,
+        "pois",
+        "a facilities layer from a POI table (AMap / Baidu export, a bureau register)",
+        "tianhe-geo import pois amap_export.csv --datum gcj02 --out mydata/",
+        commands.cmd_import_pois,
+    )
+    q.add_argument("file", help="table (.csv UTF-8 or GBK, .xlsx)")
+    q.add_argument("--out", required=True, help="data folder to write facilities.geojson into")
+    q.add_argument("--replace", action="store_true", help="overwrite the folder's facilities")
+
+    c = _sub(
+        isub,
+        "residents",
+        "residents from a 社区 / 小区 census table, allocated to residential land",
+        "tianhe-geo import residents shequ.gpkg --population 人口 --out mydata/",
+        commands.cmd_import_residents,
+    )
+    c.add_argument("file", help="census units: polygons or points (vector file, .csv, .xlsx)")
+    c.add_argument("--population", required=True, metavar="COLUMN", help="population column")
+    c.add_argument("--out", required=True, help="data folder to write residents.geojson into")
+    c.add_argument(
+        "--land",
+        default=None,
+        metavar="OSM",
+        help="OSM extract for residential land (default: the folder's network.osm.pbf)",
+    )
+
+
 def _add_scenario_commands(sub: Any) -> None:
     p = _sub(
         sub,
@@ -369,6 +450,8 @@ def build_parser() -> argparse.ArgumentParser:
         "-q", "--quiet", action="store_true", help="print only errors (tables still print)"
     )
     _layer_option(parser, "layer")
+    _datum_option(parser, "datum")
+    _data_option(parser, "data")
     sub = parser.add_subparsers(dest="command", required=True)
     for add in (
         _add_data_commands,
@@ -376,6 +459,7 @@ def build_parser() -> argparse.ArgumentParser:
         _add_output_commands,
         _add_site_commands,
         _add_scenario_commands,
+        _add_import_commands,
     ):
         add(sub)
     return parser

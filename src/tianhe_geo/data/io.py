@@ -10,16 +10,22 @@ outputs a run writes, and where, is decided in one place only,
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+from pyogrio import errors as ogr_errors
 
-from ..foundation.errors import DataSourceError
+from ..foundation.errors import DataSourceError, TianheGeoError
+
+#: What GDAL and the file system raise when a write fails (full disk, unwritable folder).
+WRITE_ERRORS = (OSError, ogr_errors.DataSourceError, ogr_errors.DataLayerError)
 
 #: File suffix -> pyogrio driver.
 DRIVERS = {
@@ -48,19 +54,68 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """
     dest = Path(path)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.stem}.", suffix=dest.suffix, dir=dest.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{dest.stem}.", suffix=dest.suffix, dir=dest.parent)
+    except OSError as exc:
+        raise write_failed(dest, exc) from exc
     os.close(fd)
     tmp_path = Path(tmp)
     tmp_path.unlink()  # drivers such as GPKG refuse to write over an empty file
     try:
         yield tmp_path
         os.replace(tmp_path, dest)
+    except TianheGeoError:
+        raise
+    except WRITE_ERRORS as exc:
+        raise write_failed(dest, exc) from exc
     finally:
         _remove_sidecars(tmp_path)
 
 
+def _no_space(exc: BaseException) -> bool:
+    """Whether an error (or one it was raised from) says the disk is full."""
+    while exc is not None:
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if any(w in str(exc).lower() for w in ("no space left", "disk full", "disk is full")):
+            return True
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    return False
+
+
+def _nearly_full(folder: Path) -> bool:
+    """Whether the disk holding ``folder`` has almost no room left (GDAL's errors may not say)."""
+    try:
+        return shutil.disk_usage(folder).free < 256 * 1024
+    except OSError:
+        return False
+
+
+def write_failed(dest: Path, exc: BaseException) -> DataSourceError:
+    """The one-line error for an output that could not be written, naming the file.
+
+    Parameters
+    ----------
+    dest : pathlib.Path
+        The output's final name.
+    exc : BaseException
+        What the writer raised (``OSError``, a GDAL or Arrow error).
+
+    Returns
+    -------
+    DataSourceError
+        Saying the disk is full when it is, else the writer's first line.
+    """
+    if _no_space(exc) or _nearly_full(dest.parent):
+        reason = "no space left on the disk; free some space or write elsewhere"
+    else:
+        text = " ".join(str(exc).split()) or type(exc).__name__
+        reason = text.replace(str(dest.parent), "").strip(" /")[:200]
+    return DataSourceError(f"{dest}: could not be written ({reason}); nothing written under it")
+
+
 def _remove_sidecars(tmp_path: Path) -> None:
-    for p in tmp_path.parent.glob(tmp_path.stem + ".*"):
+    for p in tmp_path.parent.glob(glob_escape(tmp_path.stem) + ".*"):
         if p.name.startswith("."):
             p.unlink(missing_ok=True)
 
@@ -80,9 +135,7 @@ def write_text(text: str, path: str | os.PathLike[str]) -> Path:
     pathlib.Path
         The destination.
     """
-    with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
-    return Path(path)
+    return write_bytes(text.encode("utf-8"), path)
 
 
 def write_bytes(data: bytes, path: str | os.PathLike[str]) -> Path:
@@ -101,7 +154,15 @@ def write_bytes(data: bytes, path: str | os.PathLike[str]) -> Path:
         The destination.
     """
     with atomic_path(path) as tmp:
-        tmp.write_bytes(data)
+        with tmp.open("wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())  # a full disk shows here, not after the rename
+        if tmp.stat().st_size != len(data):
+            msg = (
+                f"{path}: wrote {tmp.stat().st_size} bytes of {len(data)}; nothing written under it"
+            )
+            raise DataSourceError(msg)
     return Path(path)
 
 
@@ -244,7 +305,8 @@ def _sidecar(p: Path, suffix: str) -> Path:
 
 def _choose_layer(p: Path, layer: str | None) -> str | None:
     """The layer to read: the one asked for, or the only one; else an error listing them."""
-    names = list_layers(p)
+    # A GeoPackage's QGIS styles (``layer_styles``) are not one of its layers of data.
+    names = [n for n in list_layers(p) if n != "layer_styles"]
     if layer is not None and layer not in names:
         msg = f"{p}: no layer {layer!r} in the file; its layers: {', '.join(names) or 'none'}"
         raise DataSourceError(msg)
@@ -254,7 +316,7 @@ def _choose_layer(p: Path, layer: str | None) -> str | None:
             f"FILE:LAYER on the command line (e.g. {p.name}:{names[0]}) or layer= in Python"
         )
         raise DataSourceError(msg)
-    return layer
+    return names[0] if layer is None and names else layer
 
 
 def read_vector(
@@ -300,9 +362,17 @@ def read_vector(
 
 
 def write_vector(
-    gdf: gpd.GeoDataFrame, path: str | os.PathLike[str], layer: str | None = None
+    gdf: gpd.GeoDataFrame,
+    path: str | os.PathLike[str],
+    layer: str | None = None,
+    style: tuple[str, str] | None = None,
+    index: bool | None = False,
 ) -> Path:
     """Write a frame atomically; the format follows the file suffix.
+
+    The frame's index is not written unless asked (a column is written only if it is one),
+    GeoParquet carries a ``bbox`` covering column, and the file is read back
+    (row count, columns; a shapefile's every part) before it takes its name.
 
     Parameters
     ----------
@@ -312,24 +382,93 @@ def write_vector(
         Destination (.geojson, .gpkg, .shp, .parquet).
     layer : str, optional
         Layer name inside a GeoPackage.
+    style : (str, str), optional
+        A QGIS style (QML, SLD) stored with a GeoPackage layer in its
+        ``layer_styles`` table, as QGIS itself stores one; ignored by other
+        formats.
+    index : bool or None, default False
+        Write the index as a column: False never, None as geopandas decides
+        (a named or non-integer index); not for shapefiles.
 
     Returns
     -------
     pathlib.Path
         The destination.
+
+    Raises
+    ------
+    DataSourceError
+        The file could not be written (full disk, unwritable folder) or did
+        not read back as written; nothing is left under its name.
     """
     dest = Path(path)
     driver = driver_for(dest)
     if driver == "ESRI Shapefile":
         return _write_shapefile(gdf, dest)
+    name = layer or dest.stem
     with atomic_path(dest) as tmp:
         if driver == "Parquet":
-            gdf.to_parquet(tmp)
+            gdf.to_parquet(tmp, index=index, write_covering_bbox=True)
         else:
             options = {"COORDINATE_PRECISION": 7} if driver == "GeoJSON" else {}
-            name = layer or dest.stem
-            gdf.to_file(tmp, driver=driver, layer=name, engine="pyogrio", **options)
+            gdf.to_file(tmp, driver=driver, layer=name, engine="pyogrio", index=index, **options)
+            if style is not None and driver == "GPKG":
+                _add_layer_style(tmp, name, *style)
+        _check_written(tmp, dest, driver, name if driver == "GPKG" else None, gdf)
     return dest
+
+
+def _check_written(
+    tmp: Path, dest: Path, driver: str, layer: str | None, gdf: gpd.GeoDataFrame
+) -> None:
+    """Read a written file back: every row and every column must be there."""
+    import pyogrio
+
+    if driver == "Parquet":
+        import pyarrow.parquet as pq
+
+        meta = pq.read_metadata(tmp)
+        rows, columns = meta.num_rows, set(meta.schema.names)
+    else:
+        info = pyogrio.read_info(tmp, layer=layer, force_feature_count=True)
+        rows, columns = int(info["features"]), {str(f) for f in info["fields"]}
+    missing = [str(c) for c in gdf.columns if c != gdf.geometry.name and str(c) not in columns]
+    if driver == "GeoJSON" and not len(gdf):
+        missing = []  # GeoJSON has no schema: its columns are those its features carry
+    if rows != len(gdf) or missing:
+        msg = (
+            f"{dest}: read back {rows} of {len(gdf)} rows"
+            + (f", without columns {missing}" if missing else "")
+            + "; nothing written under it"
+        )
+        raise DataSourceError(msg)
+
+
+def _add_layer_style(gpkg: Path, layer: str, qml: str, sld: str) -> None:
+    """Store a QGIS style for a layer in the GeoPackage's ``layer_styles`` table.
+
+    The table and its columns are those QGIS creates when a user saves a style
+    "in the database", so QGIS applies it as the layer's default on opening.
+    """
+    import pyogrio
+
+    styles = pd.DataFrame(
+        {
+            "f_table_catalog": [""],
+            "f_table_schema": [""],
+            "f_table_name": [layer],
+            "f_geometry_column": ["geom"],
+            "styleName": [layer],
+            "styleQML": [qml],
+            "styleSLD": [sld],
+            "useAsDefault": [True],
+            "description": ["tianhe-geo map colours"],
+            "owner": [""],
+            "ui": [""],
+            "update_time": [pd.Timestamp.now(tz="UTC").floor("s")],
+        }
+    )
+    pyogrio.write_dataframe(styles, gpkg, layer="layer_styles", append=True)
 
 
 def geometry_families(gdf: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
@@ -362,22 +501,74 @@ def _write_shapefile(gdf: gpd.GeoDataFrame, dest: Path) -> Path:
             "(tianhe_geo.io.geometry_families splits them)"
         )
         raise DataSourceError(msg)
-    # A shapefile is several files: write them all in a temporary folder,
-    # then move each into place.
+    # A shapefile is several files: write and check them all in a temporary
+    # folder, then move them in, the .shp (what readers open) last.
     dest.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=dest.parent, prefix=".shp.") as tmpdir:
-        tmp = Path(tmpdir) / dest.name
-        gdf = gdf.rename(columns=_shapefile_names(gdf.columns))
-        # dBase text fields hold 254 bytes; cut explicitly rather than let GDAL warn.
-        for col in gdf.columns:
-            if col != gdf.geometry.name and pd.api.types.is_string_dtype(gdf[col].dtype):
-                gdf[col] = gdf[col].map(
-                    lambda v: v.encode()[:254].decode(errors="ignore") if isinstance(v, str) else v
-                )
-        gdf.to_file(tmp, driver="ESRI Shapefile", engine="pyogrio", encoding="UTF-8")
-        for part in Path(tmpdir).iterdir():
-            os.replace(part, dest.parent / part.name)
+    try:
+        with tempfile.TemporaryDirectory(dir=dest.parent, prefix=".shp.") as tmpdir:
+            tmp = Path(tmpdir) / dest.name
+            gdf = _dbase_ready(gdf)
+            gdf.to_file(
+                tmp, driver="ESRI Shapefile", engine="pyogrio", encoding="UTF-8", index=False
+            )
+            _check_shapefile(tmp, dest, gdf)
+            _move_shapefile(tmp, dest)
+    except TianheGeoError:
+        raise
+    except WRITE_ERRORS as exc:  # a full disk, an unwritable folder
+        raise write_failed(dest, exc) from exc
     return dest
+
+
+#: The files a shapefile written by this package is made of.
+SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+
+
+def _dbase_ready(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Columns renamed to dBase's 10 characters and text cut to its 254 bytes."""
+    gdf = gdf.rename(columns=_shapefile_names(gdf.columns))
+    # dBase text fields hold 254 bytes; cut explicitly rather than let GDAL warn.
+    for col in gdf.columns:
+        if col != gdf.geometry.name and pd.api.types.is_string_dtype(gdf[col].dtype):
+            gdf[col] = gdf[col].map(
+                lambda v: v.encode()[:254].decode(errors="ignore") if isinstance(v, str) else v
+            )
+    return gdf
+
+
+def _check_shapefile(tmp: Path, dest: Path, gdf: gpd.GeoDataFrame) -> None:
+    parts = [s for s in SHAPEFILE_PARTS if s != ".prj" or gdf.crs is not None]
+    missing = [s for s in parts if not tmp.with_suffix(s).is_file()]
+    empty = [s for s in (".shp", ".shx", ".dbf") if s not in missing and not _size(tmp, s)]
+    if missing or empty:
+        msg = f"{dest}: parts {missing + empty} missing or empty after writing; nothing written"
+        raise DataSourceError(msg)
+    _check_written(tmp, dest, "ESRI Shapefile", None, gdf)
+
+
+def _size(tmp: Path, suffix: str) -> int:
+    return tmp.with_suffix(suffix).stat().st_size
+
+
+def _move_shapefile(tmp: Path, dest: Path) -> None:
+    """Move a checked shapefile's parts over the destination's; stale parts go."""
+    for stale in dest.parent.glob(f"{glob_escape(dest.stem)}.*"):
+        if stale.suffix.lower() not in SHAPEFILE_PARTS and stale.suffix.lower() in _INDEX_PARTS:
+            stale.unlink()  # a spatial index of the old geometry would mislead readers
+    for suffix in sorted(SHAPEFILE_PARTS, key=lambda s: s == ".shp"):
+        if tmp.with_suffix(suffix).exists():  # no .prj for a frame without a CRS
+            os.replace(tmp.with_suffix(suffix), dest.with_suffix(suffix))
+        else:
+            dest.with_suffix(suffix).unlink(missing_ok=True)  # the old one would mislead
+
+
+#: Index files other tools write beside a shapefile (QGIS, ArcGIS); stale once it changes.
+_INDEX_PARTS = (".qix", ".sbn", ".sbx", ".qmd")
+
+
+def glob_escape(text: str) -> str:
+    """``text`` with glob's special characters made literal."""
+    return re.sub(r"([\[\]*?])", r"[\1]", text)
 
 
 def _shapefile_names(columns: Iterable[str]) -> dict[str, str]:
@@ -456,6 +647,11 @@ def misdecoded_text(values: Iterable[object]) -> tuple[str, str] | None:
     if not texts or any(_CJK.search(t) for t in texts):
         return None
     for text in texts:
+        letters = [c for c in text if not c.isspace()]
+        # Chinese read as Latin-1 is all high bytes; a European name (pääkirjasto) is
+        # mostly ASCII with a few accented letters that may happen to decode as GBK.
+        if sum(ord(c) > 127 for c in letters) < 0.5 * len(letters):
+            continue
         try:
             raw = text.encode("latin-1")
         except UnicodeEncodeError:
@@ -468,3 +664,57 @@ def misdecoded_text(values: Iterable[object]) -> tuple[str, str] | None:
             if _CJK.search(decoded):
                 return text, decoded
     return None
+
+
+#: First characters that make a spreadsheet read a cell as a formula (OWASP CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert_cell(value: object) -> object:
+    """A text cell a spreadsheet will show as text: ``'`` put before a formula start.
+
+    Parameters
+    ----------
+    value : object
+        A cell; only text starting with ``= + - @``, tab or carriage return changes.
+
+    Returns
+    -------
+    object
+        ``"'=1+2"`` for ``"=1+2"``; anything else unchanged.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_text(table: pd.DataFrame, index: bool = True, index_label: str | None = None) -> str:
+    """A table as CSV text with no cell a spreadsheet would run as a formula.
+
+    Text cells, index labels and column names that begin with ``= + - @``,
+    tab or carriage return get a leading ``'`` (OWASP's rule against CSV
+    injection); numeric columns are written as numbers, untouched.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The table.
+    index : bool, default True
+        Write the index as the first column.
+    index_label : str, optional
+        Its header.
+
+    Returns
+    -------
+    str
+        CSV text.
+    """
+    safe = table.copy()
+    for col in safe.columns:
+        if not pd.api.types.is_numeric_dtype(safe[col].dtype):
+            safe[col] = safe[col].map(inert_cell)
+    if not pd.api.types.is_numeric_dtype(safe.index.dtype):
+        safe.index = safe.index.map(inert_cell)
+    safe.columns = safe.columns.map(inert_cell)
+    label = inert_cell(index_label) if index_label is not None else None
+    return safe.to_csv(index=index, index_label=label)

@@ -466,6 +466,108 @@ def read_osm(path: str | os.PathLike[str], clip: shapely.Geometry | None = None)
     return OsmExtract(nodes, segments, entrances, cut, missing, absent)
 
 
+#: Keys whose nodes and areas :func:`read_osm_features` collects (the import's tag tables
+#: read only these).
+FEATURE_KEYS = (
+    "leisure",
+    "landuse",
+    "amenity",
+    "healthcare",
+    "social_facility",
+    "railway",
+    "station",
+    "public_transport",
+    "boundary",
+)
+
+
+def _feature_rows(path: Path, keys: tuple[str, ...]) -> list[tuple[str, int, dict[str, str], Any]]:
+    import osmium
+
+    wkb = osmium.geom.WKBFactory()
+    # with_areas assembles closed ways and multipolygon / boundary relations into
+    # areas (in C++); a relation with members missing from the file yields none.
+    processor = (
+        osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY | osmium.osm.RELATION)
+        .with_locations()
+        .with_areas()
+        .with_filter(osmium.filter.KeyFilter(*keys))
+    )
+    rows: list[tuple[str, int, dict[str, str], Any]] = []
+    obj: Any
+    for obj in processor:
+        if obj.is_node():
+            if obj.location.valid():
+                rows.append(("node", obj.id, dict(obj.tags), (obj.location.lon, obj.location.lat)))
+        elif obj.is_area():
+            try:
+                geom = bytes.fromhex(wkb.create_multipolygon(obj))
+            except RuntimeError:  # a broken ring osmium cannot assemble
+                continue
+            kind = "way" if obj.from_way() else "relation"
+            rows.append((kind, obj.orig_id(), dict(obj.tags), geom))
+    return rows
+
+
+def read_osm_features(
+    path: str | os.PathLike[str], keys: tuple[str, ...] = FEATURE_KEYS
+) -> pd.DataFrame:
+    """Read the tagged nodes and areas of an OSM extract (parks, POIs, boundaries).
+
+    Parameters
+    ----------
+    path : path-like
+        ``.osm`` XML or ``.osm.pbf``.
+    keys : tuple of str
+        Objects with at least one of these tag keys are read.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per node or area: ``osm_type`` (``node``, ``way``,
+        ``relation``), ``osm_id`` (int), ``tags`` (dict of all its tags) and
+        ``geometry`` (shapely Point or MultiPolygon, lon/lat EPSG:4326).
+        Open ways are not areas and are not read; nor are relations whose
+        members are missing from the file.
+
+    Raises
+    ------
+    DataSourceError
+        Missing or unreadable file, or pyosmium not installed.
+    """
+    p = Path(path)
+    if not p.exists():
+        msg = f"{p}: OSM file not found"
+        raise DataSourceError(msg)
+    try:
+        import osmium  # noqa: F401
+    except ImportError as exc:
+        msg = "reading OpenStreetMap files needs pyosmium: pip install 'tianhe-geo[network]'"
+        raise DataSourceError(msg) from exc
+    try:
+        rows = _feature_rows(p, keys)
+    except RuntimeError as exc:
+        msg = f"{p}: cannot be read as OpenStreetMap data (.osm XML or .osm.pbf): {exc}"
+        raise DataSourceError(msg) from exc
+    is_node = np.array([r[0] == "node" for r in rows], dtype=bool)
+    geoms = np.empty(len(rows), dtype=object)
+    if is_node.any():
+        xy = np.array([r[3] for r, n in zip(rows, is_node, strict=True) if n], dtype=float)
+        geoms[is_node] = shapely.points(xy)
+    if (~is_node).any():
+        geoms[~is_node] = shapely.from_wkb(
+            [r[3] for r, n in zip(rows, is_node, strict=True) if not n]
+        )
+    return pd.DataFrame(
+        {
+            "osm_type": pd.Series([r[0] for r in rows], dtype=object),
+            "osm_id": np.array([r[1] for r in rows], dtype=np.int64),
+            "tags": pd.Series([r[2] for r in rows], dtype=object),
+            "geometry": pd.Series(geoms, dtype=object),
+        }
+    )
+
+
 def graph_frames(graph: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Node and edge tables of an (unprojected) osmnx graph.
 

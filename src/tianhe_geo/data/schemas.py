@@ -17,7 +17,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..foundation.crs import ANALYSIS_CRS, gcj02_suspicion
+from ..foundation.crs import (
+    ANALYSIS_CRS,
+    datum_fit,
+    datum_sign_test,
+    datum_suspicion,
+    gcj02_suspicion,
+    measure_crs,
+    sign_test_suspicion,
+)
 from ..foundation.errors import LayerSchemaError
 from ..foundation.vocab import (
     FACILITY_CATEGORIES,
@@ -438,6 +446,7 @@ def validate_layer(
     schema: LayerSchema,
     source: str,
     boundary: gpd.GeoDataFrame | None = None,
+    reference: gpd.GeoSeries | None = None,
 ) -> None:
     """Check a layer against its schema and report every problem at once.
 
@@ -453,6 +462,11 @@ def validate_layer(
         District boundary; when given, features farther outside than
         ``schema.outside_tolerance_m`` are reported, and a layer that fits the
         boundary clearly better as GCJ-02 is reported as such.
+    reference : geopandas.GeoSeries, optional
+        Known features (the shipped layers' points, lines and outlines): a
+        layer whose vertices lie on them only once read as GCJ-02 or BD-09
+        (:func:`~tianhe_geo.foundation.crs.datum_fit`) is reported as such,
+        points and lines included.
 
     Raises
     ------
@@ -467,18 +481,85 @@ def validate_layer(
     problems += check_columns(gdf, schema)
     geom_problems = _geometry_problems(gdf, schema)
     problems += geom_problems
+    if gdf.crs is not None and len(gdf) and not geom_problems:
+        geom_problems = _degree_problems(gdf)
+        problems += geom_problems
     if boundary is not None and gdf.crs is not None and len(gdf) and not geom_problems:
-        problems += _outside_problems(gdf, schema, boundary, ANALYSIS_CRS)
-        score = gcj02_suspicion(gdf, boundary)
-        if score["suspicious"]:
-            problems.append(
-                "coordinates look like GCJ-02 (AMap/Tencent) rather than WGS-84: "
-                f"{score['fit_as_is']:.0%} fits the district as stored, "
-                f"{score['fit_as_gcj02']:.0%} once converted from GCJ-02. Convert with "
-                "tianhe_geo.crs.to_wgs84_from(gdf, 'gcj02')."
-            )
+        # EPSG:4547 for Tianhe; another study area is measured in its own UTM zone.
+        problems += _outside_problems(gdf, schema, boundary, measure_crs(boundary))
+    if gdf.crs is not None and len(gdf) and not geom_problems:
+        problems += _datum_problems(gdf, boundary, reference)
     if problems:
         raise LayerSchemaError(source, problems)
+
+
+def _degree_problems(gdf: gpd.GeoDataFrame) -> list[str]:
+    """Coordinates that cannot be the lon/lat degrees the CRS says (metres, or lat/lon order)."""
+    import shapely
+
+    if not gdf.crs.is_geographic:
+        return []
+    xy = shapely.get_coordinates(gdf.geometry.values)
+    bad = (np.abs(xy[:, 0]) > 180) | (np.abs(xy[:, 1]) > 90)
+    if not bad.any():
+        return []
+    x, y = xy[bad][0]
+    said = f"the CRS says lon/lat degrees ({gdf.crs.to_string()}) but {int(bad.sum())} coordinates"
+    if ((np.abs(xy[bad, 1]) <= 180) & (np.abs(xy[bad, 0]) <= 90)).all():
+        return [
+            f"{said} have a latitude beyond 90 (e.g. x={x:g}, y={y:g}): latitude and longitude "
+            "swapped? Write them in (lon, lat) order, x = longitude"
+        ]
+    return [
+        f"{said} are not degrees (e.g. x={x:,.0f}, y={y:,.0f}): projected metres labelled "
+        f"WGS-84? Set the CRS the file was made in, e.g. gdf.set_crs('{ANALYSIS_CRS}', "
+        "allow_override=True) for CGCS2000 metres, then save it again"
+    ]
+
+
+#: What each datum is, for messages.
+_DATUM_NAMES = {"gcj02": "GCJ-02 (AMap/Gaode, Tencent)", "bd09": "BD-09 (Baidu)"}
+
+
+def _datum_problems(
+    gdf: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame | None, reference: gpd.GeoSeries | None
+) -> list[str]:
+    """A layer that fits the known features or the district only once read in another datum."""
+    datum, evidence = None, ""
+    if reference is not None and len(reference):
+        fit = datum_fit(gdf, reference)
+        datum = datum_suspicion(fit)
+        if datum:
+            evidence = (
+                f"{fit[datum]:.0%} of its vertices lie within 40 m of the shipped layers' "
+                f"features once read as {datum}, {fit['wgs84']:.0%} as stored"
+            )
+        else:
+            test = datum_sign_test(gdf, reference)
+            datum = sign_test_suspicion(test)
+            if datum:
+                gained, lost = test[datum][:2]
+                evidence = (
+                    f"read as {datum}, {gained} points along it come within 60 m of the "
+                    f"shipped layers' features and only {lost} move away from them"
+                )
+    if datum is None and boundary is not None:
+        scores = {d: gcj02_suspicion(gdf, boundary, d) for d in _DATUM_NAMES}
+        best = max(scores, key=lambda d: scores[d][f"fit_as_{d}"])
+        if scores[best]["suspicious"]:
+            datum = best
+            evidence = (
+                f"{scores[best]['fit_as_is']:.0%} fits the district as stored, "
+                f"{scores[best][f'fit_as_{best}']:.0%} once read as {best}"
+            )
+    if datum is None:
+        return []
+    return [
+        f"coordinates look like {_DATUM_NAMES[datum]} rather than WGS-84 (an offset of "
+        f"about 600 m or more in Tianhe): {evidence}. Convert with "
+        f"tianhe_geo.crs.to_wgs84_from(gdf, '{datum}'), or on the command line pass "
+        f"--datum {datum} with the --layer file."
+    ]
 
 
 def _outside_problems(

@@ -34,6 +34,11 @@ class AnalysisConfig:
         given (1.0 = pure straight line; 1.2-1.4 approximates walking).
     max_snap_m : float
         Maximum distance from a point to the street network, metres.
+    access_spacing_m : float
+        On a street network, polygon facilities (parks) are reached at their
+        edge: access points at most this far apart along it (plus the mapped
+        entrances on it), metres; 25-50 m keeps the error of the sampling
+        below a street crossing.
     facility_buffer_m : float
         Facilities up to this far outside the district are included (they
         serve residents inside it), metres.
@@ -63,6 +68,7 @@ class AnalysisConfig:
     standards: tuple[str, ...] = field(default_factory=lambda: tuple(STANDARDS))
     plan_facts: str | None = None
     radii: Mapping[str, float | Mapping[str, float]] = field(default_factory=dict)
+    access_spacing_m: float = 25.0
 
     def __post_init__(self) -> None:
         check_standards(self.standards)
@@ -77,6 +83,10 @@ class AnalysisConfig:
             if not (isinstance(value, int | float) and 0 <= value < float("inf")):
                 msg = f"{name} must be a distance >= 0 metres, got {value!r}"
                 raise AnalysisInputError(msg)
+        spacing = self.access_spacing_m
+        if not (isinstance(spacing, int | float) and 0 < spacing < float("inf")):
+            msg = f"access_spacing_m must be a distance > 0 metres, e.g. 25; got {spacing!r}"
+            raise AnalysisInputError(msg)
 
     def standard(self, key: str) -> Standard:
         """The preset ``key`` with this configuration's radius override applied.
@@ -143,3 +153,13 @@ CHROMIUM = "/usr/bin/chromium"
 
 #: Paper of the printed report.
 PDF_FORMAT = "A4"
+
+#: Walking speed the maps' "near me" turns distances into minutes with, metres
+#: per minute (4.5 km/h, an adult's unhurried pace).
+WALK_M_PER_MIN = 75.0
+#: Street detour the "near me" walking time assumes over the straight line.
+WALK_DETOUR = 1.3
+#: Walking-reach circles drawn where a resident taps the map, metres.
+REACH_RADII_M = (300, 500, 1000)
+#: Screens at most this wide (CSS px) get maps with folded panels.
+SMALL_SCREEN_PX = 600

@@ -230,6 +230,59 @@ LABELS: _Table = _freeze(
         "cell_name": {"zh": "{n}个要素", "en": "{n} features"},
         "locate": {"zh": "我附近有什么", "en": "What is near me"},
         "nearme": {"zh": "离我最近（直线距离）", "en": "Nearest to me (straight line)"},
+        # Phone-friendly maps (#14)
+        "layers_none": {"zh": "不显示分区着色", "en": "No area shading"},
+        "panel": {"zh": "图例与工具", "en": "Legend & tools"},
+        "near_cat_park": {"zh": "公园", "en": "Park"},
+        "near_cat_clinic": {"zh": "医疗（医院/社区卫生）", "en": "Clinic or hospital"},
+        "near_cat_school": {"zh": "中小学", "en": "School"},
+        "near_cat_kindergarten": {"zh": "幼儿园", "en": "Kindergarten"},
+        "near_cat_elderly": {"zh": "养老服务", "en": "Elderly care"},
+        "near_cat_station": {"zh": "地铁/铁路站", "en": "Station"},
+        "near_walk": {"zh": "约{min}分钟步行", "en": "about {min} min walk"},
+        "near_planned": {"zh": "规划/在建", "en": "planned / under construction"},
+        "near_none": {"zh": "无", "en": "none"},
+        "near_denied": {
+            "zh": "无法获取您的位置（未授权或不可用）。可直接点击地图上的任意一点查询。",
+            "en": "Your location is not available (denied or unsupported). "
+            "Tap any point on the map to ask about it instead.",
+        },
+        "near_outside": {
+            "zh": "该点在天河区以外，地图只统计区内设施。",
+            "en": "This point is outside Tianhe District; the map only knows facilities in it.",
+        },
+        "near_tap": {
+            "zh": "点击地图任意一点，查看最近设施与步行圈",
+            "en": "Tap the map anywhere for the nearest facilities and walking reach",
+        },
+        "near_reach": {
+            "zh": "{r}米内：约{pop}位居民，{n}处现有设施",
+            "en": "Within {r} m: about {pop} residents, {n} existing facilities",
+        },
+        "near_note": {
+            "zh": "直线距离至公园边界或设施点；步行时间按直线×{detour}、每分钟{speed}米估算。",
+            "en": "Straight-line distance to a park's edge or a facility; walking time assumes "
+            "{detour}× the straight line at {speed} m/min.",
+        },
+        "map_index": {"zh": "天河区规划地图", "en": "Tianhe District plan maps"},
+        "map_title_overview": {"zh": "规划总览", "en": "Plan overview"},
+        "map_title_parks": {"zh": "公园与绿地覆盖", "en": "Parks and green coverage"},
+        "map_title_health": {"zh": "医疗卫生", "en": "Health"},
+        "map_title_education_elderly": {"zh": "教育与养老", "en": "Schools and elderly care"},
+        "map_title_dashboard": {"zh": "街道指标看板", "en": "Subdistrict dashboard"},
+        "map_title_resident": {"zh": "居民：我附近有什么", "en": "Residents: what is near me"},
+        "map_title_scenario": {"zh": "情景对比", "en": "Scenario comparison"},
+        "map_title_siting": {"zh": "选址方案", "en": "Siting proposal"},
+        "snapshot": {"zh": "保存图片", "en": "Save PNG"},
+        "pin_hospital": {"zh": "医", "en": "H"},
+        "pin_community_health": {"zh": "卫", "en": "C"},
+        "pin_primary_school": {"zh": "小", "en": "P"},
+        "pin_middle_school": {"zh": "中", "en": "M"},
+        "pin_kindergarten": {"zh": "幼", "en": "K"},
+        "pin_elderly_care": {"zh": "老", "en": "E"},
+        "pin_library_culture": {"zh": "文", "en": "L"},
+        "pin_sports": {"zh": "体", "en": "S"},
+        "pin_station": {"zh": "站", "en": "S"},
         # Siting questions
         "q_pocket_parks": {
             "zh": "{k}个口袋公园选在哪里，能让最多居民在{radius}米内见绿？",
@@ -338,7 +391,7 @@ LABELS: _Table = _freeze(
             "en": "the layer is a sample: a lower bound",
         },
         # The report
-        "report_title": {"zh": "天河区规划评估报告", "en": "Tianhe planning report"},
+        "report_title": {"zh": "{area}规划评估报告", "en": "{area} planning report"},
         "generated": {"zh": "由 tianhe-geo 生成于 {when}", "en": "Generated {when} by tianhe-geo."},
         "h_method": {"zh": "方法", "en": "Method"},
         "h_indicators": {"zh": "规划指标（2025年目标）", "en": "Plan indicators (2025 targets)"},
@@ -635,6 +688,23 @@ LABELS: _Table = _freeze(
         "chart_lower_note": {
             "zh": "图层为样本：覆盖率为下限",
             "en": "sample layers: shares are lower bounds",
+        },
+        # How polygon facilities (parks) are reached, after the distance method
+        "method_polygons_edge": {
+            "zh": "；面状设施（公园）量到其最近边界",
+            "en": "; polygons (parks) measured to their nearest edge",
+        },
+        "method_polygons_access": {
+            "zh": "；面状设施（公园）在边界上到达：沿边界每{spacing}米一个进入点，加上数据中标出的出入口"
+            "（entrance=*、barrier=gate）和步行道路穿过边界处；园内居民距离为0；点状设施按点计",
+            "en": "; polygons (parks) reached at their edge: access points every {spacing} m along "
+            "it plus the mapped entrances (entrance=*, barrier=gate) and where walkable ways "
+            "cross it; residents inside a park are at 0 m; points stay points",
+        },
+        "note_all_measures": {
+            "zh": "所有指标使用同一距离口径：标准覆盖率、两步移动搜索法的服务范围和选址的覆盖距离均为{method}。",
+            "en": "Every measure uses this distance: the standards' coverage, the 2SFCA catchments "
+            "and the siting covering distance are all {method}.",
         },
     }
 )

@@ -16,6 +16,7 @@ from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from .errors import AnalysisInputError
 from .vocab import PARK_TIERS
@@ -347,3 +348,41 @@ def check_standards(keys: Sequence[str]) -> tuple[str, ...]:
         msg = f"unknown standards {unknown}; known: {sorted(STANDARDS)}"
         raise AnalysisInputError(msg)
     return tuple(keys)
+
+
+#: Park tier by area (hectares), largest first: a park of at least ``min_ha`` is in
+#: ``tier``. Used where a park's tier is not known, e.g. parks imported from
+#: OpenStreetMap. CJJ/T 85-2017 (城市绿地分类标准) Table 2.0.4: 综合公园 (city park)
+#: "规模宜大于10 hm²", 社区公园 "规模宜大于1 hm²", 游园 (pocket park) below that. The
+#: 50 ha line for 生态公园 (ecological park) is ASSUMED (no size in the standard: ecological
+#: parks are defined by their natural setting); override by editing the tier column.
+PARK_SIZE_CLASSES: tuple[tuple[str, float], ...] = (
+    ("ecological", 50.0),
+    ("city", 10.0),
+    ("community", 1.0),
+    ("pocket", 0.0),
+)
+PARK_SIZE_SOURCE = (
+    "tier from area: CJJ/T 85-2017 Table 2.0.4 (city park > 10 ha, community park > 1 ha, "
+    "pocket park below); ecological park >= 50 ha ASSUMED"
+)
+
+
+def park_tier(area_ha: ArrayLike) -> np.ndarray:
+    """The tier of parks of these areas, by :data:`PARK_SIZE_CLASSES`.
+
+    Parameters
+    ----------
+    area_ha : array-like of float
+        Park areas in hectares.
+
+    Returns
+    -------
+    numpy.ndarray
+        Tier code per park (object array).
+    """
+    area = np.asarray(area_ha, dtype=float)
+    out = np.full(area.shape, PARK_SIZE_CLASSES[-1][0], dtype=object)
+    for tier, min_ha in reversed(PARK_SIZE_CLASSES[:-1]):
+        out[area >= min_ha] = tier
+    return out

@@ -15,7 +15,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ..analysis.coverage import CoverageResult, coverage
+from ..analysis.coverage import CoverageResult, Reach, coverage
 from ..analysis.distance import cost_table, within_service_radius
 from ..analysis.network import WalkNetwork
 from ..foundation.config import DEFAULT_CONFIG, AnalysisConfig
@@ -170,14 +170,37 @@ def measure_standards(
         The table, the coverage results and what each rests on.
     """
     rows, results, rests_on = [], {}, {}
+    reach = None
+    if config.standards:
+        # The residents projected, read and (on a network) snapped once for every standard.
+        res = residents_in(layers, config)
+        reach = Reach.prepare(res, plan_distance(config, network), group="subdistrict")
     for key in config.standards:
         std = config.standard(key)
-        results[key] = run_standard(layers, key, config, network)
+        results[key] = _measure_one(layers, std, config, network, reach)
         rests_on[key] = completeness(layers, std, config)
         if on_step:
             on_step(key)
         rows.append(standard_row(std, results[key], rests_on[key]))
     return StandardsRun(pd.DataFrame(rows).set_index("standard"), results, rests_on)
+
+
+def _measure_one(
+    layers: Layers,
+    std: Standard,
+    config: AnalysisConfig,
+    network: WalkNetwork | None,
+    reach: Reach | None,
+) -> CoverageResult:
+    """One standard's coverage, from residents already prepared."""
+    assert reach is not None
+    fac = select_facilities(layers, std, config)
+    if std.radius_by:  # each facility within its own radius: a cost table
+        radii = std.radii(fac[std.column])
+        res = reach.residents
+        return measure_coverage(res, fac, [std.radius_m], config, network, service_radius_m=radii)
+    # On a network: one shortest-path pass for the nearest facility (no counts).
+    return reach.coverage(fac, [std.radius_m], counts=network is None)
 
 
 def standards_table(
@@ -209,7 +232,8 @@ def standards_table(
         (how many were counted), ``expected_min`` (the fewest a provision norm
         expects for the residents; empty without a norm), ``completeness``
         (a :data:`~tianhe_geo.plan.completeness.VERDICTS` code), uncovered
-        persons, distance kind, source.
+        persons, distance kind, source, how polygons were reached
+        (``polygons_reached``: ``edge`` or ``access_points``; ``access_spacing_m``).
     results : dict
         Standard key -> :class:`CoverageResult`.
     """
@@ -251,6 +275,8 @@ def standard_row(std: Standard, out: CoverageResult, rests_on: Completeness) -> 
         "uncovered_pop": float(out.summary.loc["district", f"uncovered_pop_{std.radius_m:g}"]),
         "distance": out.method.kind,
         "source": std.source,
+        "polygons_reached": out.method.polygons,
+        "access_spacing_m": out.method.access_spacing_m,
     }
 
 

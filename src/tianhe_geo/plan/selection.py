@@ -38,7 +38,7 @@ def plan_distance(config: AnalysisConfig, network: WalkNetwork | None = None) ->
         The strategy every measure of the run uses.
     """
     if network is not None:
-        return OnNetwork(network, config.max_snap_m)
+        return OnNetwork(network, config.max_snap_m, config.access_spacing_m)
     return StraightLine(config.detour_factor)
 
 

@@ -34,7 +34,7 @@ import shapely
 from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
-from ..foundation.config import LANGS, TILES
+from ..foundation.config import LANGS, SMALL_SCREEN_PX, TILES
 from ..foundation.crs import ANALYSIS_CRS, STORAGE_CRS, from_wgs84_to
 from ..foundation.i18n import label as i18n_label
 
@@ -85,11 +85,17 @@ class Legend:
         Label -> colour.
     layer : str
         The folium name (JavaScript variable) of the layer it follows.
+    letters : dict
+        Label -> the letter its markers carry (point layers drawn with letters).
+    dashed : bool
+        The layer is drawn as dashed outlines (its swatches are too).
     """
 
     title: str
     items: dict[str, str]
     layer: str
+    letters: dict[str, str] = field(default_factory=dict)
+    dashed: bool = False
 
 
 @dataclass
@@ -109,6 +115,13 @@ class TianheMap:
     notes : list of str
         What the map could not show as given (a layer too large to embed,
         drawn simplified or as counts), shown by :func:`finish`.
+    entries : list of (str, str, bool)
+        Layers added, as (escaped name, JavaScript variable, exclusive): the
+        layer control lists exclusive ones (choropleths) as one radio group.
+    title : str
+        The page's title (set by :func:`finish`).
+    extras : list of branca.element.Element
+        Page parts drawn after the map's controls (the resident map's "near me").
     """
 
     map: folium.Map
@@ -116,6 +129,9 @@ class TianheMap:
     datum: str = "wgs84"
     legends: list[Legend] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    entries: list[tuple[str, str, bool]] = field(default_factory=list)
+    title: str = ""
+    extras: list[MacroElement] = field(default_factory=list)
 
     def _repr_html_(self) -> str:  # drawn inline in Jupyter, like the folium map
         return str(self.map._repr_html_())
@@ -127,6 +143,7 @@ def new_map(
     offline: bool = True,
     location: tuple[float, float] = CENTRE,
     zoom: int = 12,
+    bounds: Sequence[float] | None = None,
 ) -> TianheMap:
     """Create an empty map with scale bar, full-screen button and search box.
 
@@ -143,6 +160,9 @@ def new_map(
         Centre (lat, lon, WGS-84).
     zoom : int, default 12
         Initial zoom level.
+    bounds : (west, south, east, north), optional
+        The study area's lon/lat bounds (``boundary.total_bounds``): the map
+        centres on them and fits them, overriding ``location`` and ``zoom``.
 
     Returns
     -------
@@ -151,7 +171,12 @@ def new_map(
     """
     _check(lang, tiles)
     spec = BASEMAPS[tiles]
+    if bounds is not None:
+        west, south, east, north = (float(v) for v in bounds)
+        location = ((south + north) / 2, (west + east) / 2)
     m = folium.Map(location=location, zoom_start=zoom, tiles=None, control_scale=True)
+    if bounds is not None:
+        m.fit_bounds([[south, west], [north, east]])
     if spec["url"]:
         folium.TileLayer(
             spec["url"],
@@ -159,6 +184,8 @@ def new_map(
             name="OpenStreetMap" if tiles == "osm" else "高德 Gaode",
             subdomains=spec.get("subdomains", "abc"),
             max_zoom=18,
+            # OSM serves tiles with CORS: so fetched, the PNG snapshot may draw them.
+            **({"crossOrigin": True} if tiles == "osm" else {}),
         ).add_to(m)
     if offline:
         js, css = leaflet_assets()
@@ -335,6 +362,9 @@ def add_layer(  # noqa: PLR0913 - a layer has this many presentation knobs
     fill_opacity: float = 0.45,
     max_features: int | None = None,
     max_coordinates: int | None = None,
+    exclusive: bool = False,
+    letter: str | Callable[[pd.Series], str] = "",
+    dash: bool = False,
 ) -> TianheMap:
     """Add a vector layer with escaped tooltip and popup, and its legend.
 
@@ -366,6 +396,16 @@ def add_layer(  # noqa: PLR0913 - a layer has this many presentation knobs
         What the layer may embed (default :data:`MAX_FEATURES`,
         :data:`MAX_COORDINATES`). A larger layer is simplified further or
         drawn as counts per grid square; the map's notes and the log say so.
+    exclusive : bool, default False
+        An area shading (choropleth): at most one exclusive layer is on at a
+        time (a radio group in the layer control), drawn under every other
+        layer. Only the first one added with ``show=True`` starts on.
+    letter : str or callable, default ''
+        Letter drawn on point markers (or a function from a row to it).
+        Points are drawn as filled markers with a 44 px tap target, above areas.
+    dash : bool, default False
+        Draw polygons as a dashed outline only (no fill, clicks pass through
+        to the shading under them).
 
     Returns
     -------
@@ -384,8 +424,11 @@ def add_layer(  # noqa: PLR0913 - a layer has this many presentation knobs
             color = color if isinstance(color, str) else "#636363"
             legend = {i18n_label("cell_count", tm.lang): color} if legend else None
     colours = g.apply(color, axis=1) if callable(color) else pd.Series(color, index=g.index)
+    letters = g.apply(letter, axis=1) if callable(letter) else pd.Series(letter, index=g.index)
     props = pd.DataFrame(index=g.index)
     props["_color"] = colours.astype(str)
+    props["_letter"] = letters.astype(str).map(html.escape) if len(g) else ""
+    props["_dash"] = bool(dash)
     props["_label"] = g[drawn.label].map(_escape) if drawn.label else ""
     props["_group"] = html.escape(name)
     props["_fo"] = float(fill_opacity)
@@ -393,19 +436,55 @@ def add_layer(  # noqa: PLR0913 - a layer has this many presentation knobs
     data = json.loads(
         gpd.GeoDataFrame(props, geometry=g.geometry.values, crs=STORAGE_CRS).to_json()
     )
-    group = folium.FeatureGroup(name=html.escape(name), show=show)
+    if exclusive:
+        already_on = [
+            getattr(tm.map._children.get(v), "show", False) for _n, v, ex in tm.entries if ex
+        ]
+        show = show and not any(already_on)
+    group = folium.FeatureGroup(name=html.escape(name), show=show, control=False)
+    points = len(g) > 0 and bool((g.geom_type == "Point").all())
     layer = folium.GeoJson(
         data,
-        style_function=_style,
-        marker=folium.CircleMarker(radius=radius, weight=1, fill_opacity=0.85),
+        style_function=_pin_style if points else _style,
+        marker=_pin()
+        if points
+        else folium.CircleMarker(radius=radius, weight=1, fill_opacity=0.85),
         zoom_on_click=False,
     )
+    if exclusive:  # Leaflet hands a GeoJSON layer's options on to its polygons
+        layer.options["pane"] = _choropleth_pane(tm)
     layer.add_child(_Bindings())
     layer.add_to(group)
     group.add_to(tm.map)
+    tm.entries.append((html.escape(name), group.get_name(), exclusive))
     if legend:
-        tm.legends.append(Legend(name, dict(legend), group.get_name()))
+        shown = {k: str(v) for k, v in zip(colours, letters, strict=True)} if points else {}
+        marks = {lbl: shown.get(col, "") for lbl, col in legend.items()} if points else {}
+        tm.legends.append(Legend(name, dict(legend), group.get_name(), marks, dash))
     return tm
+
+
+#: Pane of area shadings: above the basemap (200), under every other overlay (400).
+CHOROPLETH_PANE = "thShading"
+
+
+def _choropleth_pane(tm: TianheMap) -> str:
+    if CHOROPLETH_PANE not in tm.map._children:
+        pane = folium.map.CustomPane(CHOROPLETH_PANE, z_index=350, pointer_events=True)
+        tm.map.add_child(pane, name=CHOROPLETH_PANE)
+    return CHOROPLETH_PANE
+
+
+def _pin() -> folium.Marker:
+    """A marker whose 44 px box is the tap target around a filled 22 px disc."""
+    icon = folium.DivIcon(class_name="th-pin", icon_size=(44, 44), icon_anchor=(22, 22))
+    return folium.Marker(icon=icon)
+
+
+def _pin_style(feature: dict[str, Any]) -> dict[str, Any]:
+    # folium copies these into the marker's icon options: the disc's colour and letter.
+    p = feature["properties"]
+    return {"html": f"<span style='background:{p['_color']}'>{p['_letter']}</span>"}
 
 
 def _popup_tables(g: pd.DataFrame, fields: Sequence[tuple[str, str]]) -> pd.Series:
@@ -413,13 +492,18 @@ def _popup_tables(g: pd.DataFrame, fields: Sequence[tuple[str, str]]) -> pd.Seri
     rows = pd.Series("", index=g.index, dtype=str)
     for col, alias in fields:
         cells = g[col].map(_escape).astype(str)  # str even when there are no rows
-        rows = rows + f"<tr><th>{_escape(alias)}</th><td>" + cells + "</td></tr>"
+        row = f"<tr><th>{_escape(alias)}</th><td>" + cells + "</td></tr>"
+        # No empty rows: a school has no beds, so its popup does not list them.
+        rows = rows + row.where(g[col].notna().to_numpy() & cells.ne("").to_numpy(), "")
     return "<table class='th-popup'>" + rows + "</table>"
 
 
 def _style(feature: dict[str, Any]) -> dict[str, Any]:
-    c = feature["properties"]["_color"]
-    return {"color": c, "fillColor": c, "weight": 2, "fillOpacity": feature["properties"]["_fo"]}
+    p = feature["properties"]
+    c = p["_color"]
+    if p.get("_dash"):
+        return {"color": c, "weight": 2, "dashArray": "6 4", "fill": False}
+    return {"color": c, "fillColor": c, "weight": 2, "fillOpacity": p["_fo"]}
 
 
 class _Bindings(MacroElement):
@@ -439,9 +523,19 @@ class _Bindings(MacroElement):
 
 
 def finish(
-    m: TianheMap | folium.Map, other_url: str | None = None, locate: bool = False
+    m: TianheMap | folium.Map,
+    other_url: str | None = None,
+    locate: bool = False,
+    title: str | None = None,
+    index_url: str | None = None,
 ) -> TianheMap:
-    """Add the layer control, legends bound to their layers, search and full screen.
+    """Add the layer control, the folding panel (legends, search, full screen) and the view hash.
+
+    On screens up to :data:`~tianhe_geo.foundation.config.SMALL_SCREEN_PX`
+    wide the layer list and the panel start folded (one tap opens each); the
+    zoom buttons stay visible. Exclusive layers (area shadings) form one radio
+    group. The view (zoom, centre, layers on) is kept in the URL hash, and
+    links to the other language and to the index carry it along.
 
     Parameters
     ----------
@@ -450,8 +544,12 @@ def finish(
     other_url : str, optional
         Link to the same map in the other language.
     locate : bool, default False
-        Add a "what is near me" button: the browser's location, then the
-        nearest feature of each searchable layer with its straight-line distance.
+        Add the "what is near me" button (the map needs the near-me data of
+        :func:`tianhe_geo.present.nearme.add_near_me`).
+    title : str, optional
+        Page title (escaped here).
+    index_url : str, optional
+        Link to the page listing every map.
 
     Returns
     -------
@@ -463,48 +561,229 @@ def finish(
     def ui(key: str) -> str:
         return html.escape(i18n_label(key, tm.lang))
 
-    folium.LayerControl(collapsed=False).add_to(tm.map)
-    legends = "".join(
-        f"<div class='th-legend' data-layer='{lg.layer}'><b>{html.escape(lg.title)}</b>"
-        + "".join(
-            f"<div><i style='background:{html.escape(col)}'></i>{html.escape(lbl)}</div>"
-            for lbl, col in lg.items.items()
-        )
-        + "</div>"
-        for lg in tm.legends
+    if title:
+        tm.title = title
+        _page(tm.map).title = html.escape(title)
+    _unlisted_layers(tm)
+    tm.map.add_child(_LayerControl(tm.entries, i18n_label("layers_none", tm.lang)))
+    link = (
+        f"<a class='th-keep' href='{html.escape(other_url)}'>{ui('other_lang')}</a>"
+        if other_url
+        else ""
     )
-    link = f"<a href='{html.escape(other_url)}'>{ui('other_lang')}</a>" if other_url else ""
+    if index_url:
+        link += f"<a class='th-view' href='{html.escape(index_url)}'>{ui('map_index')}</a>"
     notes = "".join(f"<div class='th-note th-cap'>{html.escape(n)}</div>" for n in tm.notes)
+    locate_button = (
+        f"<button id='th-locate' type='button'>{ui('locate')}</button>" if locate else ""
+    )
     panel = (
-        f"<div id='th-panel'><input id='th-search' type='search' placeholder='{ui('search')}'>"
-        f"<button id='th-full' type='button'>{ui('fullscreen')}</button>{link}"
-        + (f"<button id='th-locate' type='button'>{ui('locate')}</button>" if locate else "")
-        + "<div id='th-near'></div>"
-        f"<div id='th-legends'>{legends}</div>{notes}<div class='th-note'>{ui('approx')}</div></div>"
+        "<div id='th-panel'><div id='th-head'>"
+        f"<button id='th-fold' type='button' aria-expanded='true'>{ui('panel')}</button>"
+        f"{locate_button}</div><div id='th-near'></div><div id='th-body'>"
+        f"<input id='th-search' type='search' placeholder='{ui('search')}'>"
+        f"<button id='th-full' type='button'>{ui('fullscreen')}</button>"
+        f"<button id='th-png' type='button'>{ui('snapshot')}</button>{link}"
+        f"<div id='th-legends'>{_legends_html(tm)}</div>{notes}"
+        f"<div class='th-note'>{ui('approx')}</div></div></div>"
     )
     _page(tm.map).html.add_child(Element(panel))
-    tm.map.add_child(_Controls(i18n_label("nomatch", tm.lang), i18n_label("nearme", tm.lang)))
+    tm.map.add_child(_Snapshot())
+    tm.map.add_child(_Controls(i18n_label("nomatch", tm.lang), [v for _n, v, _e in tm.entries]))
     return tm
 
 
-class _Controls(MacroElement):
-    """Legend visibility follows layers; search box; full-screen button."""
+def _legends_html(tm: TianheMap) -> str:
+    out = []
+    for lg in tm.legends:
+        rows = "".join(
+            f"<div><i class='{'th-disc' if lbl in lg.letters else ''}'"
+            f" style='{_swatch(col, lg.dashed)}'>{html.escape(lg.letters.get(lbl, ''))}</i>"
+            f"{html.escape(lbl)}</div>"
+            for lbl, col in lg.items.items()
+        )
+        out.append(
+            f"<div class='th-legend' data-layer='{lg.layer}'><b>{html.escape(lg.title)}</b>{rows}</div>"
+        )
+    return "".join(out)
 
-    def __init__(self, nomatch: str, nearme: str) -> None:
+
+def _swatch(colour: str, dashed: bool) -> str:
+    c = html.escape(colour)
+    return f"border:2px dashed {c};background:none" if dashed else f"background:{c}"
+
+
+def _unlisted_layers(tm: TianheMap) -> None:
+    """Overlays a user added to the folium map directly are listed too (as checkboxes)."""
+    listed = {v for _n, v, _e in tm.entries}
+    for child in list(tm.map._children.values()):
+        if (
+            isinstance(child, folium.map.Layer)
+            and not isinstance(child, folium.TileLayer)
+            and child.control
+            and child.overlay
+            and child.get_name() not in listed
+        ):
+            tm.entries.append((html.escape(child.layer_name), child.get_name(), False))
+
+
+class _LayerControl(MacroElement):
+    """Leaflet's layer control: shadings as one radio group (with "none"), the rest checkboxes.
+
+    Folded to a button on small screens (one tap opens it, a tap on the map
+    folds it again); open and scrolling within the screen on larger ones.
+    """
+
+    def __init__(self, entries: Sequence[tuple[str, str, bool]], none: str) -> None:
         super().__init__()
-        self.nomatch = json.dumps(nomatch)
-        self.nearme = json.dumps(nearme)
+        self.entries = [(_js(n), v, ex) for n, v, ex in entries]
+        self.none = _js(html.escape(none))
+        self.small = SMALL_SCREEN_PX
 
     _template = Template(
         """{% macro script(this, kwargs) %}
         (function (map) {
+          var bases = {}, overlays = {}, shades = [];
+          {% for name, var, ex in this.entries %}
+          {% if ex %}shades.push([{{ name }}, {{ var }}]);{% else %}overlays[{{ name }}] = {{ var }};{% endif %}
+          {% endfor %}
+          if (shades.length) {
+            var none = L.layerGroup();
+            bases[{{ this.none }}] = none;
+            shades.forEach(function (s) { bases[s[0]] = s[1]; });
+            if (!shades.some(function (s) { return map.hasLayer(s[1]); })) { none.addTo(map); }
+            window.tianheNoShade = none;
+          }
+          var small = window.matchMedia('(max-width: {{ this.small }}px)').matches;
+          window.tianheLayers = L.control.layers(bases, overlays, {collapsed: small}).addTo(map);
+        })({{ this._parent.get_name() }});
+        {% endmacro %}"""
+    )
+
+
+def _js(text: str) -> str:
+    """A JSON string literal safe inside a <script> element."""
+    return json.dumps(text).replace("<", "\\u003c")
+
+
+class _Snapshot(MacroElement):
+    """``window.tianheSnapshot``: the map as drawn (readable tiles, areas, markers) to a PNG.
+
+    Tiles are drawn only when the tile server allowed it (CORS); the page
+    fetches nothing for the picture.
+    """
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        window.tianheSnapshot = function (map, name) {
+          var size = map.getSize(), box = map.getContainer().getBoundingClientRect();
+          var cv = document.createElement('canvas'), ctx = cv.getContext('2d');
+          cv.width = size.x; cv.height = size.y;
+          ctx.fillStyle = '#eef1f4'; ctx.fillRect(0, 0, size.x, size.y);
+          function at(el) {
+            var r = el.getBoundingClientRect();
+            return [r.left - box.left, r.top - box.top, r.width, r.height];
+          }
+          var tiles = document.querySelectorAll('.leaflet-tile-pane img.leaflet-tile-loaded');
+          tiles.forEach(function (img) {
+            if (img.crossOrigin === null) { return; }  // it would taint the canvas
+            var r = at(img); ctx.drawImage(img, r[0], r[1], r[2], r[3]);
+          });
+          function z(s) { return +getComputedStyle(s.parentNode).zIndex || 0; }
+          var svgs = Array.prototype.slice.call(map.getContainer().querySelectorAll('svg'))
+            .filter(function (s) { return !s.closest('.leaflet-control'); })
+            .sort(function (a, b) { return z(a) - z(b); });
+          var images = svgs.map(function (svg) {
+            return new Promise(function (done) {
+              var img = new Image(), text = new XMLSerializer().serializeToString(svg);
+              img.onload = function () { done([img, at(svg)]); };
+              img.onerror = function () { done(null); };
+              img.src = 'data:image/svg+xml;charset=utf-8,' + encodeURIComponent(text);
+            });
+          });
+          return Promise.all(images).then(function (drawn) {
+            drawn.forEach(function (d) { if (d) { ctx.drawImage(d[0], d[1][0], d[1][1], d[1][2], d[1][3]); } });
+            document.querySelectorAll('.th-pin span').forEach(function (dot) {
+              var r = at(dot), x = r[0] + r[2] / 2, y = r[1] + r[3] / 2;
+              if (x < 0 || y < 0 || x > size.x || y > size.y) { return; }
+              ctx.beginPath(); ctx.arc(x, y, r[2] / 2, 0, 2 * Math.PI);
+              ctx.fillStyle = dot.style.background; ctx.fill();
+              ctx.lineWidth = 2; ctx.strokeStyle = '#fff'; ctx.stroke();
+              ctx.fillStyle = '#fff'; ctx.font = 'bold 12px sans-serif';
+              ctx.textAlign = 'center'; ctx.textBaseline = 'middle';
+              ctx.fillText(dot.textContent, x, y);
+            });
+            var a = document.createElement('a');
+            a.download = name.replace(/[^\\w\\u4e00-\\u9fff .-]+/g, '_') + '.png';
+            a.href = cv.toDataURL('image/png');
+            document.body.appendChild(a); a.click(); a.remove();
+            return a.href;
+          });
+        };
+        {% endmacro %}"""
+    )
+
+
+class _Controls(MacroElement):
+    """Legends follow layers; panel folding; search; full screen; the view in the URL hash."""
+
+    def __init__(self, nomatch: str, layers: list[str]) -> None:
+        super().__init__()
+        self.nomatch = _js(nomatch)
+        self.layers = layers
+        self.small = SMALL_SCREEN_PX
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        (function (map) {
+          var layers = [{{ this.layers | join(', ') }}];
           function sync() {
             document.querySelectorAll('.th-legend').forEach(function (el) {
               var layer = window[el.dataset.layer];
               el.style.display = (layer && map.hasLayer(layer)) ? 'block' : 'none';
             });
           }
-          map.on('overlayadd overlayremove', sync); sync();
+          var panel = document.getElementById('th-panel'), fold = document.getElementById('th-fold');
+          function setFolded(f) {
+            panel.classList.toggle('th-folded', f); fold.setAttribute('aria-expanded', String(!f));
+          }
+          window.tianheFold = setFolded;
+          setFolded(window.matchMedia('(max-width: {{ this.small }}px)').matches);
+          fold.addEventListener('click', function () { setFolded(!panel.classList.contains('th-folded')); });
+          L.DomEvent.disableClickPropagation(panel); L.DomEvent.disableScrollPropagation(panel);
+          // The view in the hash: #z/lat/lon/on where "on" lists the indices of layers shown.
+          function state() {
+            var c = map.getCenter(), on = [];
+            layers.forEach(function (l, i) { if (map.hasLayer(l)) { on.push(i); } });
+            return '#' + map.getZoom() + '/' + c.lat.toFixed(5) + '/' + c.lng.toFixed(5) + '/' + on.join('.');
+          }
+          function restore() {
+            var p = location.hash.slice(1).split('/');
+            if (p.length < 3 || !isFinite(+p[0]) || !isFinite(+p[1]) || !isFinite(+p[2])) { return; }
+            map.setView([+p[1], +p[2]], +p[0]);
+            if (p.length < 4) { return; }
+            var on = p[3] ? p[3].split('.').map(Number) : [];
+            layers.forEach(function (l, i) {
+              if (on.indexOf(i) >= 0) { map.addLayer(l); } else { map.removeLayer(l); }
+            });
+            if (window.tianheNoShade) {
+              var shade = window.tianheLayers._layers.some(function (o) { return !o.overlay && o.layer !== window.tianheNoShade && map.hasLayer(o.layer); });
+              if (shade) { map.removeLayer(window.tianheNoShade); } else { map.addLayer(window.tianheNoShade); }
+            }
+            if (window.tianheLayers) { window.tianheLayers._update(); }
+          }
+          restore();
+          function save() { history.replaceState(null, '', state()); }
+          map.on('moveend overlayadd overlayremove baselayerchange', save);
+          map.on('overlayadd overlayremove baselayerchange', sync); sync();
+          // The language twin has the same layers: it gets all; other pages only the view.
+          document.querySelectorAll('a.th-keep, a.th-view').forEach(function (a) {
+            a.addEventListener('click', function () {
+              var s = state();
+              if (a.classList.contains('th-view')) { s = s.split('/').slice(0, 3).join('/'); }
+              a.href = a.href.split('#')[0] + s;
+            });
+          });
           var box = document.getElementById('th-search');
           box.addEventListener('keydown', function (e) {
             if (e.key !== 'Enter') { return; }
@@ -518,31 +797,11 @@ class _Controls(MacroElement):
             if (hit.getLatLng) { map.setView(hit.getLatLng(), 16); } else { map.fitBounds(hit.getBounds()); }
             hit.openPopup();
           });
-          function centre(l) { return l.getLatLng ? l.getLatLng() : l.getBounds().getCenter(); }
-          function nearMe(here) {
-            var best = {};
-            (window.tianheSearch || []).forEach(function (l) {
-              var g = l.feature.properties._group, d = map.distance(here, centre(l));
-              if (!best[g] || d < best[g].d) { best[g] = {d: d, l: l}; }
-            });
-            var box = document.getElementById('th-near');
-            box.textContent = '';
-            var head = document.createElement('b'); head.textContent = {{ this.nearme }}; box.appendChild(head);
-            Object.keys(best).forEach(function (g) {
-              var row = document.createElement('div'), t = document.createElement('div');
-              t.innerHTML = best[g].l.feature.properties._label + ' — ' + Math.round(best[g].d) + ' m';
-              var label = document.createElement('div'); label.innerHTML = g;
-              row.textContent = label.textContent + ': ' + t.textContent; box.appendChild(row);
-            });
-          }
-          window.tianheNearMe = nearMe;
-          var loc = document.getElementById('th-locate');
-          if (loc) {
-            loc.addEventListener('click', function () { map.locate({setView: true, maxZoom: 16}); });
-            map.on('locationfound', function (e) { L.circleMarker(e.latlng, {radius: 7}).addTo(map); nearMe(e.latlng); });
-          }
+          document.getElementById('th-png').addEventListener('click', function () {
+            window.tianheSnapshot(map, document.title || 'map');
+          });
           document.getElementById('th-full').addEventListener('click', function () {
-            var el = map.getContainer();
+            var el = document.documentElement;
             if (document.fullscreenElement) { document.exitFullscreen(); }
             else if (el.requestFullscreen) { el.requestFullscreen(); }
           });
@@ -554,15 +813,36 @@ class _Controls(MacroElement):
 _PAGE_CSS = """<style>
 html, body { width: 100%; height: 100%; margin: 0; padding: 0; }
 .folium-map { background: #eef1f4; }
-#th-panel { position: absolute; z-index: 1000; bottom: 64px; left: 8px; max-width: 260px;
-  background: rgba(255,255,255,.93); padding: 6px 8px; border-radius: 4px;
-  font: 12px/1.4 system-ui, sans-serif; box-shadow: 0 1px 4px rgba(0,0,0,.3); }
-#th-panel input { width: 150px; } #th-panel a { margin-left: 6px; }
+#th-panel { position: absolute; z-index: 1000; bottom: 52px; left: 8px; max-width: 280px;
+  max-height: calc(100% - 140px); overflow-y: auto; background: rgba(255,255,255,.95);
+  padding: 6px 8px; border-radius: 4px; font: 12px/1.4 system-ui, sans-serif;
+  box-shadow: 0 1px 4px rgba(0,0,0,.3); }
+#th-panel button { min-height: 32px; margin: 2px 4px 2px 0; }
+#th-panel.th-folded #th-body { display: none; }
+#th-panel input { width: 150px; min-height: 28px; } #th-panel a { margin-left: 6px; }
+#th-near:empty { display: none; }
+#th-near { max-width: 270px; max-height: 40vh; overflow-y: auto; }
+#th-near .th-plan { color: #777; padding-left: 8px; } #th-near .th-msg { color: #b2182b; }
+#th-near .th-close { float: right; min-height: 28px; min-width: 32px; }
 .th-legend i { display: inline-block; width: 12px; height: 12px; margin-right: 5px;
-  vertical-align: middle; border: 1px solid #555; }
+  vertical-align: middle; border: 1px solid #555; font-style: normal; }
+.th-legend i.th-disc { width: 16px; height: 16px; border-radius: 50%; color: #fff;
+  font: bold 10px/16px system-ui, sans-serif; text-align: center; border-color: #fff; }
 .th-note { color: #555; margin-top: 4px; font-size: 11px; }
 .th-popup th { text-align: left; padding-right: 6px; }
-@media (max-width: 600px) { #th-panel { max-width: 180px; font-size: 11px; } }
+.th-pin { display: flex; align-items: center; justify-content: center; background: none; }
+.th-pin span { display: block; width: 22px; height: 22px; border-radius: 50%; border: 2px solid #fff;
+  box-shadow: 0 0 2px rgba(0,0,0,.7); color: #fff; text-align: center;
+  font: bold 12px/22px system-ui, sans-serif; }
+.leaflet-control-layers-list { max-height: 60vh; overflow-y: auto; }
+.leaflet-control-layers-toggle { width: 44px; height: 44px;
+  background: url("data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 26 26'%3E%3Cpath d='M13 3 2 9l11 6 11-6z' fill='%23333'/%3E%3Cpath d='m2 13 11 6 11-6M2 17l11 6 11-6' fill='none' stroke='%23333' stroke-width='2'/%3E%3C/svg%3E") center / 28px no-repeat; }
+.leaflet-control-layers-expanded { max-width: 340px; }
+.leaflet-control-layers label { margin: 4px 0; }
+@media (max-width: 600px) {
+  #th-panel { max-width: 70%; font-size: 12px; bottom: 52px; }
+  .leaflet-control-layers-expanded { max-width: 75vw; }
+}
 </style>"""
 
 

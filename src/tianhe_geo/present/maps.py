@@ -11,6 +11,7 @@ a layer drawn on several maps is defined once, and every coded value shown
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -24,12 +25,13 @@ from ..analysis.coverage import dissolve_residents
 from ..analysis.siting import SitingResult
 from ..data.schemas import is_complete
 from ..foundation.config import DEFAULT_CONFIG, AnalysisConfig
-from ..foundation.i18n import CODES, code_label, label, standard_title
+from ..foundation.i18n import CODES, LABELS, code_label, label, standard_title
 from ..foundation.standards import PLAN_TARGETS
 from ..foundation.vocab import HEALTH_CATEGORIES, SCHOOL_CATEGORIES
 from ..plan.run import PlanAnalysis
 from ..plan.scenario import ScenarioComparison
 from .mapkit import TianheMap, add_layer, as_map, new_map
+from .nearme import add_near_me
 from .tables import completeness_text
 
 #: Colour of every coded value drawn by category (column -> code -> colour).
@@ -86,6 +88,9 @@ class LayerSpec:
         Row filter on the layer.
     legend : bool
         Show a legend while the layer is on.
+    letter : str, optional
+        Letter of point markers: a label key (``pin_station``), or ``"category"``
+        for each facility's category letter (``pin_<category>``).
     tolerance_m, radius, fill_opacity : float
         As :func:`~tianhe_geo.present.mapkit.add_layer`.
     """
@@ -98,6 +103,7 @@ class LayerSpec:
     colour_column: str | None = None
     select: Callable[[gpd.GeoDataFrame], pd.Series] | None = None
     legend: bool = True
+    letter: str | None = None
     tolerance_m: float = 10.0
     radius: float = 5.0
     fill_opacity: float = 0.45
@@ -127,6 +133,8 @@ def _cat_legend(column: str, lang: str, codes: list[str] | None = None) -> dict[
 
 
 def _add_spec(tm: TianheMap, spec: LayerSpec, layers: Layers) -> TianheMap:
+    if spec.layer not in layers:  # a data folder of another study area may lack it
+        return tm
     gdf = layers[spec.layer]
     if spec.select is not None:
         gdf = gdf[spec.select(gdf).to_numpy()]
@@ -159,8 +167,17 @@ def _add_spec(tm: TianheMap, spec: LayerSpec, layers: Layers) -> TianheMap:
         tolerance_m=spec.tolerance_m,
         radius=spec.radius,
         fill_opacity=spec.fill_opacity,
+        letter=_letter(spec.letter, lang),
     )
     return tm
+
+
+def _letter(key: str | None, lang: str) -> str | Callable[[pd.Series], str]:
+    if key is None:
+        return ""
+    if key == "category":
+        return lambda row: label(f"pin_{row['category']}", lang)
+    return label(key, lang)
 
 
 def _colour_of_row(row: pd.Series) -> str:
@@ -191,7 +208,7 @@ SUBDISTRICTS = LayerSpec(
 PARKS = LayerSpec("parks", "parks", ("name", "tier", "area_ha"), colour_by="tier")
 STATIONS = LayerSpec(
     "transit", "stations", ("name", "line"), "#08306b", select=_kind("station", "rail_station"),
-    radius=4,
+    radius=4, letter="pin_station",
 )  # fmt: skip
 
 OVERVIEW = (
@@ -209,7 +226,7 @@ OVERVIEW = (
     ),
     LayerSpec(
         "transit", "stations", ("name", "line", "status"), "#08306b",
-        select=_kind("station", "rail_station"), legend=False, radius=4,
+        select=_kind("station", "rail_station"), legend=False, radius=4, letter="pin_station",
     ),
     LayerSpec("projects", "projects", ("name", "status"), "#ff00ff", tolerance_m=0),
 )  # fmt: skip
@@ -218,14 +235,15 @@ OVERVIEW = (
 def _facility_spec(title: str, categories: tuple[str, ...]) -> LayerSpec:
     return LayerSpec(
         "facilities", title, ("name", "category", "status", "beds", "doctors"),
-        colour_by="category", select=_category(*categories),
+        colour_by="category", select=_category(*categories), letter="category",
     )  # fmt: skip
 
 
 def _draw(
     m: MapArg, lang: str, tiles: str, specs: tuple[LayerSpec, ...], layers: Layers
 ) -> TianheMap:
-    tm = new_map(lang, tiles) if m is None else as_map(m, lang)
+    bounds = layers["boundary"].total_bounds if "boundary" in layers else None
+    tm = new_map(lang, tiles, bounds=bounds) if m is None else as_map(m, lang)
     for spec in specs:
         _add_spec(tm, spec, _with_roles(layers, tm.lang))
     return tm
@@ -294,7 +312,7 @@ def _choropleth(
     if basis is not None:  # what the figure rests on, on every area's popup
         g["_basis"] = basis
         fields.append(("_basis", label("rests_on_title", tm.lang)))
-    add_layer(tm, g, name, fields, colour, legend, n, show, 30)
+    add_layer(tm, g, name, fields, colour, legend, n, show, 30, exclusive=True)
     return tm
 
 
@@ -317,7 +335,10 @@ def _surface(tm: TianheMap, cells: gpd.GeoDataFrame, score: pd.Series, name: str
     g = gpd.GeoDataFrame(rows, crs=cells.crs)
     legend = {r["name_en"]: r["c"] for r in rows}
     fields = [(_name(tm.lang), name)]
-    add_layer(tm, g, name, fields, lambda r: r["c"], legend, tolerance_m=20, fill_opacity=0.6)
+    add_layer(
+        tm, g, name, fields, lambda r: r["c"], legend, tolerance_m=20, fill_opacity=0.6,
+        exclusive=True,
+    )  # fmt: skip
     return tm
 
 
@@ -350,7 +371,8 @@ def _coverage_layers(
         name = f"{title}: {label('uncovered', lang)}"
         fields = [(_name(lang), label("name", lang))]
         legend = {label("uncovered", lang): "#b2182b"}
-        add_layer(tm, unc, name, fields, "#b2182b", legend, show=on, tolerance_m=20)
+        # An outline, not a fill: drawn over the shading without hiding or recolouring it.
+        add_layer(tm, unc, name, fields, "#b2182b", legend, show=on, tolerance_m=20, dash=True)
     return tm
 
 
@@ -530,6 +552,7 @@ def _target_choropleth(
         label=n,
         show=False,
         tolerance_m=30,
+        exclusive=True,
     )
     return tm
 
@@ -556,7 +579,8 @@ def resident_map(
         The map.
     """
     cats = (*HEALTH_CATEGORIES, *SCHOOL_CATEGORIES, "elderly_care")
-    return _draw(m, lang, tiles, (PARKS, _facility_spec("nearest", cats), STATIONS), layers)
+    tm = _draw(m, lang, tiles, (PARKS, _facility_spec("nearest", cats), STATIONS), layers)
+    return add_near_me(tm, layers)
 
 
 #: The maps every build writes, each as ``<name>_<lang>.html``.
@@ -593,7 +617,7 @@ def shipped_map(
     TianheMap
         The map.
     """
-    tm = new_map(lang, tiles, offline)
+    tm = new_map(lang, tiles, offline, bounds=layers["boundary"].total_bounds)
     if name == "overview":
         return overview_map(layers, lang, m=tm)
     if name == "resident":
@@ -746,3 +770,78 @@ def _newly_covered(tm: TianheMap, result: SitingResult) -> TianheMap:
         tm, g, label("newly", lang), fields, green, {label("newly", lang): green}, tolerance_m=20
     )
     return tm
+
+
+def map_title(stem: str, lang: str, detail: str | None = None) -> str:
+    """The title of a map page from its file stem (``parks``, ``scenario_plan2025_park-500``).
+
+    Parameters
+    ----------
+    stem : str
+        The file name without ``_<lang>.html``.
+    lang : {'zh', 'en'}
+        Language.
+    detail : str, optional
+        What a scenario or siting map shows (a standard's title), in brackets;
+        the rest of the stem when omitted.
+
+    Returns
+    -------
+    str
+        E.g. ``公园与绿地覆盖 · 天河区规划地图``.
+    """
+    kind = stem.split("_", 1)[0] if stem.startswith(("scenario_", "siting_")) else stem
+    head = label(f"map_title_{kind}", lang) if f"map_title_{kind}" in LABELS else stem
+    rest = detail or (stem[len(kind) + 1 :] if kind != stem else "")
+    bracket = (f"（{rest}）" if lang == "zh" else f" ({rest})") if rest else ""
+    return f"{head}{bracket} · {label('map_index', lang)}"
+
+
+def _short_title(stem: str, lang: str, titles: Mapping[tuple[str, str], str]) -> str:
+    return titles.get((stem, lang)) or map_title(stem, lang).rsplit(" · ", 1)[0]
+
+
+def index_page(
+    stems: list[str],
+    langs: tuple[str, ...],
+    titles: Mapping[tuple[str, str], str] | None = None,
+) -> str:
+    """A small bilingual page linking every map (``<stem>_<lang>.html``), view kept from its hash.
+
+    Parameters
+    ----------
+    stems : list of str
+        Map file stems, in the order listed.
+    langs : tuple of str
+        Languages each map was written in.
+    titles : mapping, optional
+        (stem, lang) -> the map's title as its page gives it (unescaped);
+        :func:`map_title` of the stem where missing.
+
+    Returns
+    -------
+    str
+        The HTML page (every name escaped).
+    """
+    rows = "".join(
+        "<li>"
+        + " · ".join(
+            f"<a href='{html.escape(f'{stem}_{lg}.html')}'>"
+            f"{html.escape(_short_title(stem, lg, titles or {}))}</a>"
+            for lg in langs
+        )
+        + "</li>"
+        for stem in stems
+    )
+    title = " / ".join(label("map_index", lg) for lg in langs)
+    return (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{html.escape(title)}</title><style>body{{font:16px/1.6 system-ui,sans-serif;"
+        "margin:1em;max-width:40em}li{margin:.4em 0}a{padding:.3em 0;display:inline-block}</style>"
+        f"</head><body><h1>{html.escape(title)}</h1><ul>{rows}</ul><script>"
+        # Opened from a map, the index hands its view (#zoom/lat/lon) on to the next map.
+        "document.querySelectorAll('a').forEach(function(a){a.addEventListener('click',"
+        "function(){if(/^#[0-9]+\\/[-0-9.]+\\/[-0-9.]+$/.test(location.hash)){"
+        "a.href=a.href.split('#')[0]+location.hash;}});});</script></body></html>"
+    )

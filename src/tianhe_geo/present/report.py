@@ -34,7 +34,7 @@ from .report_views import (
     standards_plain,
     subdistricts_plain,
 )
-from .tables import area_label, coverage_by_subdistrict, subdistrict_names
+from .tables import area_label, coverage_by_subdistrict, method_text, subdistrict_names
 
 Layers = Mapping[str, gpd.GeoDataFrame]
 
@@ -343,6 +343,7 @@ def method_notes(result: PlanAnalysis, lang: str = "en") -> list[str]:
     doctors = "note_2sfca" if result.doctors.measured else "note_2sfca_no_doctors"
     return [
         distance,
+        label("note_all_measures", lang, method=method_text(method, lang)),
         label("note_residents", lang),
         label("note_buffer", lang, buffer=config.facility_buffer_m),
         label("note_standards", lang),
@@ -435,7 +436,7 @@ def report_maps(
     """
 
     def base() -> TianheMap:  # honours the offline / CDN choice
-        return new_map(lang, options.tiles, options.offline)
+        return new_map(lang, options.tiles, options.offline, bounds=layers["boundary"].total_bounds)
 
     park = standard_title(result.config.standard("park-500"), lang)
     maps = [
@@ -525,7 +526,10 @@ def build_report(
     sections.append(Section(label("h_sources", lang), sources))
     generated_text = label("generated", lang, when=generated) if generated else None
     other = (label("other_report", lang), other_stem) if other_stem else None
-    return Report(label("report_title", lang), lang, tuple(sections), pngs, generated_text, other)
+    # The study area's own name (the boundary layer's), never a hard-coded district.
+    area = str(layers["boundary"].iloc[0]["name_zh" if lang == "zh" else "name_en"])
+    title = label("report_title", lang, area=area)
+    return Report(title, lang, tuple(sections), pngs, generated_text, other)
 
 
 def _answer_section(

@@ -138,7 +138,7 @@ def summary_view(summary: pd.DataFrame, names: pd.Series, total: str | None = No
 
 
 def method_text(method: DistanceMethod, lang: str = "en") -> str:
-    """How distances were measured, in a few words (``straight line × 1.3``).
+    """How distances were measured, and polygons reached, in a few words (``straight line × 1.3``).
 
     Parameters
     ----------
@@ -156,7 +156,12 @@ def method_text(method: DistanceMethod, lang: str = "en") -> str:
         method.kind, "method_table"
     )
     text = label(key, lang, detour=method.detour_factor, snap=method.max_snap_m or 0)
-    return text + (label("method_per_facility", lang) if method.per_facility_radius else "")
+    text += label("method_per_facility", lang) if method.per_facility_radius else ""
+    if method.polygons == "edge":
+        text += label("method_polygons_edge", lang)
+    elif method.polygons == "access_points":
+        text += label("method_polygons_access", lang, spacing=method.access_spacing_m or 0)
+    return text
 
 
 def completeness_text(c: Completeness, std: Standard, lang: str = "en") -> str:

@@ -1,0 +1,384 @@
+"""Benchmark: the whole coverage job as whole processes, tianhe-geo against plain scipy and others.
+
+Run: ``python bench/whole_job_bench.py [--small] [--repeat 4] [--scale]``
+
+The job (issue #16): a synthetic 137 km² district with 1 M population-weighted
+residents, a 200,000-node perturbed street grid (10 % of links removed), four
+facility layers of 60 / 200 / 500 / 800 points and radii 300 / 500 / 1,000 m:
+the population share within each radius of each layer, along the network.
+
+Each method runs in a fresh process reading the same arrays from ``.npz``
+files; the runs alternate (A B C A B C ...) so a busy moment of the shared
+machine slows every method alike. A process reports its own wall time
+(imports included) and peak RSS (``resource.getrusage``). Methods:
+
+* ``arrays``: imports and reading the arrays alone (the floor);
+* ``scipy``: a plain script, k-d tree snap once + one min-only multi-source
+  ``scipy.sparse.csgraph.dijkstra`` per layer (the reference, ratio 1.0);
+* ``tianhe``: the public API, ``from_edges`` + ``coverage_many(..., OnNetwork(net))``;
+* ``tianhe_loop``: ``coverage(..., counts=False)`` per layer, reading only the shares;
+* ``networkx``: ``multi_source_dijkstra_path_length`` per layer (k-d tree snap);
+* ``pandana``: ``nearest_pois`` per layer, when an interpreter with pandana is
+  given (``--pandana-python``); skipped with a line otherwise.
+
+Facilities sit on network nodes, so every method measures the same thing and
+the shares must agree (printed). ``--scale`` adds the tianhe-geo job at
+100 k / 1 M / 5 M residents (per-million figures). The straight-line part
+compares ``coverage_many(StraightLine())`` with a bare ``cKDTree.query`` for a
+dense (5,000) and a sparse (60) facility layer, in one process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+START = time.perf_counter()
+
+CRS = "EPSG:4547"
+SPAN = 11_700.0  # metres: a square of about 137 km2
+RADII = (300.0, 500.0, 1000.0)
+LAYERS = {"l60": 60, "l200": 200, "l500": 500, "l800": 800}
+MAX_SNAP = 200.0
+ORIGIN = (500_000.0, 2_550_000.0)  # metres, EPSG:4547
+
+
+def make_data(folder: Path, n_res: int, n_nodes: int, seed: int = 42) -> None:
+    """Write the job's arrays: network nodes and edges, residents, facility layers."""
+    import numpy as np
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    rng = np.random.default_rng(seed)
+    side = int(np.sqrt(n_nodes))
+    step = SPAN / side
+    ii, jj = np.meshgrid(np.arange(side), np.arange(side))
+    xy = np.column_stack([ii.ravel(), jj.ravel()]) * step
+    xy += rng.normal(0, step * 0.15, xy.shape) + ORIGIN
+    idx = np.arange(side * side).reshape(side, side)
+    u = np.concatenate([idx[:, :-1].ravel(), idx[:-1, :].ravel()])
+    v = np.concatenate([idx[:, 1:].ravel(), idx[1:, :].ravel()])
+    keep = rng.random(len(u)) > 0.1
+    u, v = u[keep], v[keep]
+    n = side * side
+    graph = coo_matrix((np.ones(len(u)), (u, v)), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    main = np.flatnonzero(labels == np.bincount(labels).argmax())
+    res_xy = rng.uniform(0, SPAN, (n_res, 2)) + ORIGIN
+    pop = rng.integers(1, 8, n_res).astype(float)
+    layers = {k: xy[rng.choice(main, m, replace=False)] for k, m in LAYERS.items()}
+    np.savez(folder / "job.npz", xy=xy, u=u, v=v, res_xy=res_xy, pop=pop, **layers)
+
+
+def _load(folder: Path):
+    import numpy as np
+
+    with np.load(folder / "job.npz") as z:
+        return {k: z[k] for k in z.files}
+
+
+def _shares(pop, metres) -> list[float]:
+    import numpy as np
+
+    known = np.isfinite(metres) | (metres == np.inf)
+    return [float(pop.sum(where=metres <= t) / pop.sum(where=known)) for t in RADII]
+
+
+def run_arrays(folder: Path) -> dict:
+    import numpy  # noqa: F401
+    import scipy.sparse.csgraph  # noqa: F401
+
+    data = _load(folder)
+    return {"shares": {}, "n": len(data["pop"])}
+
+
+def run_scipy(folder: Path) -> dict:
+    """The plain script: snap once, one min-only multi-source pass per layer."""
+    import numpy as np
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components, dijkstra
+    from scipy.spatial import cKDTree
+
+    d = _load(folder)
+    xy, u, v = d["xy"], d["u"], d["v"]
+    n = len(xy)
+    w = np.hypot(*(xy[u] - xy[v]).T)
+    m = coo_matrix((w, (u, v)), shape=(n, n)).tocsr()  # grid: no parallel edges
+    _, labels = connected_components(m, directed=False)
+    main = np.flatnonzero(labels == np.bincount(labels).argmax())
+    tree = cKDTree(xy[main])
+    snap_d, snap_i = tree.query(d["res_xy"], k=1, workers=-1)
+    node = main[snap_i]
+    ok = snap_d <= MAX_SNAP
+    shares = {}
+    for name in LAYERS:
+        src = main[tree.query(d[name], k=1)[1]]
+        dist = dijkstra(m, directed=False, indices=np.unique(src), min_only=True, limit=1000.0)
+        metres = np.where(ok, dist[node] + snap_d, np.nan)
+        shares[name] = _shares(d["pop"], metres)
+    return {"shares": shares}
+
+
+def run_tianhe(folder: Path) -> dict:
+    """The public API: from_edges, then coverage_many on the network."""
+    import geopandas as gpd
+
+    import tianhe_geo as tg
+
+    d = _load(folder)
+    net = tg.from_edges(range(len(d["xy"])), d["xy"], d["u"], d["v"], CRS)
+    res = gpd.GeoDataFrame(
+        {"population": d["pop"]}, geometry=gpd.points_from_xy(*d["res_xy"].T), crs=CRS
+    )
+    layers = {k: gpd.GeoDataFrame(geometry=gpd.points_from_xy(*d[k].T), crs=CRS) for k in LAYERS}
+    table = tg.coverage_many(res, layers, RADII, distance=tg.OnNetwork(net, MAX_SNAP))
+    district = table[table["group"] == "district"]
+    return {
+        "shares": {k: district[district.layer == k]["share"].tolist() for k in LAYERS},
+    }
+
+
+def run_tianhe_loop(folder: Path) -> dict:
+    """The public API one layer at a time: coverage(counts=False), shares only."""
+    import geopandas as gpd
+
+    import tianhe_geo as tg
+
+    d = _load(folder)
+    net = tg.from_edges(range(len(d["xy"])), d["xy"], d["u"], d["v"], CRS)
+    res = gpd.GeoDataFrame(
+        {"population": d["pop"]}, geometry=gpd.points_from_xy(*d["res_xy"].T), crs=CRS
+    )
+    shares = {}
+    for k in LAYERS:
+        fac = gpd.GeoDataFrame(geometry=gpd.points_from_xy(*d[k].T), crs=CRS)
+        out = tg.coverage(res, fac, RADII, distance=tg.OnNetwork(net, MAX_SNAP), counts=False)
+        shares[k] = [float(out.share(t)["district"]) for t in RADII]
+    return {"shares": shares}
+
+
+def run_networkx(folder: Path) -> dict:
+    import networkx as nx
+    import numpy as np
+    from scipy.spatial import cKDTree
+
+    d = _load(folder)
+    xy, u, v = d["xy"], d["u"], d["v"]
+    w = np.hypot(*(xy[u] - xy[v]).T)
+    g = nx.Graph()
+    g.add_weighted_edges_from(zip(u.tolist(), v.tolist(), w.tolist(), strict=True))
+    main = np.fromiter(max(nx.connected_components(g), key=len), dtype=np.intp)
+    tree = cKDTree(xy[main])
+    snap_d, snap_i = tree.query(d["res_xy"], k=1, workers=-1)
+    node = main[snap_i]
+    ok = snap_d <= MAX_SNAP
+    shares = {}
+    for name in LAYERS:
+        src = set(main[tree.query(d[name], k=1)[1]].tolist())
+        length = nx.multi_source_dijkstra_path_length(g, src, cutoff=1000.0)
+        per_node = np.full(len(xy), np.inf)
+        per_node[np.fromiter(length.keys(), dtype=np.intp)] = np.fromiter(length.values(), float)
+        shares[name] = _shares(d["pop"], np.where(ok, per_node[node] + snap_d, np.nan))
+    return {"shares": shares}
+
+
+def run_pandana(folder: Path) -> dict:
+    import numpy as np
+    import pandana
+    import pandas as pd
+
+    d = _load(folder)
+    xy, u, v = d["xy"], d["u"], d["v"]
+    w = np.hypot(*(xy[u] - xy[v]).T)
+    nodes = pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1]})
+    edges = pd.DataFrame({"from": u, "to": v, "w": w})
+    net = pandana.Network(nodes.x, nodes.y, edges["from"], edges["to"], edges[["w"]], twoway=True)
+    node = net.get_node_ids(d["res_xy"][:, 0], d["res_xy"][:, 1]).to_numpy()
+    snap_d = np.hypot(*(d["res_xy"] - xy[node]).T)
+    shares = {}
+    for name in LAYERS:
+        net.set_pois(name, 1000.0, 1, d[name][:, 0], d[name][:, 1])
+        near = net.nearest_pois(1000.0, name, num_pois=1)[1].to_numpy()
+        # pandana gives the search distance itself for "none in range" (a trap): drop it.
+        near = np.where(near >= 1000.0, np.inf, near)
+        metres = np.where(snap_d <= MAX_SNAP, near[node] + snap_d, np.nan)
+        shares[name] = _shares(d["pop"], metres)
+    return {"shares": shares}
+
+
+METHODS = {
+    "arrays": run_arrays,
+    "scipy": run_scipy,
+    "tianhe": run_tianhe,
+    "tianhe_loop": run_tianhe_loop,
+    "networkx": run_networkx,
+    "pandana": run_pandana,
+}
+
+
+def child(method: str, folder: Path) -> None:
+    import resource
+
+    out = METHODS[method](folder)
+    out["seconds"] = time.perf_counter() - START
+    out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(out))
+
+
+def spawn(method: str, folder: Path, python: str, timeout: float = 240.0) -> dict:
+    t = time.perf_counter()
+    cmd = [python, __file__, "--child", method, "--data", str(folder)]
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"error": f"no answer within {timeout:.0f} s (stopped)"}
+    if done.returncode:
+        return {"error": done.stderr.strip().splitlines()[-1] if done.stderr else "failed"}
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    out["wall"] = time.perf_counter() - t  # including interpreter start-up
+    return out
+
+
+def whole_jobs(folder: Path, methods: dict[str, str], repeat: int) -> dict[str, list[dict]]:
+    runs: dict[str, list[dict]] = {m: [] for m in methods}
+    for _ in range(repeat):
+        for m, python in methods.items():  # alternating: A B C A B C
+            if runs[m] and "error" in runs[m][0]:
+                continue  # failed or too slow once: not run again
+            runs[m].append(spawn(m, folder, python))
+    return runs
+
+
+def report(runs: dict[str, list[dict]]) -> None:
+    import numpy as np
+
+    def med(m, key):
+        return float(np.median([r[key] for r in runs[m]]))
+
+    ok = {m: rs for m, rs in runs.items() if rs and "error" not in rs[0]}
+    ref = med("scipy", "wall") if "scipy" in ok else float("nan")
+    ref_shares = ok["scipy"][0]["shares"] if "scipy" in ok else {}
+    print(f"{'method':14s}{'seconds':>9s}{'peak MB':>9s}{'x scipy':>9s}  max |share - scipy|")
+    for m, rs in runs.items():
+        if m not in ok:
+            print(f"{m:14s}  failed: {rs[0].get('error') if rs else 'not run'}")
+            continue
+        diff = max(
+            (
+                abs(a - b)
+                for k, v in rs[0]["shares"].items()
+                for a, b in zip(v, ref_shares[k], strict=False)
+            ),
+            default=float("nan"),
+        )
+        print(
+            f"{m:14s}{med(m, 'wall'):9.2f}{med(m, 'peak_mb'):9.0f}"
+            f"{med(m, 'wall') / ref:9.2f}  {diff:.2e}"
+        )
+
+
+def straight_line(n_res: int, repeat: int) -> None:
+    """coverage_many by straight line vs a bare cKDTree.query, dense and sparse layers."""
+    import geopandas as gpd
+    import numpy as np
+    from scipy.spatial import cKDTree
+
+    import tianhe_geo as tg
+
+    rng = np.random.default_rng(1)
+    res_xy = rng.uniform(0, SPAN, (n_res, 2)) + 500_000
+    pop = rng.integers(1, 8, n_res).astype(float)
+    res = gpd.GeoDataFrame({"population": pop}, geometry=gpd.points_from_xy(*res_xy.T), crs=CRS)
+    print(f"straight line, {n_res:,} residents, radii {RADII} m (medians of {repeat} interleaved)")
+    reach = tg.Reach.prepare(res)
+    for n_fac in (5000, 60):
+        f_xy = rng.uniform(0, SPAN, (n_fac, 2)) + 500_000
+        fac = gpd.GeoDataFrame(geometry=gpd.points_from_xy(*f_xy.T), crs=CRS)
+
+        def bare(f_xy=f_xy):
+            dist, _ = cKDTree(f_xy).query(res_xy, k=1, workers=-1)
+            return [pop.sum(where=dist <= t) / pop.sum() for t in RADII]
+
+        def package(fac=fac):
+            return tg.coverage_many(res, {"f": fac}, RADII)
+
+        def prepared(fac=fac):
+            out = reach.coverage(fac, RADII)
+            return [out.share(t)["district"] for t in RADII]
+
+        times: dict[str, list[float]] = {"bare": [], "pkg": [], "reach": []}
+        for _ in range(repeat):
+            for k, fn in (("bare", bare), ("pkg", package), ("reach", prepared)):
+                t = time.perf_counter()
+                fn()
+                times[k].append(time.perf_counter() - t)
+        b, p, r = (float(np.median(times[k])) for k in ("bare", "pkg", "reach"))
+        same = np.allclose(bare(), package().query("group == 'district'")["share"], atol=1e-12)
+        print(
+            f"  {n_fac:5d} facilities: cKDTree.query + shares {b:.3f} s; coverage_many "
+            f"{p:.3f} s, x{p / b:.2f} (reading the points included); Reach.coverage on "
+            f"prepared residents {r:.3f} s, x{r / b:.2f}; shares equal: {same}"
+        )
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--child", choices=list(METHODS))
+    p.add_argument("--data", type=Path)
+    p.add_argument("--small", action="store_true", help="100k residents, 20k nodes, 2 repeats")
+    p.add_argument("--repeat", type=int, default=4)
+    p.add_argument("--scale", action="store_true", help="tianhe at 100k / 1M / 5M residents")
+    p.add_argument("--pandana-python", default=os.environ.get("PANDANA_PYTHON"))
+    p.add_argument("--straight-only", action="store_true", help="only the straight-line part")
+    a = p.parse_args()
+    if a.child:
+        child(a.child, a.data)
+        return
+    n_res, n_nodes, repeat = (100_000, 20_000, 2) if a.small else (1_000_000, 200_000, a.repeat)
+    if a.straight_only:
+        straight_line(n_res, max(repeat, 3))
+        return
+    methods = dict.fromkeys(
+        ["arrays", "scipy", "tianhe", "tianhe_loop", "networkx"], sys.executable
+    )
+    if a.pandana_python:
+        methods["pandana"] = a.pandana_python
+    else:
+        print("pandana: skipped (give --pandana-python PYTHON: an interpreter with pandana)")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        make_data(folder, n_res, n_nodes)
+        print(
+            f"whole job: {n_res:,} weighted residents, {n_nodes:,}-node network, layers "
+            f"{list(LAYERS.values())}, radii {RADII} m; medians of {repeat} alternating processes"
+        )
+        report(whole_jobs(folder, methods, repeat))
+        if a.scale:
+            scale(folder, n_nodes, repeat)
+    straight_line(n_res, max(repeat, 3))
+
+
+def scale(folder: Path, n_nodes: int, repeat: int) -> None:
+    import numpy as np
+
+    print("scaling, tianhe-geo public API (network job):")
+    for n_res in (100_000, 1_000_000, 5_000_000):
+        make_data(folder, n_res, n_nodes)
+        runs = [spawn("tianhe", folder, sys.executable) for _ in range(max(1, repeat // 2))]
+        base = [spawn("arrays", folder, sys.executable) for _ in range(1)]
+        s, mb = (float(np.median([r[k] for r in runs])) for k in ("wall", "peak_mb"))
+        b_s, b_mb = base[0]["wall"], base[0]["peak_mb"]
+        print(
+            f"  {n_res:>9,} residents: {s:6.2f} s, {mb:6.0f} MB peak; beyond reading the "
+            f"arrays {(s - b_s) / n_res * 1e6:5.2f} s and {(mb - b_mb) / n_res * 1e6:5.0f} MB per million"
+        )
+
+
+if __name__ == "__main__":
+    main()
