@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 # Pythons checked at once by `make pythons` (each: a venv, a pip install, the main job).
 PYTHONS_JOBS ?= 1
 
-.PHONY: maps test pythons lint clean chromium
+.PHONY: maps test pythons lint clean chromium report-tools
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $@
 
-maps: $(VENV)/.installed
+maps: $(VENV)/.installed report-tools
 	$(VENV)/bin/tianhe-geo build --out maps
 
 # Browser tests need Debian's Chromium; installed here when running as root.
@@ -23,6 +23,13 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || echo "chromium not installed: browser tests will skip (apt-get install chromium)"; }
+
+# The report's Chinese charts need a CJK font; its PDF test reads text with pdftotext.
+report-tools:
+	@{ fc-list 2>/dev/null | grep -q "Noto Sans CJK" && command -v pdftotext >/dev/null 2>&1; } || \
+	  { [ "$$(id -u)" = 0 ] && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq fonts-noto-cjk poppler-utils >/dev/null) \
+	  || echo "fonts-noto-cjk / poppler-utils not installed: zh charts and PDF tests will skip"; }
 
 # The main job in a fresh venv per Python that requires-python admits, other than the main
 # venv's (which pytest covers): non-editable install from a wheel of the checkout, outputs in a
@@ -32,7 +39,7 @@ pythons: $(VENV)/.installed
 
 # pytest runs alongside `pythons` (2 cores: pytest takes one, the venvs the other); the
 # Pythons' lines print after pytest's, and either failing fails the target.
-test: $(VENV)/.installed chromium
+test: $(VENV)/.installed chromium report-tools
 	@log=$$(mktemp); \
 	$(PY) scripts/check_pythons.py --jobs $(PYTHONS_JOBS) >$$log 2>&1 & pid=$$!; \
 	trap 'kill $$pid 2>/dev/null; rm -f $$log' INT TERM; \

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import hashlib
 import html
 import logging
 import os
@@ -39,7 +40,14 @@ from .data.layers import Overrides, load_layers
 from .data.paths import LAYER_NAMES, PLAN_SCENARIO, plan_scenario_path
 from .data.scenario_spec import Scenario, read_scenario
 from .data.staging import staged_folder
-from .foundation.config import DEFAULT_CONFIG, DEFAULT_OUTPUT, AnalysisConfig, OutputOptions
+from .foundation.config import (
+    CHROMIUM,
+    DEFAULT_CONFIG,
+    DEFAULT_OUTPUT,
+    PDF_FORMAT,
+    AnalysisConfig,
+    OutputOptions,
+)
 from .foundation.crs import STORAGE_CRS
 from .foundation.errors import TianheGeoError
 from .foundation.i18n import standard_title
@@ -177,9 +185,9 @@ def _write_uncovered(results: Mapping[str, CoverageResult], path: Path) -> Path:
 
 @_staged()
 def write_report(
-    out_dir: str | os.PathLike[str], report: Report, stem: str = "report"
+    out_dir: str | os.PathLike[str], report: Report, stem: str = "report", pdf: bool = True
 ) -> list[Path]:
-    """Write a report: ``<stem>.html`` (self-contained) and ``<stem>.md`` with ``charts/*.png``.
+    """Write a report: ``<stem>.html`` (self-contained), ``<stem>.md`` with ``charts/*.png``, a PDF.
 
     Parameters
     ----------
@@ -189,6 +197,9 @@ def write_report(
         From :func:`tianhe_geo.present.report.build_report`.
     stem : str, default "report"
         File name without suffix.
+    pdf : bool, default True
+        Also print ``<stem>.pdf`` with headless Chromium (:func:`write_pdf`);
+        left out, with a warning, when Chromium or playwright is missing.
 
     Returns
     -------
@@ -199,6 +210,148 @@ def write_report(
     written = [write_bytes(png, out / "charts" / name) for name, png in report.charts.items()]
     written.append(write_text(report.to_markdown("charts"), out / f"{stem}.md"))
     written.append(write_text(report.to_html(), out / f"{stem}.html"))
+    printed = write_pdf(written[-1], out / f"{stem}.pdf") if pdf else None
+    return written + ([printed] if printed else [])
+
+
+def write_pdf(
+    page: str | os.PathLike[str], path: str | os.PathLike[str], chromium: str = CHROMIUM
+) -> Path | None:
+    """Print an HTML page to PDF with headless Chromium (playwright), offline, atomically.
+
+    Every request other than the page's own file and inline data is refused,
+    so printing never reaches the network. The PDF's dates and document id,
+    which Chromium sets from the clock, are fixed (same length, so the file's
+    offsets hold): the same page prints to the same bytes.
+
+    Parameters
+    ----------
+    page : path-like
+        The HTML file.
+    path : path-like
+        Destination ``.pdf``.
+    chromium : str
+        The Chromium executable (:data:`~tianhe_geo.foundation.config.CHROMIUM`).
+
+    Returns
+    -------
+    pathlib.Path or None
+        The destination; None when Chromium or playwright is missing or
+        Chromium fails (a warning says which and how to install it).
+    """
+    if not os.access(chromium, os.X_OK):
+        logger.warning("no PDF: Chromium not found at %s (install it: make chromium)", chromium)
+        return None
+    try:
+        from playwright.sync_api import Error, sync_playwright
+    except ImportError:
+        logger.warning("no PDF: the playwright package is missing (pip install playwright)")
+        return None
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=chromium)
+            try:
+                tab = browser.new_page()
+                tab.route("**/*", _local_only)
+                tab.goto(Path(page).resolve().as_uri(), wait_until="load")
+                data = tab.pdf(format=PDF_FORMAT, print_background=True, prefer_css_page_size=True)
+            finally:
+                browser.close()
+    except Error as exc:
+        logger.warning("no PDF: Chromium failed to print %s: %s", page, exc)
+        return None
+    return write_bytes(stable_pdf(data), path)
+
+
+def _local_only(route: Any) -> None:
+    """Let the page's own file through; refuse anything from the network."""
+    if route.request.url.startswith(("file:", "data:", "about:")):
+        route.continue_()
+    else:
+        route.abort()
+
+
+_PDF_DATE = re.compile(rb"/(CreationDate|ModDate) ?\(D:([^)]*)\)")
+_PDF_ID = re.compile(rb"/ID ?\[ ?<([0-9A-Fa-f]+)> ?<([0-9A-Fa-f]+)> ?\]")
+
+
+def stable_pdf(data: bytes) -> bytes:
+    """A PDF with its clock-set dates and document id made fixed, each at its own length.
+
+    Parameters
+    ----------
+    data : bytes
+        A PDF.
+
+    Returns
+    -------
+    bytes
+        The same PDF; dates read 2000-01-01 00:00 UTC, the id is a hash of the rest.
+    """
+
+    def date(m: re.Match[bytes]) -> bytes:
+        fixed = b"20000101000000+00'00'".ljust(len(m[2]), b" ")[: len(m[2])]
+        return m[0].replace(m[2], fixed)
+
+    dated = _PDF_DATE.sub(date, data)
+    digest = hashlib.sha256(_PDF_ID.sub(b"", dated)).hexdigest().upper().encode()
+
+    def ident(m: re.Match[bytes]) -> bytes:
+        out = m[0]
+        for part in (m[1], m[2]):
+            out = out.replace(part, (digest * 4)[: len(part)])
+        return out
+
+    return _PDF_ID.sub(ident, dated)
+
+
+def report_stems(langs: Sequence[str]) -> dict[str, str]:
+    """File stem of the report per language: ``report`` first (English), ``report_<lang>`` else."""
+    first = "en" if "en" in langs else langs[0]
+    return {lang: "report" if lang == first else f"report_{lang}" for lang in langs}
+
+
+@_staged()
+def write_reports(
+    out_dir: str | os.PathLike[str],
+    layers: Layers,
+    result: PlanAnalysis,
+    run: ScenarioRun | None = None,
+    sitings: Sequence[SitingRun] = (),
+    options: OutputOptions = DEFAULT_OUTPUT,
+    generated: str | None = None,
+) -> list[Path]:
+    """Build and write the report in every language of ``options`` (see :func:`report_stems`).
+
+    Parameters
+    ----------
+    out_dir : path-like
+        Output folder.
+    layers : mapping
+        Loaded layers.
+    result : PlanAnalysis
+        Analysis results.
+    run : ScenarioRun, optional
+        The scenario to report.
+    sitings : sequence of SitingRun
+        Siting answers.
+    options : OutputOptions
+        Languages, basemap and offline choice of the embedded maps.
+    generated : str, optional
+        Timestamp printed in the reports; None leaves it out. Either way the
+        same inputs write the same bytes.
+
+    Returns
+    -------
+    list of pathlib.Path
+        Each report's HTML, Markdown, charts and PDF.
+    """
+    stems = report_stems(options.langs)
+    written: list[Path] = []
+    for lang, stem in stems.items():
+        other = next((s for k, s in stems.items() if k != lang), None)
+        report = build_report(layers, result, run, sitings, lang, options, generated, other)
+        written += write_report(out_dir, report, stem)
     return written
 
 
@@ -717,9 +870,7 @@ def build_all(  # noqa: PLR0913 - the main job has this many choices
     sitings = run_sitings(layers, config, network) if siting else []
     step("siting")
     written = write_tables(out, layers, result)
-    lang = "en" if "en" in options.langs else options.langs[0]
-    report = build_report(layers, result, run, sitings, lang, options, generated)
-    written += write_report(out, report)
+    written += write_reports(out, layers, result, run, sitings, options, generated)
     step("report")
     if run is not None:
         written += write_scenario(out, run, config, options)
@@ -807,7 +958,9 @@ __all__ = [
     "write_map_index",
     "write_maps",
     "write_partition",
+    "write_pdf",
     "write_report",
+    "write_reports",
     "write_scenario",
     "write_siting",
     "write_table",

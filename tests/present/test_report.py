@@ -16,7 +16,11 @@ def test_main_job_outputs(built_maps):
     for name in (
         "report.md",
         "report.html",
-        "charts/indicators.png",
+        "charts/indicators_en.png",
+        "charts/indicators_zh.png",
+        "report_zh.html",
+        "report_zh.pdf",
+        "report.pdf",
         "scenario_plan2025_standards.csv",
         "scenario_plan2025_diff.gpkg",
         "siting_pocket_parks_300m.gpkg",
@@ -70,7 +74,7 @@ def test_siting_answers_in_the_main_job(built_maps):
     health = pd.read_csv(built_maps / "siting_health_centres_1000m.csv")
     assert len(health) > 0
     text = (built_maps / "report.md").read_text()
-    assert "Where should 10 pocket parks go" in text and "Optimal" in text
+    assert "Where should 10 pocket parks go" in text and "optimal" in text
 
 
 def test_indicator_chart_colours_follow_the_verdict_not_the_bar_length():

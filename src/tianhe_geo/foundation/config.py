@@ -143,6 +143,21 @@ class OutputOptions:
 DEFAULT_CONFIG = AnalysisConfig()
 DEFAULT_OUTPUT = OutputOptions()
 
+#: Font files tried, in order, for Chinese text in charts (Debian's fonts-noto-cjk first).
+#: Read from disk only: a missing font never triggers a download; charts then say so.
+CJK_FONT_FILES = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/arphic/uming.ttc",
+)
+
+#: The Chromium that prints the report to PDF (Debian's package); no PDF when it is missing.
+CHROMIUM = "/usr/bin/chromium"
+
+#: Paper of the printed report.
+PDF_FORMAT = "A4"
+
 #: Walking speed the maps' "near me" turns distances into minutes with, metres
 #: per minute (4.5 km/h, an adult's unhurried pace).
 WALK_M_PER_MIN = 75.0

@@ -428,12 +428,12 @@ LABELS: _Table = _freeze(
             "extract); points farther than {snap} m from it are neither covered nor uncovered.",
         },
         "note_distance_straight": {
-            "zh": "距离：直线距离 × {detour}（未提供街道网络），即规划中常用的服务半径；沿街道步行的距离"
-            "更长，步行覆盖率会更低。提供 OSM 数据或 1.2–1.4 的绕行系数可估算步行覆盖。",
+            "zh": "距离：直线距离 × {detour}（未提供街道网络），即规划图上常用的服务半径画法；沿街道步行的距离"
+            "更长，所以这些覆盖率不是步行覆盖率。提供 OSM 数据或 1.2–1.4 的绕行系数可估算步行覆盖。",
             "en": "Distance: straight line × {detour} (no street network given), as planning "
-            "service radii are usually drawn; walking along streets is longer, so walking "
-            "shares would be lower. Pass an OSM extract, or a detour factor of 1.2-1.4, for "
-            "walking estimates.",
+            "service radii are usually drawn; walking along streets is longer, so these are not "
+            "walking shares. Pass an OSM extract, or a detour factor of 1.2-1.4, for walking "
+            "estimates.",
         },
         "note_distance_table": {
             "zh": "距离：调用方提供的距离表。",
@@ -471,12 +471,16 @@ LABELS: _Table = _freeze(
             "{doctors} m is not measured.",
         },
         "note_incomplete": {
-            "zh": "随包提供的公园与设施图层不完整，位置精度见来源表与 data/geo/SOURCES.md：据此算出的覆盖率"
-            "是全部真实设施所能给出覆盖率的下限（同一距离口径）；容量指标只计已记录的容量。",
+            "zh": "随包提供的公园与设施图层不完整，位置精度见来源表与 data/geo/SOURCES.md：按同一距离口径，"
+            "据此算出的覆盖率是全部真实设施所能给出覆盖率的下限（真实值只会更高）；容量指标只计已记录的容量。"
+            "两者方向相反：直线距离使覆盖率偏高于步行，图层不全使其偏低，因此对步行覆盖而言既非上限也非下限。",
             "en": "The shipped park and facility layers are incomplete and their positions carry "
-            "the stated accuracy (see the sources table and data/geo/SOURCES.md): shares computed "
-            "from them are lower bounds of what all the real facilities give (by the same "
-            "distance measure); capacity indicators count only recorded capacities.",
+            "the stated accuracy (see the sources table and data/geo/SOURCES.md): by the same "
+            "distance measure, shares computed from them are lower bounds of what all the real "
+            "facilities give (the true shares can only be higher); capacity indicators count only "
+            "recorded capacities. The two effects pull apart: straight lines make shares higher "
+            "than walking would, missing facilities make them lower, so for walking access they "
+            "are neither an upper nor a lower bound.",
         },
         "siting_note": {
             "zh": "选址：在现有公园以外、间距{spacing}米的候选点上求解精确整数规划（PuLP + CBC），保留现有"
@@ -494,6 +498,215 @@ LABELS: _Table = _freeze(
             "layer lists every feature of its kind. Details in data/geo/SOURCES.md.",
         },
         "district_total": {"zh": "全区", "en": "District"},
+        # The report's first page, tables and charts in plain words (#14)
+        "h_answer": {
+            "zh": "结论：天河距规划目标有多远",
+            "en": "The answer: how far Tianhe is from its plan",
+        },
+        "h_answer_targets": {"zh": "2025年规划目标", "en": "The plan's 2025 targets"},
+        "h_answer_standards": {
+            "zh": "各项标准（按差距排序）",
+            "en": "Each standard, largest gap first",
+        },
+        "h_next": {"zh": "建议下一步", "en": "Suggested next steps"},
+        "other_report": {"zh": "English report", "en": "中文报告"},
+        "maps_not_printed": {
+            "zh": "交互地图不打印，请在 HTML 报告或地图文件中查看。",
+            "en": "The interactive maps are not printed; open the HTML report or the map files.",
+        },
+        "lead_judged": {
+            "zh": "5项2025年目标中，本数据能判断{n}项：{items}。",
+            "en": "Of the 5 targets for 2025, this data can judge {n}: {items}.",
+        },
+        "lead_not_judged": {
+            "zh": "无法判断{n}项：{items}（原因见下表）。",
+            "en": "It cannot judge {n}: {items} (why: see the table).",
+        },
+        "lead_standard": {
+            "zh": "{standard}：至少{share}的居民达到（目标{target}，差距至多{gap}个百分点）；"
+            "最落后的街道：{behind}。",
+            "en": "{standard}: at least {share} of residents reached (target {target}, a gap of "
+            "at most {gap} points); furthest behind: {behind}.",
+        },
+        "lead_standard_complete": {
+            "zh": "{standard}：{share}的居民达到（目标{target}，差距{gap}个百分点）；最落后的街道：{behind}。",
+            "en": "{standard}: {share} of residents reached (target {target}, a gap of {gap} "
+            "points); furthest behind: {behind}.",
+        },
+        "lead_lower_bound": {
+            "zh": "所用图层为样本：覆盖率为下限，真实覆盖率可能更高；低于目标并非定论。",
+            "en": "The layers used are samples: the shares are lower bounds, the true shares may "
+            "be higher, so falling short of a target here is not a finding.",
+        },
+        "behind_one": {
+            "zh": "{name} {share}（{uncovered}人未覆盖）",
+            "en": "{name} {share} ({uncovered} residents not reached)",
+        },
+        "stand_value": {"zh": "{value} {unit}", "en": "{value} {unit}"},
+        "stand_met": {"zh": "已达标", "en": "met"},
+        "stand_not_met": {"zh": "未达标，差{gap} {unit}", "en": "not met: {gap} {unit} short"},
+        "stand_not_comparable": {
+            "zh": "无法判断：公布值口径不同（时段或范围）",
+            "en": "cannot be judged: the published figure covers another period or scope",
+        },
+        "stand_not_measured": {
+            "zh": "无法判断：数据中未记录",
+            "en": "cannot be judged: the data does not record it",
+        },
+        "stand_not_in_layers": {
+            "zh": "无法判断：不在图层中，需区政府报告",
+            "en": "cannot be judged: not in the layers; needs the district's reports",
+        },
+        "stand_lower_bound_short": {
+            "zh": "无法判断：至少{value}，图层为样本（下限）",
+            "en": "cannot be judged: at least {value}, from a sample layer (a lower bound)",
+        },
+        "share_at_least": {"zh": "≥ {share}（下限）", "en": "≥ {share} (lower bound)"},
+        "gap_at_most": {"zh": "≤ {gap}（上限）", "en": "≤ {gap} (at most)"},
+        "pp": {"zh": "{v}个百分点", "en": "{v} points"},
+        "no_target": {"zh": "无目标", "en": "no target"},
+        "met_yes": {"zh": "是", "en": "yes"},
+        "met_no": {"zh": "否", "en": "no"},
+        "met_unknown_lower": {
+            "zh": "未知：低于目标，但图层为样本（下限）",
+            "en": "unknown: below the target, but the layer is a sample (a lower bound)",
+        },
+        "met_unknown": {"zh": "未知（见依据）", "en": "unknown (see the basis)"},
+        "complete_short_as_given": {
+            "zh": "图层视为完整（{n}处）",
+            "en": "layer taken as complete ({n} counted)",
+        },
+        "complete_short_below": {
+            "zh": "下限：计入{n}处，规范至少应有{expected}处",
+            "en": "lower bound: {n} counted, at least {expected} expected",
+        },
+        "complete_short_meets": {
+            "zh": "下限：计入{n}处（达到规范的{expected}处），图层为样本",
+            "en": "lower bound: {n} counted (the norm's {expected} reached), sample layer",
+        },
+        "complete_short_no_norm": {
+            "zh": "下限：计入{n}处，图层为样本，无规范可比",
+            "en": "lower bound: {n} counted, sample layer, no norm to compare",
+        },
+        "next_mclp": {
+            "zh": "{question} 答：{sites}处新址可使覆盖率从{before}升至{after}，新增{newly}名居民"
+            "（地图：{file}）。",
+            "en": "{question} Answer: {sites} new sites raise the share from {before} to {after}, "
+            "reaching {newly} more residents (map: {file}).",
+        },
+        "next_note": {
+            "zh": "候选点为{spacing}米网格，指出需求所在而非具体地块；请先补全设施图层，再据此核实差距。",
+            "en": "Candidates are a {spacing} m grid: they show where need is, not parcels; "
+            "complete the facility layers first to confirm the gaps.",
+        },
+        "next_complete": {
+            "zh": "补全样本图层（{layers}）：当前覆盖率只是下限。",
+            "en": "Complete the sample layers ({layers}): today's shares are only lower bounds.",
+        },
+        "charts_no_font": {
+            "zh": "图表略去：本机未找到中文字体（安装 fonts-noto-cjk：make report-tools）。",
+            "en": "Charts left out: no CJK font found (install fonts-noto-cjk: make report-tools).",
+        },
+        # Column headers
+        "col_indicator": {"zh": "指标", "en": "Indicator"},
+        "col_standing": {"zh": "现状", "en": "Where it stands"},
+        "col_value": {"zh": "数值", "en": "Value"},
+        "col_target": {"zh": "目标", "en": "Target"},
+        "col_unit": {"zh": "单位", "en": "Unit"},
+        "col_gap": {"zh": "差距", "en": "Gap"},
+        "col_met": {"zh": "是否达标", "en": "Met"},
+        "col_basis": {"zh": "依据", "en": "How it was obtained"},
+        "col_from_layers": {"zh": "图层计算值", "en": "From the layers"},
+        "col_published": {"zh": "公布值", "en": "Published"},
+        "col_standard": {"zh": "标准", "en": "Standard"},
+        "col_radius": {"zh": "半径（米）", "en": "Radius (m)"},
+        "col_share": {"zh": "覆盖率", "en": "Share reached"},
+        "col_uncovered": {"zh": "未覆盖人口", "en": "Residents not reached"},
+        "col_behind": {"zh": "最落后的3个街道", "en": "3 subdistricts furthest behind"},
+        "col_completeness": {"zh": "数据完整性", "en": "Data completeness"},
+        "col_source": {"zh": "出处", "en": "Source"},
+        "col_subdistrict": {"zh": "街道", "en": "Subdistrict"},
+        "col_before": {"zh": "情景前", "en": "Before"},
+        "col_after": {"zh": "情景后", "en": "After"},
+        "col_change_pp": {"zh": "变化（百分点）", "en": "Change (points)"},
+        "col_gained": {"zh": "新增覆盖人口", "en": "Residents gained"},
+        "col_lost": {"zh": "失去覆盖人口", "en": "Residents lost"},
+        "col_question": {"zh": "问题", "en": "Question"},
+        "col_new_sites": {"zh": "新址数", "en": "New sites"},
+        "col_newly": {"zh": "新增覆盖人口", "en": "Residents newly reached"},
+        "col_status": {"zh": "求解状态", "en": "Solver status"},
+        "col_mip_gap": {"zh": "最优性差距", "en": "Optimality gap"},
+        "col_solve_s": {"zh": "求解用时（秒）", "en": "Solve time (s)"},
+        "col_layer": {"zh": "图层", "en": "Layer"},
+        "col_features": {"zh": "要素数", "en": "Features"},
+        "col_accuracy": {
+            "zh": "位置精度（米，最小/中位/最大）",
+            "en": "Accuracy (m, min / median / max)",
+        },
+        "col_approximate": {
+            "zh": "近似/示意/建模行数",
+            "en": "Rows approximate / schematic / modelled",
+        },
+        "col_complete": {"zh": "是否完整", "en": "Complete"},
+        "col_main_source": {"zh": "主要来源", "en": "Main source"},
+        "col_distinct_sources": {"zh": "来源数", "en": "Sources"},
+        "rows": {"zh": "{n}行", "en": "{n} rows"},
+        "solver_optimal": {"zh": "最优解", "en": "optimal"},
+        "solver_other": {"zh": "非最优（{status}）", "en": "not proven optimal ({status})"},
+        # Layer names in the sources table
+        "layer_boundary": {"zh": "区界", "en": "District boundary"},
+        "layer_subdistricts": {"zh": "街道（近似边界）", "en": "Subdistricts (approximate)"},
+        "layer_structure": {"zh": "空间结构（示意）", "en": "Plan structure (schematic)"},
+        "layer_transit": {"zh": "轨道交通", "en": "Rail transit"},
+        "layer_projects": {"zh": "重点项目", "en": "Key projects"},
+        "layer_parks": {"zh": "公园", "en": "Parks"},
+        "layer_facilities": {"zh": "公共服务设施", "en": "Public facilities"},
+        "layer_rivers": {"zh": "河涌", "en": "Rivers and creeks"},
+        "layer_residents": {"zh": "居民（100米网格）", "en": "Residents (100 m grid)"},
+        # Plan indicators and their units
+        "ind_park_m2_per_resident": {"zh": "人均公园绿地面积", "en": "Park area per resident"},
+        "ind_doctors_per_1000": {
+            "zh": "每千人执业（助理）医师",
+            "en": "Doctors per 1,000 residents",
+        },
+        "ind_elderly_care_beds": {"zh": "养老床位", "en": "Elderly-care beds"},
+        "ind_new_public_school_places": {
+            "zh": "新增公办学位",
+            "en": "New public school places",
+        },
+        "ind_old_communities_renovated": {
+            "zh": "老旧小区改造",
+            "en": "Old residential communities renovated",
+        },
+        "unit_park_m2_per_resident": {"zh": "平方米/人", "en": "m² per resident"},
+        "unit_doctors_per_1000": {"zh": "人/千人", "en": "per 1,000 residents"},
+        "unit_elderly_care_beds": {"zh": "张", "en": "beds"},
+        "unit_new_public_school_places": {"zh": "个", "en": "places"},
+        "unit_old_communities_renovated": {"zh": "个", "en": "communities"},
+        # Charts
+        "chart_share_axis": {"zh": "覆盖居民比例（%）", "en": "residents reached (%)"},
+        "chart_target": {"zh": " 目标 {target}%", "en": " target {target} %"},
+        "chart_ind_title": {
+            "zh": "规划指标对照2025年目标",
+            "en": "Plan indicators against their 2025 targets",
+        },
+        "chart_ind_axis": {
+            "zh": "占2025年目标的百分比（上限150%）",
+            "en": "value as % of the 2025 target (capped at 150 %)",
+        },
+        "chart_not_measured": {"zh": "未测量：数据中没有", "en": "not measured: not in the data"},
+        "chart_not_comparable": {
+            "zh": "不可比：公布值口径不同",
+            "en": "not comparable: another period or scope",
+        },
+        "chart_lower_bound": {"zh": "（下限）", "en": " (lower bound)"},
+        "chart_before": {"zh": "情景前", "en": "before"},
+        "chart_after": {"zh": "情景后", "en": "after"},
+        "chart_scenario": {"zh": "情景前后：{name}", "en": "Before / after: {name}"},
+        "chart_lower_note": {
+            "zh": "图层为样本：覆盖率为下限",
+            "en": "sample layers: shares are lower bounds",
+        },
         # How polygon facilities (parks) are reached, after the distance method
         "method_polygons_edge": {
             "zh": "；面状设施（公园）量到其最近边界",

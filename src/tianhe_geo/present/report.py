@@ -23,21 +23,18 @@ from ..foundation.config import DEFAULT_OUTPUT, OutputOptions
 from ..foundation.i18n import label, standard_title
 from ..plan.run import PlanAnalysis, ScenarioRun
 from ..plan.siting_questions import SitingRun
-from . import charts
+from . import answer, charts
 from .mapkit import TianheMap, finish, new_map, render_html
 from .maps import dashboard_map, parks_map, siting_map
-from .tables import (
-    area_label,
-    coverage_by_subdistrict,
-    describe_layers,
-    indicators_view,
-    method_text,
-    scenario_view,
-    siting_table,
-    standards_view,
-    subdistrict_names,
-    wide_shares,
+from .report_views import (
+    indicators_plain,
+    scenario_plain,
+    siting_plain,
+    sources_plain,
+    standards_plain,
+    subdistricts_plain,
 )
+from .tables import area_label, coverage_by_subdistrict, method_text, subdistrict_names
 
 Layers = Mapping[str, gpd.GeoDataFrame]
 
@@ -50,9 +47,10 @@ SITING_SPACING_M = 250.0
 
 @dataclass(frozen=True)
 class Text:
-    """A paragraph of plain text."""
+    """A paragraph of plain text; ``print_only`` shows it on paper only (e.g. in place of maps)."""
 
     text: str
+    print_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -63,10 +61,22 @@ class Bullets:
 
 
 @dataclass(frozen=True)
+class Heading:
+    """A sub-heading inside a section."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class Table:
-    """A table (cells are plain text or numbers)."""
+    """A table (cells are plain text or numbers).
+
+    ``stack``: on a narrow screen each row becomes a card of labelled cells;
+    otherwise a wide table scrolls inside its own box, never the page.
+    """
 
     frame: pd.DataFrame
+    stack: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,7 +94,7 @@ class Frame:
     page: str
 
 
-Block = Text | Bullets | Table | Figure | Frame
+Block = Text | Heading | Bullets | Table | Figure | Frame
 
 
 @dataclass(frozen=True)
@@ -94,6 +104,7 @@ class Section:
     title: str
     blocks: tuple[Block, ...]
     note: bool = False
+    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -112,6 +123,8 @@ class Report:
         Chart file name (``*.png``) -> PNG bytes.
     generated : str, optional
         When it was made (shown when given; leave out for reproducible output).
+    other : (str, str), optional
+        The same report in the other language: link text and file name.
     """
 
     title: str
@@ -119,10 +132,13 @@ class Report:
     sections: tuple[Section, ...]
     charts: dict[str, bytes] = field(default_factory=dict)
     generated: str | None = None
+    other: tuple[str, str] | None = None
 
     def to_markdown(self, chart_dir: str = "charts") -> str:
         """The report as Markdown, charts linked as ``<chart_dir>/<name>``; maps are left out."""
         parts = [f"# {_md(self.title)}", ""]
+        if self.other:
+            parts += [f"[{_md(self.other[0])}](<{self.other[1]}.md>)", ""]
         if self.generated:
             parts += [_md(self.generated), ""]
         for section in self.sections:
@@ -134,14 +150,17 @@ class Report:
     def to_html(self) -> str:
         """The report as one self-contained HTML page (charts and maps inline)."""
         body = [f"<h1>{html.escape(self.title)}</h1>"]
+        if self.other:
+            href = html.escape(f"{self.other[1]}.html", quote=True)
+            body.append(f'<p class="other"><a href="{href}">{html.escape(self.other[0])}</a></p>')
         if self.generated:
             body.append(f"<p>{html.escape(self.generated)}</p>")
         for section in self.sections:
             inner = "".join(_block_html(b, self.charts) for b in section.blocks)
             heading = f"<h2>{html.escape(section.title)}</h2>"
-            body.append(
-                f'<div class="note">{heading}{inner}</div>' if section.note else heading + inner
-            )
+            cls = " ".join(c for c in ("note" if section.note else "", section.key) if c)
+            attrs = f' class="{html.escape(cls, quote=True)}"' if cls else ""
+            body.append(f"<section{attrs}>{heading}{inner}</section>")
         return (
             f'<!DOCTYPE html><html lang="{self.lang}"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -172,7 +191,9 @@ def _leading(mark: str) -> str:
 
 def _block_md(block: Block, chart_dir: str) -> list[str]:
     if isinstance(block, Text):
-        return [_md(block.text)]
+        return [] if block.print_only else [_md(block.text)]
+    if isinstance(block, Heading):
+        return [f"### {_md(block.text)}"]
     if isinstance(block, Bullets):
         return [f"- {_md(item)}" for item in block.items]
     if isinstance(block, Table):
@@ -189,28 +210,111 @@ def _block_md(block: Block, chart_dir: str) -> list[str]:
 
 def _block_html(block: Block, pngs: Mapping[str, bytes]) -> str:
     if isinstance(block, Text):
-        return f"<p>{html.escape(block.text)}</p>"
+        cls = ' class="print-only"' if block.print_only else ""
+        return f"<p{cls}>{html.escape(block.text)}</p>"
+    if isinstance(block, Heading):
+        return f"<h3>{html.escape(block.text)}</h3>"
     if isinstance(block, Bullets):
         return "<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in block.items) + "</ul>"
     if isinstance(block, Table):
-        # to_html escapes cell text; the report is public.
-        return str(block.frame.to_html(escape=True, na_rep="—", border=0, classes="t"))
+        return _table_html(block.frame, block.stack)
     if isinstance(block, Figure):
         data = base64.b64encode(pngs[block.name]).decode("ascii")
         alt = html.escape(PurePosixPath(block.name).stem)
         return f'<figure><img alt="{alt}" src="data:image/png;base64,{data}"></figure>'
-    title, page = html.escape(block.title), html.escape(block.page, quote=True)
-    return f'<h3>{title}</h3><iframe title="{title}" srcdoc="{page}" loading="lazy"></iframe>'
+    title, page = html.escape(block.title), html.escape(stable_ids(block.page), quote=True)
+    return (
+        f'<div class="map"><h3>{title}</h3>'
+        f'<iframe title="{title}" srcdoc="{page}" loading="lazy"></iframe></div>'
+    )
+
+
+def _cell(value: object) -> str:
+    return "—" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+
+
+def _table_html(frame: pd.DataFrame, stack: bool) -> str:
+    """A table, every text escaped; each cell carries its column name for the stacked layout."""
+    heads = [_cell(frame.index.name or ""), *map(_cell, frame.columns)]
+    head = "".join(f'<th scope="col">{html.escape(h)}</th>' for h in heads)
+    cols = [html.escape(_cell(c), quote=True) for c in frame.columns]
+    rows = []
+    for idx, values in zip(frame.index, frame.itertuples(index=False), strict=True):
+        cells = "".join(
+            f'<td data-label="{c}">{html.escape(_cell(v))}</td>'
+            for c, v in zip(cols, values, strict=True)
+        )
+        rows.append(f'<tr><th scope="row">{html.escape(_cell(idx))}</th>{cells}</tr>')
+    cls = "t stack" if stack else "t"
+    table = (
+        f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+    )
+    return table if stack else f'<div class="scroll" tabindex="0">{table}</div>'
+
+
+# Folium names every element after a random uuid4 ("map_3f2a..."): renumbered in order of
+# first appearance, the same map is the same text on every run.
+_UUID = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-f])")
+
+
+def stable_ids(page: str) -> str:
+    """A rendered map page with its random element ids renumbered in order of appearance.
+
+    Parameters
+    ----------
+    page : str
+        A folium page.
+
+    Returns
+    -------
+    str
+        The page, each distinct 32-hex id replaced by a 32-character counter.
+    """
+    seen: dict[str, str] = {}
+    return _UUID.sub(lambda m: seen.setdefault(m[0], f"{len(seen):032x}"), page)
 
 
 _CSS = """
-body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+*{box-sizing:border-box}
+body{font-family:system-ui,"Noto Sans CJK SC","Noto Sans",sans-serif;max-width:1100px;
+margin:1.5em auto;padding:0 1em;color:#222;line-height:1.45;overflow-wrap:anywhere}
+h1{font-size:1.6em}h2{font-size:1.3em;margin-top:1.6em}h3{font-size:1.05em}
+.scroll{overflow-x:auto;max-width:100%;margin:.5em 0 1.5em;-webkit-overflow-scrolling:touch}
 table.t{border-collapse:collapse;font-size:13px;margin:.5em 0 1.5em}
-table.t td,table.t th{border-bottom:1px solid #ddd;padding:3px 8px;text-align:left}
-td{vertical-align:top}
-figure{margin:1em 0}img{max-width:100%}
+.scroll table.t{margin:0}
+table.t td,table.t th{border-bottom:1px solid #ddd;padding:3px 8px;text-align:left;
+vertical-align:top}
+.scroll table.t td,.scroll table.t th{min-width:5em}
+table.t thead th{background:#f5f5f5}
+figure{margin:1em 0}img{max-width:100%;height:auto}
 iframe{width:100%;height:560px;border:1px solid #ccc}
 .note{background:#fff8e1;padding:.5em 1em;border-left:4px solid #f9a825}
+.answer{border-bottom:3px solid #31a354;padding-bottom:.5em}
+.other{float:right;margin-top:-3em}
+.print-only{display:none}
+@media (max-width:640px){
+body{margin:.5em auto;padding:0 .6em}h1{font-size:1.3em}.other{float:none;margin:0}
+table.stack,table.stack tbody,table.stack tr,table.stack td,table.stack th{display:block;width:100%}
+table.stack thead{display:none}
+table.stack tr{border:1px solid #ddd;border-radius:4px;margin:0 0 .8em;padding:.3em .5em}
+table.stack th[scope=row]{font-size:14px;border-bottom:1px solid #eee}
+table.stack td{border:0;padding:2px 0}
+table.stack td::before{content:attr(data-label);display:block;font-weight:600;color:#555;
+font-size:12px}
+iframe{height:420px}
+}
+@page{size:A4;margin:12mm}
+@media print{
+body{max-width:none;margin:0;padding:0;font-size:10pt}
+.scroll{overflow:visible}
+table.t{font-size:8pt;width:100%}
+.scroll table.t{font-size:6.5pt}
+.scroll table.t td,.scroll table.t th{min-width:0;padding:1px 3px}
+tr,figure,img{break-inside:avoid}h2,h3{break-after:avoid}
+.answer{break-after:page;border:0}
+.map,iframe,.other{display:none}.print-only{display:block}
+a{color:inherit;text-decoration:none}
+}
 """
 
 
@@ -249,9 +353,12 @@ def method_notes(result: PlanAnalysis, lang: str = "en") -> list[str]:
 
 
 def report_charts(
-    result: PlanAnalysis, layers: Layers, run: ScenarioRun | None = None
+    result: PlanAnalysis,
+    layers: Layers,
+    run: ScenarioRun | None = None,
+    lang: str = "en",
 ) -> dict[str, bytes]:
-    """Render the report's charts.
+    """Render the report's charts in ``lang``.
 
     Parameters
     ----------
@@ -261,27 +368,43 @@ def report_charts(
         Loaded layers (subdistrict names).
     run : ScenarioRun, optional
         A scenario to chart.
+    lang : {'zh', 'en'}
+        Language of every word on them.
 
     Returns
     -------
     dict
-        File name (``*.png``) -> PNG bytes.
+        File name (``<chart>_<lang>.png``) -> PNG bytes; empty when ``lang``
+        needs a font this machine lacks (:func:`~tianhe_geo.present.charts.can_draw`).
     """
-    names = layers["subdistricts"].set_index("code")["name_en"].str.replace(" Subdistrict", "")
-    out = {"indicators.png": charts.indicators_vs_target(result.indicators)}
+    if not charts.can_draw(lang):
+        return {}
+    names = subdistrict_names(layers["subdistricts"])
+    out = {f"indicators_{lang}.png": charts.indicators_vs_target(result.indicators, lang)}
     for key in CHARTED:
         if key not in result.results:
             continue
         std = result.config.standard(key)
         share = result.results[key].share().drop("district")
-        out[f"share_{key}.png"] = charts.share_by_subdistrict(
-            share.rename(index=names), standard_title(std, "en"), std.target_share
+        out[f"share_{key}_{lang}.png"] = charts.share_by_subdistrict(
+            share.rename(index=names), standard_title(std, lang), std.target_share, lang
         )
     if run is not None:
-        out["scenario.png"] = charts.scenario_change(
-            run.comparison.standards, f"Before / after: {run.scenario.name}"
-        )
+        t = run.comparison.standards
+        t = t.rename(index=lambda k: standard_title(result.config.standard(str(k)), lang))
+        title = label("chart_scenario", lang, name=_scenario_name(run, lang))
+        out[f"scenario_{lang}.png"] = charts.scenario_change(t, title, lang)
     return out
+
+
+def _scenario_name(run: ScenarioRun, lang: str) -> str:
+    return run.scenario.name_zh if lang == "zh" and run.scenario.name_zh else run.scenario.name
+
+
+def _figures(pngs: Mapping[str, bytes], prefix: str, lang: str) -> tuple[Block, ...]:
+    """The charts whose names start with ``prefix``; a note when the language has no font."""
+    found = tuple(Figure(k) for k in pngs if k.startswith(prefix))
+    return found or (Text(label("charts_no_font", lang)),)
 
 
 def report_maps(
@@ -334,6 +457,7 @@ def build_report(
     lang: str = "en",
     options: OutputOptions = DEFAULT_OUTPUT,
     generated: str | None = None,
+    other_stem: str | None = None,
 ) -> Report:
     """The planning report of a run, ready to render.
 
@@ -354,6 +478,9 @@ def build_report(
     generated : str, optional
         A timestamp to print (e.g. ``"2026-12-02 06:00 UTC"``); None for
         reproducible output.
+    other_stem : str, optional
+        File name (without suffix) of the same report in the other language,
+        linked at the top.
 
     Returns
     -------
@@ -361,35 +488,65 @@ def build_report(
         The sections and charts.
     """
     names = subdistrict_names(layers["subdistricts"])
-    by_sub = coverage_by_subdistrict(result, names, area_label(layers["boundary"]))
-    pngs = report_charts(result, layers, run)
-    shares = tuple(Figure(k) for k in pngs if k.startswith("share_"))
+    total = area_label(layers["boundary"])
+    by_sub = coverage_by_subdistrict(result, names, total)
+    pngs = report_charts(result, layers, run, lang)
     sections = [
+        _answer_section(layers, result, sitings, names, lang),
         Section(label("h_method", lang), (Bullets(tuple(method_notes(result, lang))),), note=True),
         Section(
             label("h_indicators", lang),
-            (Table(indicators_view(result)), Figure("indicators.png")),
+            (Table(indicators_plain(result, lang)), *_figures(pngs, "indicators_", lang)),
         ),
-        Section(label("h_standards", lang), (Table(standards_view(result, lang)),)),
-        Section(label("h_by_subdistrict", lang), (Table(wide_shares(by_sub)), *shares)),
+        Section(label("h_standards", lang), (Table(standards_plain(result, lang)),)),
+        Section(
+            label("h_by_subdistrict", lang),
+            (
+                Table(subdistricts_plain(by_sub, result, lang, total)),
+                *_figures(pngs, "share_", lang),
+            ),
+        ),
     ]
     if run is not None:
-        name = run.scenario.name_zh if lang == "zh" and run.scenario.name_zh else run.scenario.name
-        blocks = (Text(run.scenario.description), Table(scenario_view(run)), Figure("scenario.png"))
-        sections.append(Section(label("h_scenario", lang, name=name), blocks))
+        blocks = (
+            Text(run.scenario.description),
+            Table(scenario_plain(run, result, lang)),
+            *_figures(pngs, "scenario_", lang),
+        )
+        sections.append(Section(label("h_scenario", lang, name=_scenario_name(run, lang)), blocks))
     if sitings:
         note = Text(label("siting_note", lang, spacing=SITING_SPACING_M))
         sections.append(
-            Section(label("h_siting", lang), (note, Table(siting_table(sitings, lang))))
+            Section(label("h_siting", lang), (note, Table(siting_plain(sitings, lang))))
         )
-    sections.append(
-        Section(label("h_maps", lang), tuple(report_maps(layers, result, sitings, lang, options)))
-    )
-    sources = (Text(label("sources_note", lang)), Table(describe_layers(dict(layers))))
+    maps: tuple[Block, ...] = (Text(label("maps_not_printed", lang), print_only=True),)
+    maps += tuple(report_maps(layers, result, sitings, lang, options))
+    sections.append(Section(label("h_maps", lang), maps))
+    sources = (Text(label("sources_note", lang)), Table(sources_plain(dict(layers), lang)))
     sections.append(Section(label("h_sources", lang), sources))
     generated_text = label("generated", lang, when=generated) if generated else None
+    other = (label("other_report", lang), other_stem) if other_stem else None
     # The study area's own name (the boundary layer's), never a hard-coded district.
     area = str(layers["boundary"].iloc[0]["name_zh" if lang == "zh" else "name_en"])
-    return Report(
-        label("report_title", lang, area=area), lang, tuple(sections), pngs, generated_text
-    )
+    title = label("report_title", lang, area=area)
+    return Report(title, lang, tuple(sections), pngs, generated_text, other)
+
+
+def _answer_section(
+    layers: Layers,
+    result: PlanAnalysis,
+    sitings: Sequence[SitingRun],
+    names: pd.Series,
+    lang: str,
+) -> Section:
+    """The first page: the answer, the targets, the ranked standards, the next steps."""
+    blocks: list[Block] = [Text(t) for t in answer.lead(result, names, lang)]
+    blocks += [
+        Heading(label("h_answer_targets", lang)),
+        Table(answer.targets_answer(result, names, lang), stack=True),
+        Heading(label("h_answer_standards", lang)),
+        Table(answer.standards_answer(result, names, lang), stack=True),
+        Heading(label("h_next", lang)),
+        Bullets(tuple(answer.next_steps(sitings, layers, lang, SITING_SPACING_M))),
+    ]
+    return Section(label("h_answer", lang), tuple(blocks), key="answer")
