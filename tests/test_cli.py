@@ -246,10 +246,12 @@ def test_scenario_run_on_the_plan(tmp_path, capsys):
 
 def test_report_command_writes_html_and_markdown(tmp_path, capsys):
     argv = ["-q", "report", "--no-scenario", "--no-siting", "--lang", "zh"]
-    assert main([*argv, "--out", str(tmp_path)]) == 0
+    stamp = "2026-01-02 03:04 UTC <b>"  # a fixed timestamp, shown as text
+    assert main([*argv, "--out", str(tmp_path), "--generated", stamp]) == 0
     page = (tmp_path / "report.html").read_text()
     assert "Scenario:" not in page and "siting" not in page
     assert page.count("<iframe") == 2 and "公园" in page
+    assert "2026-01-02 03:04 UTC &lt;b&gt;" in page and "<b>" not in page
     assert (tmp_path / "report.md").exists() and capsys.readouterr().out == ""
 
 

@@ -245,6 +245,11 @@ def layers_of(args: argparse.Namespace) -> dict[str, gpd.GeoDataFrame]:
     return layers
 
 
+def _generated(args: argparse.Namespace) -> str:
+    """The report's timestamp: ``--generated`` when given (reproducible files), else now."""
+    return args.generated if args.generated is not None else _now()
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
@@ -506,7 +511,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         sitings = [] if args.no_siting else run_sitings(layers, config, net)
         step("siting")
         lang = options.langs[0]
-        report = build_report(layers, result, run, sitings, lang, options, _now())
+        report = build_report(layers, result, run, sitings, lang, options, _generated(args))
         written = write_report(args.out, report)
         step("report")
     _say_written(args, written)
@@ -531,7 +536,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             scenario=None if args.no_scenario else _scenario(None),
             on_step=step,
             siting=not args.no_siting,
-            generated=_now(),
+            generated=_generated(args),
             layers=layers,
         )
     _say_written(args, written)

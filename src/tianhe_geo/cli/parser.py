@@ -267,6 +267,16 @@ def _add_analysis_commands(sub: Any) -> None:
     _add_facts(p)
 
 
+def _add_generated(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--generated",
+        metavar="TEXT",
+        default=None,
+        help="date and time printed in the report (default: now, UTC); the same value and "
+        "inputs write byte-identical files",
+    )
+
+
 def _add_output_commands(sub: Any) -> None:
     p = _sub(
         sub,
@@ -288,7 +298,10 @@ def _add_output_commands(sub: Any) -> None:
         commands.cmd_report,
     )
     p.add_argument("--out", default="report", help="output folder (default: report)")
-    p.add_argument("--lang", choices=["zh", "en"], default="en", help="language of embedded maps")
+    p.add_argument(
+        "--lang", choices=["zh", "en"], default="en", help="language of the report and its maps"
+    )
+    _add_generated(p)
     p.add_argument("--scenario", metavar="FILE", help="scenario to report (default: the plan)")
     _add_allow_outside(p)
     p.add_argument("--no-scenario", action="store_true", help="leave the scenario section out")
@@ -305,6 +318,7 @@ def _add_output_commands(sub: Any) -> None:
     p.add_argument("--out", default="maps", help="output folder (default: maps)")
     p.add_argument("--no-scenario", action="store_true", help="skip the plan scenario")
     p.add_argument("--no-siting", action="store_true", help="skip the siting questions")
+    _add_generated(p)
     _add_run_options(p, facts=True)
 
 

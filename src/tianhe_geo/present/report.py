@@ -225,7 +225,8 @@ def _block_html(block: Block, pngs: Mapping[str, bytes]) -> str:
     title, page = html.escape(block.title), html.escape(stable_ids(block.page), quote=True)
     return (
         f'<div class="map"><h3>{title}</h3>'
-        f'<iframe title="{title}" srcdoc="{page}" loading="lazy"></iframe></div>'
+        f'<iframe title="{title}" srcdoc="{page}" loading="lazy" '
+        'allow="geolocation; fullscreen"></iframe></div>'
     )
 
 
