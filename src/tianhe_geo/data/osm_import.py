@@ -322,6 +322,41 @@ def _parks(feat: pd.DataFrame, notes: list[str]) -> gpd.GeoDataFrame | None:
     return _frame(table, geoms)
 
 
+def _buildings(path: str | os.PathLike[str]) -> gpd.GeoDataFrame | None:
+    """``building=*`` areas (not ``building=no``): osm_id, building tag, levels if tagged."""
+    import shapely
+
+    feat = read_osm_features(path, keys=("building",))
+    if feat.empty:
+        return None
+    value = _tag(feat["tags"], "building")
+    rows = feat[(feat["osm_type"] != "node") & value.notna() & (value != "no")]
+    if rows.empty:
+        return None
+    table = _base(rows, "building=" + _tag(rows["tags"], "building"))
+    table["building"] = _tag(rows["tags"], "building")
+    # building:levels is free text in OSM ("3", "3;4", "three"): keep what reads as a number.
+    levels = pd.to_numeric(_tag(rows["tags"], "building:levels"), errors="coerce")
+    table["levels"] = levels.astype(float)
+    return _frame(table, shapely.make_valid(rows["geometry"].to_numpy()))
+
+
+def _residential(feat: pd.DataFrame) -> gpd.GeoDataFrame | None:
+    """``landuse=residential`` areas (residential land use), with their area."""
+    import geopandas as gpd
+    import shapely
+
+    is_res = (_tag(feat["tags"], "landuse") == "residential") & (feat["osm_type"] != "node")
+    rows = feat[is_res]
+    if rows.empty:
+        return None
+    geoms = shapely.make_valid(rows["geometry"].to_numpy())
+    series = gpd.GeoSeries(geoms, crs=STORAGE_CRS)
+    table = _base(rows, pd.Series("landuse=residential", index=rows.index))
+    table["area_ha"] = np.round(series.to_crs(measure_crs(series)).area.to_numpy() / 10_000.0, 4)
+    return _frame(table, geoms)
+
+
 def _facilities(feat: pd.DataFrame) -> tuple[gpd.GeoDataFrame | None, pd.DataFrame]:
     import shapely
 
@@ -700,6 +735,8 @@ def import_osm(path: str | os.PathLike[str], boundary_relation: int | None = Non
         "parks": _parks(feat, notes),
         "facilities": facilities,
         "transit": _transit_layer(feat, read_osm_routes(path), notes),
+        "buildings": _buildings(path),
+        "residential": _residential(feat),
     }
     for name, gdf in built.items():
         kept = None if gdf is None else _within(gdf, boundary, name, notes)
