@@ -441,6 +441,7 @@ def write_map_index(
     out = Path(out_dir)
     lang = options.langs[0]
     found = {p.name[: -len(f"_{lang}.html")] for p in out.glob(f"*_{lang}.html")}
+    found.discard("report")  # report_zh.html is the Chinese report, not a map
     shipped = [n for n in MAP_NAMES if n in found]
     stems = shipped + sorted(found - set(shipped))
     titles = {}
