@@ -14,6 +14,9 @@ has them:
 * ``parks`` - areas of :data:`PARK_TAGS`, tier from their size
   (:data:`~tianhe_geo.foundation.standards.PARK_SIZE_CLASSES`);
 * ``facilities`` - nodes and areas (as a point on the area) by :data:`FACILITY_TAGS`;
+* ``buildings`` - ``building=*`` areas (not ``building=no``, read in a second pass):
+  the ``building`` tag and ``levels`` (``building:levels`` where numeric);
+* ``residential`` - ``landuse=residential`` areas, with ``area_ha``;
 * ``transit`` - metro stations (``station=subway`` or ``subway=yes``) and railway
   stations (``railway=station`` with ``train=yes``); metro lines, one per ``ref`` of
   the ``route=subway|light_rail`` relations (both directions merged), drawn along
