@@ -99,6 +99,12 @@ def test_export_unknown_layer(tmp_path, capsys):
     assert "unknown layers ['parkz']" in capsys.readouterr().err
 
 
+def test_export_of_an_optional_layer_the_data_lacks(tmp_path, capsys):
+    # buildings are not shipped: named, it is refused; by default it is skipped.
+    assert main(["export", "--out", str(tmp_path), "buildings"]) == 2
+    assert "['buildings'] are not in the data" in capsys.readouterr().err
+
+
 def test_coverage_standard_prints_table_and_writes_outputs(tmp_path, capsys):
     import geopandas as gpd
     import pandas as pd

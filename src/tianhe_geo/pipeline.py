@@ -625,6 +625,10 @@ def write_export(
     if unknown:
         msg = f"unknown layers {unknown}; known: {list(LAYER_NAMES)}"
         raise TianheGeoError(msg)
+    absent = [n for n in names if n not in layers]
+    if absent:  # an optional layer (buildings, residential) the data lacks
+        msg = f"layers {absent} are not loaded; loaded: {list(layers)}"
+        raise TianheGeoError(msg)
     written = []
     for name in names:
         # The id is the index in memory; write it as the column the schema names.
@@ -752,6 +756,45 @@ def write_poi_import(
     return written, result.notes
 
 
+def _folder_land(out: Path) -> gpd.GeoDataFrame | None:
+    """Residential land from a data folder's ``residential`` / ``buildings`` layers, if any.
+
+    The same land :func:`~tianhe_geo.data.census_import.residential_land` reads
+    from an extract: all of ``residential``, and the buildings whose ``building``
+    tag is a residential one; None when the folder holds neither layer.
+    """
+    import geopandas as gpd
+    import pandas as pd
+
+    from .data.census_import import RESIDENTIAL_TAGS
+    from .data.layers import data_folder, read_layer_file
+    from .foundation.errors import DataSourceError
+
+    try:
+        found = data_folder(out)[0]
+    except DataSourceError:  # no folder yet, or one without layer files
+        return None
+    files = {n: found[n] for n in ("residential", "buildings") if n in found}
+    if not files:
+        return None
+    boundary = read_layer_file(found["boundary"], "boundary") if "boundary" in found else None
+    parts = []
+    for name, file in files.items():
+        gdf = read_layer_file(file, name, boundary=boundary)
+        if name == "buildings":
+            gdf = gdf[gdf["building"].isin(dict(RESIDENTIAL_TAGS)["building"])]
+        ids = gdf["osm_id"] if "osm_id" in gdf.columns else pd.Series(gdf.index, index=gdf.index)
+        parts.append(
+            gpd.GeoDataFrame(
+                {"osm_id": ids.astype(str).to_numpy()},
+                geometry=gdf.geometry.to_numpy(),
+                crs=gdf.crs,
+            )
+        )
+    land = pd.concat(parts, ignore_index=True)
+    return gpd.GeoDataFrame(land, geometry="geometry", crs=parts[0].crs).to_crs(STORAGE_CRS)
+
+
 def write_census_import(
     path: str | os.PathLike[str],
     out_dir: str | os.PathLike[str],
@@ -771,7 +814,8 @@ def write_census_import(
         Population column.
     land : path-like, optional
         OSM extract to take residential land from (default: the folder's
-        ``network.osm.pbf`` / ``.osm`` when present; none: units keep their areas).
+        ``residential`` / ``buildings`` layers when present, else its
+        ``network.osm.pbf`` / ``.osm``; none: units keep their areas).
     datum : {'wgs84', 'gcj02', 'bd09'}, optional
         Datum of a table's coordinates.
 
@@ -794,7 +838,8 @@ def write_census_import(
         if own.exists()
         else load_layer("subdistricts")
     )
-    if land is None:
+    parcels = _folder_land(out) if land is None else None
+    if parcels is None and land is None:
         land = next(
             (
                 p
@@ -803,7 +848,9 @@ def write_census_import(
             ),
             None,
         )
-    parcels = residential_land(land) if land else gpd.GeoDataFrame(geometry=[], crs=STORAGE_CRS)
+    if parcels is None:
+        empty = gpd.GeoDataFrame(geometry=[], crs=STORAGE_CRS)
+        parcels = residential_land(land) if land else empty
     residents = allocate(read_units(path, datum), column, parcels, sub, Path(path).name)
     out.mkdir(parents=True, exist_ok=True)
     dest = write_vector(residents, out / "residents.geojson")

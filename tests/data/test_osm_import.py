@@ -276,3 +276,101 @@ def test_parks_cut_at_the_extract_edge_are_listed_and_counted(helsinki):
     assert f"parks: {len(cut)} park(s) cut at the extract's edge" in notes
     parks = gpd.read_file(out / "parks.geojson")
     assert not set(parks["osm_id"]) & cut
+
+
+def _independent_land(path: Path) -> dict[str, set[str]]:
+    """OSM refs of building=* and landuse=residential areas, by a plain pyosmium pass."""
+    complete: set[int] = set()
+    out: dict[str, set[str]] = {"buildings": set(), "residential": set()}
+    relations = []
+    for o in osmium.FileProcessor(str(path)).with_locations():
+        t = dict(o.tags)
+        hits = [
+            name
+            for name, ok in (
+                ("buildings", t.get("building") not in (None, "no")),
+                ("residential", t.get("landuse") == "residential"),
+            )
+            if ok
+        ]
+        if o.is_way() and o.is_closed() and all(n.location.valid() for n in o.nodes):
+            complete.add(o.id)
+            out.update({n: out[n] | {f"way/{o.id}"} for n in hits})
+        elif o.is_relation() and t.get("type") == "multipolygon" and hits:
+            relations.append((o.id, hits, [m.ref for m in o.members if m.type == "w"]))
+    for rid, hits, members in relations:
+        if members and all(m in complete for m in members):
+            for name in hits:
+                out[name].add(f"relation/{rid}")
+    return out
+
+
+def test_buildings_and_residential_land_match_an_independent_read(helsinki):
+    out, written = helsinki
+    truth = _independent_land(HELSINKI)
+    boundary = read_layer_file(out / "boundary.geojson", "boundary")
+    for name in ("buildings", "residential"):
+        gdf = read_layer_file(out / f"{name}.geojson", name, boundary=boundary)
+        assert set(gdf["osm_id"]) == truth[name], name
+        assert gdf["source"].str.contains(ATTRIBUTION, regex=False).all()
+        assert gdf["layer_complete"].eq(False).all()
+    assert {k: len(v) for k, v in truth.items()} == {"buildings": 446, "residential": 13}
+    assert (out / "buildings.geojson", 446) in written
+
+
+def test_building_tag_and_levels_are_kept(helsinki):
+    out, _ = helsinki
+    gdf = gpd.read_file(out / "buildings.geojson")
+    assert (gdf["source"].str.extract(r"\(building=([^)]*)\)")[0] == gdf["building"]).all()
+    tagged = {}
+    for o in osmium.FileProcessor(str(HELSINKI)).with_filter(osmium.filter.KeyFilter("building")):
+        if "building:levels" in o.tags and not o.is_node():
+            tagged[f"{o.type_str().replace('w', 'way').replace('r', 'relation')}/{o.id}"] = float(
+                o.tags["building:levels"]
+            )
+    got = gdf.set_index("osm_id")["levels"].dropna().to_dict()
+    assert got == {k: v for k, v in tagged.items() if k in set(gdf["osm_id"])}
+    assert len(got) == 149
+
+
+def test_import_residents_uses_the_folders_land_layers(helsinki, tmp_path):
+    """Residents allocated over the folder's layers equal those over a re-read of the extract."""
+    import shutil
+
+    from tianhe_geo.pipeline import write_census_import
+
+    out, _ = helsinki
+    folder = tmp_path / "data"
+    shutil.copytree(out, folder, ignore=shutil.ignore_patterns("network.*"))  # no extract left
+    boundary = gpd.read_file(folder / "boundary.geojson")
+    sub = boundary.assign(
+        code="H1", population=1000, approximate=True, name_zh="赫", name_en="H", accuracy_m=1.0
+    )[
+        [
+            "code",
+            "population",
+            "approximate",
+            "name_zh",
+            "name_en",
+            "source",
+            "accuracy_m",
+            "geometry",
+        ]
+    ]
+    sub.to_file(folder / "subdistricts.geojson", driver="GeoJSON")
+    census = tmp_path / "census.geojson"
+    sub[["geometry"]].assign(name="全域", pop=1000).to_file(census, driver="GeoJSON")
+    again = tmp_path / "again"
+    shutil.copytree(folder, again, ignore=shutil.ignore_patterns("buildings.*", "residential.*"))
+    _, n, total = write_census_import(census, folder, "pop")
+    _, n_ref, total_ref = write_census_import(census, again, "pop", land=HELSINKI)
+    assert total == pytest.approx(1000) and total_ref == pytest.approx(1000)
+    truth = _independent_land(HELSINKI)
+    res_buildings = {
+        r for r, b in gpd.read_file(folder / "buildings.geojson")[["osm_id", "building"]].values
+        if b in ("residential", "apartments", "house", "dormitory")
+    }  # fmt: skip
+    assert n == n_ref == len(truth["residential"] | res_buildings) > 13
+    mine = gpd.read_file(folder / "residents.geojson").sort_values("population")
+    ref = gpd.read_file(again / "residents.geojson").sort_values("population")
+    assert mine["population"].to_numpy() == pytest.approx(ref["population"].to_numpy())

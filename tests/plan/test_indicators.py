@@ -49,3 +49,32 @@ def test_park_area_per_subdistrict_is_nan_where_nobody_lives(layers):
     assert per.iloc[:2].isna().all()
     expected = park_area_per_resident(layers).iloc[2:]
     assert np.allclose(per.iloc[2:], expected)
+
+
+def _other_area(layers):
+    """The same layers under another study area's boundary id (an OSM import's)."""
+    boundary = layers["boundary"].copy()
+    boundary["id"] = "osm-r123"
+    return {**layers, "boundary": boundary.set_index(boundary["id"].rename(None))}
+
+
+def test_shipped_facts_only_for_the_shipped_boundary(layers):
+    import pandas as pd
+
+    from tianhe_geo import AnalysisConfig
+    from tianhe_geo.data.facts import is_shipped_area, load_plan_facts
+
+    with_facts = indicators(layers, facts=load_plan_facts())
+    without = indicators(layers, facts=no_plan_facts())
+    assert with_facts["published"].notna().any()  # the shipped facts do change the table
+    assert not with_facts.equals(without)
+    assert is_shipped_area(layers["boundary"]) and not is_shipped_area(None)
+    # Tianhe's layers: the shipped facts by default.
+    pd.testing.assert_frame_equal(indicators(layers), with_facts)
+    # Another area's boundary: none by default; the caller may still ask for them.
+    other = _other_area(layers)
+    assert not is_shipped_area(other["boundary"])
+    pd.testing.assert_frame_equal(indicators(other), without)
+    forced = indicators(other, AnalysisConfig(shipped_facts=True))
+    pd.testing.assert_frame_equal(forced, with_facts)
+    pd.testing.assert_frame_equal(indicators(layers, AnalysisConfig(shipped_facts=False)), without)

@@ -298,12 +298,18 @@ def cmd_export(args: argparse.Namespace) -> int:
     from ..data.paths import LAYER_NAMES
     from ..pipeline import write_export
 
-    names = args.names or list(LAYER_NAMES)
+    layers = layers_of(args)
+    # By default the layers loaded (optional ones such as buildings may be absent).
+    names = args.names or [n for n in LAYER_NAMES if n in layers]
     unknown = sorted(set(names) - set(LAYER_NAMES))
     if unknown:
         msg = f"unknown layers {unknown}; known: {list(LAYER_NAMES)}"
         raise UsageError(msg)
-    for path, n in write_export(args.out, layers_of(args), names, args.format):
+    absent = [n for n in names if n not in layers]
+    if absent:
+        msg = f"layers {absent} are not in the data (give --data DIR or --layer NAME=FILE)"
+        raise UsageError(msg)
+    for path, n in write_export(args.out, layers, names, args.format):
         _say(args, f"wrote {path} ({n} features)")
     return 0
 

@@ -25,6 +25,8 @@ __all__ = [
     "FACT_COLUMNS",
     "PLAN_SOURCE",
     "PLAN_TARGETS",
+    "SHIPPED_AREA_ID",
+    "is_shipped_area",
     "load_plan_facts",
     "no_plan_facts",
     "read_plan_facts",
@@ -151,6 +153,32 @@ def load_plan_facts(
     if path is None and not shipped:
         return no_plan_facts()
     return read_plan_facts(data_dir() / FACTS_FILE if path is None else path)
+
+
+#: Id (NBS division code) of the shipped study area's boundary, 天河区.
+SHIPPED_AREA_ID = "440106"
+
+
+def is_shipped_area(boundary: pd.DataFrame | None) -> bool:
+    """Whether a boundary layer is the shipped study area's (Tianhe, :data:`SHIPPED_AREA_ID`).
+
+    The shipped plan facts are Tianhe's published figures: they apply to
+    layers of Tianhe, never to another study area's.
+
+    Parameters
+    ----------
+    boundary : pandas.DataFrame or None
+        The loaded ``boundary`` layer (its id as index or ``id`` column).
+
+    Returns
+    -------
+    bool
+        True when every feature's id is ``440106``; False for no boundary.
+    """
+    if boundary is None or len(boundary) == 0:
+        return False
+    ids = boundary["id"] if "id" in boundary.columns else pd.Series(boundary.index)
+    return bool((ids.astype(str).str.strip() == SHIPPED_AREA_ID).all())
 
 
 def no_plan_facts() -> pd.DataFrame:

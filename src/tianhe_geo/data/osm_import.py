@@ -14,6 +14,9 @@ has them:
 * ``parks`` - areas of :data:`PARK_TAGS`, tier from their size
   (:data:`~tianhe_geo.foundation.standards.PARK_SIZE_CLASSES`);
 * ``facilities`` - nodes and areas (as a point on the area) by :data:`FACILITY_TAGS`;
+* ``buildings`` - ``building=*`` areas (not ``building=no``, read in a second pass):
+  the ``building`` tag and ``levels`` (``building:levels`` where numeric);
+* ``residential`` - ``landuse=residential`` areas, with ``area_ha``;
 * ``transit`` - metro stations (``station=subway`` or ``subway=yes``) and railway
   stations (``railway=station`` with ``train=yes``); metro lines, one per ``ref`` of
   the ``route=subway|light_rail`` relations (both directions merged), drawn along
@@ -319,6 +322,41 @@ def _parks(feat: pd.DataFrame, notes: list[str]) -> gpd.GeoDataFrame | None:
     table["tier"] = park_tier(area_ha)
     table["area_ha"] = np.round(area_ha, 3)
     table["approximate"] = False
+    return _frame(table, geoms)
+
+
+def _buildings(path: str | os.PathLike[str]) -> gpd.GeoDataFrame | None:
+    """``building=*`` areas (not ``building=no``): osm_id, building tag, levels if tagged."""
+    import shapely
+
+    feat = read_osm_features(path, keys=("building",))
+    if feat.empty:
+        return None
+    value = _tag(feat["tags"], "building")
+    rows = feat[(feat["osm_type"] != "node") & value.notna() & (value != "no")]
+    if rows.empty:
+        return None
+    table = _base(rows, "building=" + _tag(rows["tags"], "building"))
+    table["building"] = _tag(rows["tags"], "building")
+    # building:levels is free text in OSM ("3", "3;4", "three"): keep what reads as a number.
+    levels = pd.to_numeric(_tag(rows["tags"], "building:levels"), errors="coerce")
+    table["levels"] = levels.astype(float)
+    return _frame(table, shapely.make_valid(rows["geometry"].to_numpy()))
+
+
+def _residential(feat: pd.DataFrame) -> gpd.GeoDataFrame | None:
+    """``landuse=residential`` areas (residential land use), with their area."""
+    import geopandas as gpd
+    import shapely
+
+    is_res = (_tag(feat["tags"], "landuse") == "residential") & (feat["osm_type"] != "node")
+    rows = feat[is_res]
+    if rows.empty:
+        return None
+    geoms = shapely.make_valid(rows["geometry"].to_numpy())
+    series = gpd.GeoSeries(geoms, crs=STORAGE_CRS)
+    table = _base(rows, pd.Series("landuse=residential", index=rows.index))
+    table["area_ha"] = np.round(series.to_crs(measure_crs(series)).area.to_numpy() / 10_000.0, 4)
     return _frame(table, geoms)
 
 
@@ -700,6 +738,8 @@ def import_osm(path: str | os.PathLike[str], boundary_relation: int | None = Non
         "parks": _parks(feat, notes),
         "facilities": facilities,
         "transit": _transit_layer(feat, read_osm_routes(path), notes),
+        "buildings": _buildings(path),
+        "residential": _residential(feat),
     }
     for name, gdf in built.items():
         kept = None if gdf is None else _within(gdf, boundary, name, notes)

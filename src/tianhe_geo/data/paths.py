@@ -24,6 +24,9 @@ LAYER_NAMES = (
     "facilities",
     "rivers",
     "residents",
+    # Optional: not shipped; written by ``import osm`` (buildings, residential land use).
+    "buildings",
+    "residential",
 )
 
 #: File name of the published plan-indicator figures in the data folder.

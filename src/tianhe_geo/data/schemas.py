@@ -198,6 +198,25 @@ SCHEMAS: dict[str, LayerSchema] = {
             outside_tolerance_m=0.0,
             description="Modelled population grid (dasymetric, 100 m cells).",
         ),
+        # Optional layers (not shipped): written by ``import osm``, read by ``import residents``.
+        LayerSchema(
+            "buildings",
+            "id",
+            {"building": STR, "levels": OPT_FLOAT},
+            POLYGONAL,
+            outside_tolerance_m=1000.0,
+            description="Buildings (OSM building=* areas): building tag, levels if tagged.",
+            optional={"osm_id": OPT_STR},
+        ),
+        LayerSchema(
+            "residential",
+            "id",
+            {"area_ha": FLOAT},
+            POLYGONAL,
+            outside_tolerance_m=1000.0,
+            description="Residential land use (OSM landuse=residential areas), area in ha.",
+            optional={"osm_id": OPT_STR},
+        ),
     )
 }
 

@@ -57,9 +57,11 @@ class AnalysisConfig:
         CSV of published indicator values (see :mod:`tianhe_geo.data.facts`)
         used where the layers cannot measure an indicator; ``None`` = the
         shipped ``data/geo/plan_facts.csv``.
-    shipped_facts : bool
+    shipped_facts : bool or None
         When ``plan_facts`` is ``None``: use the shipped (Tianhe) figures
         (True) or none (False, another study area: Tianhe's figures are not its).
+        ``None`` (default) decides from the layers: the shipped figures only
+        when the boundary is the shipped Tianhe one (id ``440106``).
     """
 
     analysis_crs: str = ANALYSIS_CRS
@@ -70,7 +72,7 @@ class AnalysisConfig:
     catchment_beds_m: float = 3000.0
     standards: tuple[str, ...] = field(default_factory=lambda: tuple(STANDARDS))
     plan_facts: str | None = None
-    shipped_facts: bool = True
+    shipped_facts: bool | None = None
     radii: Mapping[str, float | Mapping[str, float]] = field(default_factory=dict)
     access_spacing_m: float = 25.0
 

@@ -21,7 +21,7 @@ import shapely
 from ..analysis.access import two_step_fca, weighted_mean
 from ..analysis.distance import cost_table
 from ..analysis.network import WalkNetwork
-from ..data.facts import load_plan_facts
+from ..data.facts import is_shipped_area, load_plan_facts
 from ..data.schemas import is_complete
 from ..foundation.config import DEFAULT_CONFIG, AnalysisConfig
 from ..foundation.i18n import label
@@ -250,9 +250,11 @@ def indicators(
     facts : pandas.DataFrame, optional
         Published values (see :func:`tianhe_geo.data.facts.read_plan_facts`);
         when omitted, the file ``config.plan_facts``, else the shipped
-        ``plan_facts.csv`` unless ``config.shipped_facts`` is False (another
-        study area: none). Pass an empty frame to use the layers only; the
-        figures that need a published value then say no plan facts were given.
+        ``plan_facts.csv`` when ``config.shipped_facts`` is True, or is None
+        (the default) and the layers' boundary is the shipped Tianhe one
+        (:func:`~tianhe_geo.data.facts.is_shipped_area`); otherwise none.
+        Pass an empty frame to use the layers only; the figures that need a
+        published value then say no plan facts were given.
 
     Returns
     -------
@@ -265,7 +267,10 @@ def indicators(
         ``published_source`` and ``target_source``.
     """
     if facts is None:
-        facts = load_plan_facts(config.plan_facts, shipped=config.shipped_facts)
+        shipped = config.shipped_facts
+        if shipped is None:  # Tianhe's published figures only for Tianhe's layers
+            shipped = is_shipped_area(layers.get("boundary"))
+        facts = load_plan_facts(config.plan_facts, shipped=shipped)
     rows = [
         {"indicator": key, **_row(key, measured, facts)}
         for key, measured in _measured(layers, config).items()
