@@ -294,7 +294,25 @@ def _summary_of(
         frame = pd.DataFrame(columns, index=population.index)
         table = pd.concat([frame.groupby(groups.rename("group")).sum(), table])
     table.index.name = "group"
-    for t in flags:
+    return with_shares(table, tuple(flags))
+
+
+def with_shares(table: pd.DataFrame, thresholds: Sequence[float]) -> pd.DataFrame:
+    """Add ``uncovered_pop_<t>`` and ``share_<t>`` to a table of population sums.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        ``population`` and ``covered_pop_<t>`` per group, persons.
+    thresholds : sequence of float
+        Radii in metres, as in the column names.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same table (modified in place); shares are NaN where nobody lives.
+    """
+    for t in thresholds:
         covered = table[f"covered_pop_{t:g}"]
         table[f"uncovered_pop_{t:g}"] = table["population"] - covered
         with np.errstate(invalid="ignore", divide="ignore"):

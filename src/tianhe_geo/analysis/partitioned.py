@@ -21,7 +21,7 @@ from scipy.spatial import cKDTree
 
 from ..foundation.errors import AnalysisInputError, NetworkError
 from ._inputs import check_thresholds
-from .coverage import CoverageResult, Reach, _summary_of, _tidy, coverage
+from .coverage import CoverageResult, Reach, _summary_of, _tidy, coverage, with_shares
 from .distance import DistanceMethod, OnNetwork, StraightLine
 from .network import NodeReach, facility_sources, node_reach, resident_reach, snap_to
 
@@ -278,11 +278,4 @@ def _add_up(summaries: Sequence[pd.DataFrame], ts: tuple[float, ...]) -> pd.Data
     order = [g for g in total.index if g != "district"]
     total = total.loc[[*sorted(order), "district"]]
     total.index.name = "group"
-    for t in ts:
-        covered = total[f"covered_pop_{t:g}"]
-        total[f"uncovered_pop_{t:g}"] = total["population"] - covered
-        with np.errstate(invalid="ignore", divide="ignore"):
-            total[f"share_{t:g}"] = np.where(
-                total["population"] > 0, covered / total["population"], np.nan
-            )
-    return total
+    return with_shares(total, ts)
