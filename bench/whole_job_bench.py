@@ -19,11 +19,16 @@ machine slows every method alike. A process reports its own wall time
   ``scipy.sparse.csgraph.dijkstra`` per layer (the reference, ratio 1.0);
 * ``tianhe``: the public API on coordinates, ``from_edges`` +
   ``coverage_many(res_xy, layers_xy, ..., OnNetwork(net), population=pop, crs=CRS)``;
+* ``gdf_floor``: imports, the arrays and building GeoDataFrames of shapely
+  points from them (what a GeoDataFrame user's input costs before any analysis);
 * ``tianhe_gdf``: the same from GeoDataFrames of shapely points;
 * ``tianhe_loop``: ``coverage(..., counts=False)`` per layer, reading only the shares;
 * ``networkx``: ``multi_source_dijkstra_path_length`` per layer (k-d tree snap);
 * ``pandana``: ``nearest_pois`` per layer, when an interpreter with pandana is
-  given (``--pandana-python``); skipped with a line otherwise.
+  given (``--pandana-python``, e.g. a venv with ``pip install pandana``);
+  skipped with a line otherwise. Its contraction-hierarchy build on the
+  200k-node grid takes minutes, so it runs once (any method slower than
+  ``SLOW_S`` does).
 
 Facilities sit on network nodes, so every method measures the same thing and
 the shares must agree (printed). ``--scale`` adds the tianhe-geo job and the
@@ -31,7 +36,8 @@ scipy script at 100 k / 1 M / 5 M residents (per-million slopes). ``--dask``
 streams the job with ``coverage_to_parquet`` from GeoParquet files of 4 and
 of 16 partitions (peak memory should follow the partition size). The straight-line part
 compares ``coverage_many(StraightLine())`` with a bare ``cKDTree.query`` for a
-dense (5,000) and a sparse (60) facility layer, in one process.
+dense (5,000) and a sparse (60) facility layer, in one process, and with the
+plain-scipy limit for shares: the query bounded at the largest radius.
 """
 
 from __future__ import annotations
@@ -150,6 +156,19 @@ def run_tianhe(folder: Path) -> dict:
     return {
         "shares": {k: district[district.layer == k]["share"].tolist() for k in LAYERS},
     }
+
+
+def run_gdf_floor(folder: Path) -> dict:
+    """Imports, the arrays and the GeoDataFrames of shapely points alone (the floor of a
+    user whose residents are a GeoDataFrame: what tianhe_gdf costs before any analysis)."""
+    import geopandas as gpd
+
+    d = _load(folder)
+    res = gpd.GeoDataFrame(
+        {"population": d["pop"]}, geometry=gpd.points_from_xy(*d["res_xy"].T), crs=CRS
+    )
+    layers = {k: gpd.GeoDataFrame(geometry=gpd.points_from_xy(*d[k].T), crs=CRS) for k in LAYERS}
+    return {"shares": {}, "n": len(res) + sum(map(len, layers.values()))}
 
 
 def run_tianhe_gdf(folder: Path) -> dict:
@@ -288,6 +307,7 @@ METHODS = {
     "arrays": run_arrays,
     "scipy": run_scipy,
     "tianhe": run_tianhe,
+    "gdf_floor": run_gdf_floor,
     "tianhe_gdf": run_tianhe_gdf,
     "tianhe_loop": run_tianhe_loop,
     "networkx": run_networkx,
@@ -337,13 +357,21 @@ def spawn(method: str, folder: Path, python: str, timeout: float = 240.0) -> dic
     return out
 
 
+#: A method whose first run takes longer than this (seconds) is not run again: one
+#: run of pandana's contraction-hierarchy build on the 200k-node grid takes minutes.
+SLOW_S = 60.0
+
+#: Longest wait for one run, seconds (pandana: its build alone took 5-6 minutes here).
+TIMEOUT_S = {"pandana": 1500.0}
+
+
 def whole_jobs(folder: Path, methods: dict[str, str], repeat: int) -> dict[str, list[dict]]:
     runs: dict[str, list[dict]] = {m: [] for m in methods}
     for _ in range(repeat):
         for m, python in methods.items():  # alternating: A B C A B C
-            if runs[m] and "error" in runs[m][0]:
-                continue  # failed or too slow once: not run again
-            runs[m].append(spawn(m, folder, python))
+            if runs[m] and ("error" in runs[m][0] or runs[m][0]["wall"] > SLOW_S):
+                continue  # failed, or so slow that one run tells: not run again
+            runs[m].append(spawn(m, folder, python, TIMEOUT_S.get(m, 240.0)))
     return runs
 
 
@@ -356,7 +384,10 @@ def report(runs: dict[str, list[dict]], ref: str = "scipy") -> None:
     ok = {m: rs for m, rs in runs.items() if rs and "error" not in rs[0]}
     base = med(ref, "wall") if ref in ok else float("nan")
     ref_shares = ok[ref][0]["shares"] if ref in ok else {}
-    print(f"{'method':14s}{'seconds':>9s}{'peak MB':>9s}{'x ' + ref:>9s}  max |share - {ref}|")
+    print(
+        f"{'method':14s}{'seconds':>9s}{'peak MB':>9s}{'x ' + ref:>9s}{'runs':>5s}"
+        f"  max |share - {ref}|"
+    )
     for m, rs in runs.items():
         if m not in ok:
             print(f"{m:14s}  failed: {rs[0].get('error') if rs else 'not run'}")
@@ -371,7 +402,7 @@ def report(runs: dict[str, list[dict]], ref: str = "scipy") -> None:
         )
         print(
             f"{m:14s}{med(m, 'wall'):9.2f}{med(m, 'peak_mb'):9.0f}"
-            f"{med(m, 'wall') / base:9.2f}  {diff:.2e}"
+            f"{med(m, 'wall') / base:9.2f}{len(rs):5d}  {diff:.2e}"
         )
 
 
@@ -397,6 +428,11 @@ def straight_line(n_res: int, repeat: int) -> None:
             dist, _ = cKDTree(f_xy).query(res_xy, k=1, workers=-1)
             return [pop.sum(where=dist <= t) / pop.sum() for t in RADII]
 
+        def bounded(f_xy=f_xy):
+            limit = np.nextafter(RADII[-1], np.inf)
+            dist, _ = cKDTree(f_xy).query(res_xy, k=1, workers=-1, distance_upper_bound=limit)
+            return [pop.sum(where=dist <= t) / pop.sum() for t in RADII]
+
         def package(fac=fac):
             return tg.coverage_many(res, {"f": fac}, RADII)
 
@@ -407,20 +443,23 @@ def straight_line(n_res: int, repeat: int) -> None:
             out = reach.coverage(fac, RADII)
             return [out.share(t)["district"] for t in RADII]
 
-        times: dict[str, list[float]] = {"bare": [], "pkg": [], "xy": [], "reach": []}
+        fns = {"bare": bare, "bounded": bounded, "pkg": package, "xy": arrays, "reach": prepared}
+        times: dict[str, list[float]] = {k: [] for k in fns}
         for _ in range(repeat):
-            for k, fn in (("bare", bare), ("pkg", package), ("xy", arrays), ("reach", prepared)):
+            for k, fn in fns.items():
                 t = time.perf_counter()
                 fn()
                 times[k].append(time.perf_counter() - t)
-        b, p, x, r = (float(np.median(times[k])) for k in ("bare", "pkg", "xy", "reach"))
+        b, lim, p, x, r = (float(np.median(times[k])) for k in fns)
         same = np.allclose(bare(), package().query("group == 'district'")["share"], atol=1e-12)
         same &= np.allclose(bare(), arrays().query("group == 'district'")["share"], atol=1e-12)
+        same &= np.allclose(bare(), bounded(), atol=1e-12)
         print(
-            f"  {n_fac:5d} facilities: cKDTree.query + shares {b:.3f} s; coverage_many "
-            f"{p:.3f} s, x{p / b:.2f} (reading the points included), on coordinates {x:.3f} s, "
-            f"x{x / b:.2f}; Reach.coverage on "
-            f"prepared residents {r:.3f} s, x{r / b:.2f}; shares equal: {same}"
+            f"  {n_fac:5d} facilities: cKDTree.query + shares {b:.3f} s (bounded at "
+            f"{RADII[-1]:g} m: {lim:.3f} s); coverage_many {p:.3f} s, x{p / b:.2f} "
+            f"(x{p / lim:.2f} of bounded; reading the points included), on coordinates "
+            f"{x:.3f} s, x{x / b:.2f} (x{x / lim:.2f}); Reach.coverage on prepared residents "
+            f"{r:.3f} s, x{r / b:.2f} (x{r / lim:.2f}); shares equal: {same}"
         )
 
 
@@ -454,7 +493,8 @@ def main() -> None:
             scale(Path(tmp), n_nodes, repeat, tuple(a.sizes))
         return
     methods = dict.fromkeys(
-        ["arrays", "scipy", "tianhe", "tianhe_gdf", "tianhe_loop", "networkx"], sys.executable
+        ["arrays", "scipy", "tianhe", "gdf_floor", "tianhe_gdf", "tianhe_loop", "networkx"],
+        sys.executable,
     )
     if a.pandana_python:
         methods["pandana"] = a.pandana_python

@@ -938,6 +938,7 @@ def coverage_to_parquet(
     distance: StraightLine | OnNetwork | None = None,
     population: str = "population",
     group: str | None = None,
+    crs: Any = None,
 ) -> pd.DataFrame:
     """Streamed coverage of a partitioned frame: per-resident results to partitioned GeoParquet.
 
@@ -947,8 +948,9 @@ def coverage_to_parquet(
 
     Parameters
     ----------
-    residents : dask_geopandas.GeoDataFrame
-        Residents with a population column, projected CRS.
+    residents : dask_geopandas.GeoDataFrame or dask.dataframe.DataFrame
+        Residents with a population column, projected CRS; or a dask frame
+        with ``x`` and ``y`` columns in ``crs`` (coordinates).
     layers : mapping
         Layer name -> facilities.
     thresholds : float, sequence of float, or mapping
@@ -961,6 +963,8 @@ def coverage_to_parquet(
         Column of persons.
     group : str, optional
         Column to summarise by.
+    crs : str, int or pyproj.CRS, optional
+        The projected CRS of residents given as coordinates.
 
     Returns
     -------
@@ -972,7 +976,7 @@ def coverage_to_parquet(
     sink = functools.partial(write_partition, folder)
     return coverage_streamed(
         residents, layers, thresholds, distance=distance, population=population, group=group,
-        sink=sink,
+        sink=sink, crs=crs,
     )  # fmt: skip
 
 

@@ -58,6 +58,42 @@ def test_points_match_brute_force(seed):
     assert out.summary.loc["district", "population"] == pop.sum()
 
 
+@pytest.mark.parametrize("detour", [1.0, 1.3])
+def test_flags_stop_at_the_largest_radius_and_the_frame_stays_exact(detour):
+    # A sparse layer, most residents beyond every radius: the shares come from a
+    # search bounded by the largest radius; the frame's nearest facility stays exact.
+    res, fac = _random_case(7, n_res=3000, n_fac=4, span=8000.0)
+    d, _ = _brute(res, fac, 0)
+    # One resident at exactly the largest radius (after the detour) from facility 0.
+    f0 = shapely.get_coordinates(fac.geometry.values)[0]
+    res.loc["r0", "geometry"] = shapely.Point(f0[0] + 400 / detour, f0[1])
+    d, _ = _brute(res, fac, 0)
+    out = coverage(res, fac, [200, 400], distance=StraightLine(detour), counts=False)
+    pop = res["population"].to_numpy()
+    for t in (200, 400):
+        assert out.summary.loc["district", f"covered_pop_{t}"] == pop[d.min(1) * detour <= t].sum()
+    flags = out.residents["covered_400"].to_numpy()
+    assert (flags == (d.min(axis=1) * detour <= 400)).all()  # r0 included, however it rounds
+    assert (d.min(axis=1) * detour > 400).mean() > 0.5  # mostly beyond: the bound matters
+    assert np.allclose(out.residents["nearest_m"], d.min(axis=1) * detour)
+    assert (out.residents["nearest_id"] == fac.index[d.argmin(axis=1)]).all()
+
+
+def test_polygon_flags_stop_at_the_largest_radius_and_the_frame_stays_exact():
+    rng = np.random.default_rng(3)
+    parks = gpd.GeoDataFrame(
+        geometry=[shapely.box(x, y, x + 80, y + 50) for x, y in rng.uniform(0, 4000, (3, 2))],
+        crs=CRS,
+    )
+    res = _pts(rng.uniform(0, 4000, (500, 2)), "r", population=rng.integers(1, 9, 500))
+    edge = np.array([[shapely.distance(p, q) for q in parks.geometry] for p in res.geometry])
+    out = coverage(res, parks, [150], counts=False)
+    pop = res["population"].to_numpy()
+    assert out.summary.loc["district", "covered_pop_150"] == pop[edge.min(1) <= 150].sum()
+    assert np.allclose(out.residents["nearest_m"], edge.min(axis=1))
+    assert (out.residents["nearest_id"].to_numpy() == edge.argmin(axis=1)).all()
+
+
 def test_table_is_cut_and_sorted():
     res, fac = _random_case(5)
     table = euclidean_table(res, fac, 500)

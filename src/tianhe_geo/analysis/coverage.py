@@ -15,6 +15,7 @@ import logging
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, TypeAlias
 
 import geopandas as gpd
@@ -41,7 +42,7 @@ from ._inputs import (
     read_coordinates,
 )
 from .distance import CostTable, Distance, DistanceMethod, OnNetwork, StraightLine
-from .euclidean import straight_counts, straight_nearest
+from .euclidean import complete_nearest, straight_counts, straight_nearest_rows
 from .network import (
     Snap,
     _counts_of,
@@ -456,11 +457,13 @@ def coverage(
 class _Measured:
     """One layer measured for every resident: what every part of a result is made from."""
 
-    nearest_m: np.ndarray
+    nearest_m: np.ndarray  # exact up to the largest threshold at least (flags come from it)
     nearest_id: Callable[[], Any]  # the ``nearest_id`` column, built when first read
     count: Callable[[], dict[float, np.ndarray]]
     valid: np.ndarray | None
     frame: pd.DataFrame | None = None  # a cost table's per-resident frame, already made
+    # The frame's ``nearest_m`` when it differs from the flags' (computed when first read).
+    exact_m: Callable[[], np.ndarray] | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -675,7 +678,7 @@ class Reach:
     ) -> pd.DataFrame:
         out = pd.DataFrame(index=self.residents.index)
         out["nearest_id"] = got.nearest_id()
-        out["nearest_m"] = got.nearest_m
+        out["nearest_m"] = got.nearest_m if got.exact_m is None else got.exact_m()
         for t, flag in flags.items():
             if counted is not None:
                 out[f"n_within_{t:g}"] = counted[t]
@@ -684,7 +687,7 @@ class Reach:
 
     def _measure(self, facilities: gpd.GeoDataFrame, ts: tuple[float, ...]) -> _Measured:
         """Nearest facility of every resident (and how to count) for one layer."""
-        distance, index = self.distance, self.residents.index
+        distance = self.distance
         if isinstance(distance, CostTable):
             assert isinstance(self.residents, gpd.GeoDataFrame)  # prepare() saw to it
             check_pair(self.residents, facilities)
@@ -696,18 +699,38 @@ class Reach:
         else:
             require_same_crs(residents=self, facilities=facilities)
         check_not_empty("facilities", facilities)
-        assert self.origins is not None
-        origins = self.origins
         if isinstance(distance, StraightLine):
-            d = distance.detour_factor
-            nearest = straight_nearest(origins, index, facilities, d)
-            return _Measured(
-                nearest["nearest_m"].to_numpy(),
-                lambda: nearest["nearest_id"],
-                lambda: straight_counts(origins, facilities, ts, d),
-                None,
-            )
+            return self._measure_straight(facilities, ts)
         return self._measure_network(facilities, ts)
+
+    def _measure_straight(self, facilities: gpd.GeoDataFrame, ts: tuple[float, ...]) -> _Measured:
+        # Flags need nothing beyond the largest radius: the search stops there, and the
+        # exact nearest of the residents beyond it is searched only if the frame is read.
+        assert isinstance(self.distance, StraightLine) and self.origins is not None
+        origins, d, index = self.origins, self.distance.detour_factor, self.residents.index
+        if len(facilities) == 0:  # nobody is reached: inf and no id for everyone
+            within_m, rows = np.full(len(index), np.inf), np.full(len(index), -1)
+        else:
+            within_m, rows = straight_nearest_rows(origins, facilities, d, ts[-1])
+
+        @cache
+        def exact() -> tuple[np.ndarray, np.ndarray]:
+            if len(facilities) == 0:
+                return within_m, rows
+            return complete_nearest(origins, facilities, d, within_m, rows)
+
+        def nearest_id() -> pd.Series:
+            if len(facilities) == 0:
+                return pd.Series([None] * len(index), index=index, dtype=object)
+            return pd.Series(facilities.index.to_numpy()[exact()[1]], index=index)
+
+        return _Measured(
+            within_m,
+            nearest_id,
+            lambda: straight_counts(origins, facilities, ts, d),
+            None,
+            exact_m=lambda: exact()[0],
+        )
 
     def _measure_network(self, facilities: gpd.GeoDataFrame, ts: tuple[float, ...]) -> _Measured:
         distance, rs = self.distance, self.snapped

@@ -209,7 +209,10 @@ def straight_nearest(
 
 
 def straight_nearest_rows(
-    origins: Origins, facilities: gpd.GeoDataFrame, detour_factor: float
+    origins: Origins,
+    facilities: gpd.GeoDataFrame,
+    detour_factor: float,
+    limit_m: float = np.inf,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Metres to the nearest facility and its row, for residents read as query points.
 
@@ -221,45 +224,99 @@ def straight_nearest_rows(
         At least one point or polygon (distance to edge), same CRS.
     detour_factor : float
         Multiplier applied to straight-line metres.
+    limit_m : float, default inf
+        Metres (detour included) beyond which the search stops: a resident
+        with no facility that near gets ``inf`` and row -1. A covered share
+        needs nothing beyond its largest radius, and a bounded search ends
+        sooner where most residents are far from a sparse layer.
 
     Returns
     -------
     metres : numpy.ndarray
         Per resident (row order).
     rows : numpy.ndarray
-        Facility row per resident.
+        Facility row per resident (-1 beyond ``limit_m``).
     """
     fac = geoms_of(facilities)
+    # A hair beyond the limit, so that no resident at exactly the limit (after the
+    # detour factor's rounding) is cut off; flags compare the returned metres anyway.
+    reach = limit_m / detour_factor * (1 + 1e-9)
     if is_points(fac):
         # Coordinates straight to the k-d tree: no shapely object per point.
-        dist, idx = _kd_nearest(shapely.get_coordinates(fac), origins.xy)
+        dist, idx = _kd_nearest(shapely.get_coordinates(fac), origins.xy, reach)
     else:
+        bound = {} if np.isinf(reach) else {"max_distance": reach}
         tree = shapely.STRtree(fac)
-        (oi, idx), dist = tree.query_nearest(origins.geoms, return_distance=True, all_matches=False)
-        order = np.argsort(oi, kind="stable")
-        idx, dist = idx[order], dist[order]
+        (oi, fi), found = tree.query_nearest(
+            origins.geoms, return_distance=True, all_matches=False, **bound
+        )
+        dist, idx = np.full(len(origins.xy), np.inf), np.full(len(origins.xy), -1)
+        dist[oi], idx[oi] = found, fi
     return np.asarray(dist, dtype=float) * detour_factor, idx
+
+
+def complete_nearest(
+    origins: Origins,
+    facilities: gpd.GeoDataFrame,
+    detour_factor: float,
+    metres: np.ndarray,
+    rows: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The nearest facility of every resident, given a bounded search's answer.
+
+    Residents the bounded search left at row -1 are searched again without a
+    limit (only they: when most were found, this costs little).
+
+    Parameters
+    ----------
+    origins : Origins
+        The residents as query points.
+    facilities : geopandas.GeoDataFrame
+        The facilities searched.
+    detour_factor : float
+        Multiplier applied to straight-line metres.
+    metres, rows : numpy.ndarray
+        :func:`straight_nearest_rows` with a limit.
+
+    Returns
+    -------
+    metres, rows : numpy.ndarray
+        New arrays, exact for every resident.
+    """
+    far = np.flatnonzero(rows < 0)
+    metres, rows = metres.copy(), rows.copy()
+    if len(far):
+        given = None if origins.given is None else origins.given[far]
+        rest = Origins(given, origins.xy[far], origins.points)
+        metres[far], rows[far] = straight_nearest_rows(rest, facilities, detour_factor)
+    return metres, rows
 
 
 #: Queries sampled to learn how far nearest facilities typically are.
 _SAMPLE = 1_000
 
 
-def _kd_nearest(f_xy: np.ndarray, q_xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Exact nearest point and its distance for every query (metres, row order).
+def _kd_nearest(
+    f_xy: np.ndarray, q_xy: np.ndarray, limit: float = np.inf
+) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest point within ``limit`` metres and its distance per query (row order).
 
-    A search told how far to look prunes sooner: the queries are searched within
-    a bound that a sample of them shows to hold the nearest facility for ~99 %
-    (about 15 % faster for a million residents), and the few beyond it again
-    without a bound.
+    Beyond the limit a query gets ``inf`` and row -1. A search told how far to
+    look prunes sooner: the queries are searched within a bound that a sample
+    of them shows to hold the nearest facility for ~99 % (about 15 % faster for
+    a million residents), and the few beyond it again up to the limit.
     """
     tree = cKDTree(f_xy)
-    sample = q_xy[:: max(1, len(q_xy) // _SAMPLE)]
-    bound = np.inf
+    bound = limit
     if len(q_xy) > 10 * _SAMPLE:
-        bound = 1.1 * float(np.percentile(tree.query(sample, k=1)[0], 99)) or np.inf
+        sample = q_xy[:: max(1, len(q_xy) // _SAMPLE)]
+        typical = 1.1 * float(np.percentile(tree.query(sample, k=1)[0], 99)) or np.inf
+        bound = min(typical, limit)
     dist, idx = tree.query(q_xy, k=1, workers=-1, distance_upper_bound=bound)
     beyond = ~np.isfinite(dist)
-    if beyond.any():
-        dist[beyond], idx[beyond] = tree.query(q_xy[beyond], k=1, workers=-1)
+    if beyond.any() and bound < limit:
+        dist[beyond], idx[beyond] = tree.query(
+            q_xy[beyond], k=1, workers=-1, distance_upper_bound=limit
+        )
+    idx[~np.isfinite(dist)] = -1  # cKDTree says "none" with the tree's size
     return dist, idx

@@ -17,10 +17,11 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from pyproj import CRS
 from scipy.spatial import cKDTree
 
-from ..foundation.errors import AnalysisInputError, NetworkError
-from ._inputs import check_thresholds
+from ..foundation.errors import AnalysisInputError, CrsError, NetworkError
+from ._inputs import check_thresholds, facilities_as_frame
 from .coverage import CoverageResult, Reach, _summary_of, _tidy, coverage, with_shares
 from .distance import DistanceMethod, OnNetwork, StraightLine
 from .network import NodeReach, facility_sources, node_reach, resident_reach, snap_to
@@ -126,6 +127,7 @@ class _Plan:
     detour_factor: float
     population: str
     group: str | None
+    crs: CRS  # the residents' (given with coordinates, or the frame's own)
     tree: cKDTree | None = None  # network: the snap index and its node rows
     main: np.ndarray | None = None
     max_snap_m: float = 0.0
@@ -141,6 +143,7 @@ def coverage_streamed(
     population: str = "population",
     group: str | None = None,
     sink: Callable[[int, gpd.GeoDataFrame], object] | None = None,
+    crs: Any = None,
 ) -> pd.DataFrame:
     """Shares of many layers for a partitioned frame of residents, streaming partition by partition.
 
@@ -154,10 +157,14 @@ def coverage_streamed(
 
     Parameters
     ----------
-    residents : dask_geopandas.GeoDataFrame
-        Residents (points or cells) with a population column, projected CRS.
+    residents : dask_geopandas.GeoDataFrame or dask.dataframe.DataFrame
+        Residents (points or cells) with a population column, projected CRS;
+        or points as coordinates: a dask frame with ``x`` and ``y`` columns
+        (e.g. ``dask.dataframe.read_parquet`` of a plain table) in ``crs``,
+        which stay coordinates down to the kernels.
     layers : mapping
-        Layer name -> facilities (in memory, same CRS).
+        Layer name -> facilities (in memory, same CRS), or points as an
+        (m, 2) array / a frame with x, y columns.
     thresholds : float, sequence of float, or mapping
         Metres for every layer, or layer name -> its metres.
     distance : StraightLine or OnNetwork, optional
@@ -168,8 +175,12 @@ def coverage_streamed(
         Column to summarise by.
     sink : callable, optional
         Called on the worker as ``sink(partition_number, frame)`` with the
-        partition's residents' geometry and per layer ``nearest_m_<layer>``
-        (metres) and ``covered_<t>_<layer>`` columns.
+        partition's residents' geometry (points made from x, y for
+        coordinates) and per layer ``nearest_m_<layer>`` (metres) and
+        ``covered_<t>_<layer>`` columns.
+    crs : str, int or pyproj.CRS, optional
+        The projected CRS of residents given as coordinates (required for
+        them; a dask-geopandas frame has its own).
 
     Returns
     -------
@@ -178,23 +189,48 @@ def coverage_streamed(
     """
     import dask
 
-    if isinstance(distance, OnNetwork) and residents.crs != distance.network.crs:
-        msg = f"residents are in {residents.crs} but the network is in {distance.network.crs}"
+    res_crs = _crs_of(residents, crs)
+    if isinstance(distance, OnNetwork) and res_crs != CRS.from_user_input(distance.network.crs):
+        msg = f"residents are in {res_crs} but the network is in {distance.network.crs}"
         raise NetworkError(msg)
-    plan = _plan(layers, thresholds, distance, population, group)
+    plan = _plan(layers, thresholds, distance, population, group, res_crs)
     shared = dask.delayed(plan, pure=True)  # sent once to each worker, not once per partition
     work = dask.delayed(_partition_sums)
     parts = dask.compute(*(work(p, i, shared, sink) for i, p in enumerate(residents.to_delayed())))
     return _combine(parts, plan)
 
 
+def _crs_of(residents: Any, crs: Any) -> CRS:
+    """The residents' CRS: a dask-geopandas frame's own, or ``crs`` for coordinates."""
+    own = getattr(residents, "crs", None)
+    if own is not None:
+        return CRS.from_user_input(own)
+    columns = list(getattr(residents, "columns", []))
+    if "x" not in columns or "y" not in columns:
+        msg = (
+            "residents: a dask-geopandas frame, or a dask frame with x and y columns "
+            f"(coordinates); got {type(residents).__name__} with columns {columns}"
+        )
+        raise AnalysisInputError(msg)
+    if crs is None:
+        msg = "residents given as coordinates need crs= (e.g. crs='EPSG:4547')"
+        raise AnalysisInputError(msg)
+    proj = CRS.from_user_input(crs)
+    if not proj.is_projected:
+        msg = f"residents: crs={proj.to_string()} is geographic (degrees); distances need metres"
+        raise CrsError(msg)
+    return proj
+
+
 def _plan(
-    layers: Mapping[str, gpd.GeoDataFrame],
+    layers: Mapping[str, Any],
     thresholds: float | Sequence[float] | Mapping[str, float | Sequence[float]],
     distance: StraightLine | OnNetwork | None,
     population: str,
     group: str | None,
+    crs: CRS,
 ) -> _Plan:
+    layers = {name: facilities_as_frame(fac, crs) for name, fac in layers.items()}
     radii = {}
     for name in layers:
         if isinstance(thresholds, Mapping) and name not in thresholds:
@@ -204,7 +240,7 @@ def _plan(
         radii[name] = check_thresholds(given)
     distance = StraightLine() if distance is None else distance
     if isinstance(distance, StraightLine):
-        return _Plan(dict(layers), radii, distance.detour_factor, population, group)
+        return _Plan(layers, radii, distance.detour_factor, population, group, crs)
     if not isinstance(distance, OnNetwork):
         msg = f"distance must be StraightLine or OnNetwork, got {type(distance).__name__}"
         raise AnalysisInputError(msg)
@@ -216,8 +252,9 @@ def _plan(
     empty = {name: fac.iloc[:0] for name, fac in layers.items()}  # CRS checks only
     main = np.flatnonzero(net.in_main)
     return _Plan(
-        empty, radii, 1.0, population, group, net.main_tree, main, distance.max_snap_m, reaches
-    )
+        empty, radii, 1.0, population, group, crs, net.main_tree, main, distance.max_snap_m,
+        reaches,
+    )  # fmt: skip
 
 
 def _partition_sums(
@@ -230,7 +267,11 @@ def _partition_sums(
     if len(part) == 0:
         return []
     reach = Reach.prepare(
-        part, StraightLine(plan.detour_factor), population=plan.population, group=plan.group
+        part,
+        StraightLine(plan.detour_factor),
+        population=plan.population,
+        group=plan.group,
+        crs=plan.crs,
     )
     columns: dict[str, np.ndarray] = {}
     sums = []
@@ -249,12 +290,11 @@ def _partition_sums(
         columns[f"nearest_m_{name}"] = metres
         columns |= {f"covered_{t:g}_{name}": f for t, f in flags.items()}
     if sink is not None:
-        sink(
-            number,
-            gpd.GeoDataFrame(
-                columns, geometry=part.geometry.values, crs=part.crs, index=part.index
-            ),
-        )
+        assert reach.origins is not None
+        # Coordinates get their points only here, one partition at a time, for the file.
+        geometry = part.geometry.values if isinstance(part, gpd.GeoDataFrame) else None
+        geometry = gpd.points_from_xy(*reach.origins.xy.T) if geometry is None else geometry
+        sink(number, gpd.GeoDataFrame(columns, geometry=geometry, crs=plan.crs, index=part.index))
     return sums
 
 
