@@ -468,6 +468,11 @@ def main() -> None:
     p.add_argument("--child", choices=list(METHODS))
     p.add_argument("--data", type=Path)
     p.add_argument("--small", action="store_true", help="100k residents, 20k nodes, 2 repeats")
+    p.add_argument(
+        "--smoke",
+        action="store_true",
+        help="every part at a toy size, once (the tests run it: shares must agree, not times)",
+    )
     p.add_argument("--repeat", type=int, default=4)
     p.add_argument("--scale", action="store_true", help="tianhe at 100k / 1M / 5M residents")
     p.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000, 5_000_000])
@@ -479,6 +484,9 @@ def main() -> None:
     a = p.parse_args()
     if a.child:
         child(a.child, a.data)
+        return
+    if a.smoke:
+        smoke()
         return
     n_res, n_nodes, repeat = (100_000, 20_000, 2) if a.small else (1_000_000, 200_000, a.repeat)
     n_res = a.residents or n_res
@@ -511,6 +519,25 @@ def main() -> None:
         if a.scale:
             scale(folder, n_nodes, repeat, tuple(a.sizes))
     straight_line(n_res, max(repeat, 3))
+
+
+def smoke() -> None:
+    """Every part once at a toy size: the methods must agree; the times mean nothing."""
+    n_res, n_nodes = 5_000, 2_500
+    methods = dict.fromkeys(
+        ["arrays", "scipy", "tianhe", "gdf_floor", "tianhe_gdf", "tianhe_loop", "networkx"],
+        sys.executable,
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        make_data(folder, n_res, n_nodes)
+        report(whole_jobs(folder, methods, 1))
+        scale(folder, n_nodes, 1, (2_000, 4_000))
+        write_partitions(folder, (4, 16))
+        # The streaming runs against the in-memory job (same data, same shares).
+        runs = whole_jobs(folder, dict.fromkeys(["scipy", "dask4", "dask16"], sys.executable), 1)
+        report(runs)
+    straight_line(n_res, 1)
 
 
 def dask_partitions(n_res: int, n_nodes: int, repeat: int) -> None:
