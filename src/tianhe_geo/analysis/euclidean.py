@@ -21,6 +21,7 @@ from scipy.spatial import cKDTree
 
 from ..data.schemas import COST_COLUMNS
 from ._inputs import Origins, check_thresholds, geoms_of, is_points, prepare_straight
+from ._kd import kd_nearest
 from ._radius_counts import count_within
 
 
@@ -243,7 +244,7 @@ def straight_nearest_rows(
     reach = limit_m / detour_factor * (1 + 1e-9)
     if is_points(fac):
         # Coordinates straight to the k-d tree: no shapely object per point.
-        dist, idx = _kd_nearest(shapely.get_coordinates(fac), origins.xy, reach)
+        dist, idx = kd_nearest(cKDTree(shapely.get_coordinates(fac)), origins.xy, reach)
     else:
         bound = {} if np.isinf(reach) else {"max_distance": reach}
         tree = shapely.STRtree(fac)
@@ -290,33 +291,3 @@ def complete_nearest(
         rest = Origins(given, origins.xy[far], origins.points)
         metres[far], rows[far] = straight_nearest_rows(rest, facilities, detour_factor)
     return metres, rows
-
-
-#: Queries sampled to learn how far nearest facilities typically are.
-_SAMPLE = 1_000
-
-
-def _kd_nearest(
-    f_xy: np.ndarray, q_xy: np.ndarray, limit: float = np.inf
-) -> tuple[np.ndarray, np.ndarray]:
-    """Nearest point within ``limit`` metres and its distance per query (row order).
-
-    Beyond the limit a query gets ``inf`` and row -1. A search told how far to
-    look prunes sooner: the queries are searched within a bound that a sample
-    of them shows to hold the nearest facility for ~99 % (about 15 % faster for
-    a million residents), and the few beyond it again up to the limit.
-    """
-    tree = cKDTree(f_xy)
-    bound = limit
-    if len(q_xy) > 10 * _SAMPLE:
-        sample = q_xy[:: max(1, len(q_xy) // _SAMPLE)]
-        typical = 1.1 * float(np.percentile(tree.query(sample, k=1)[0], 99)) or np.inf
-        bound = min(typical, limit)
-    dist, idx = tree.query(q_xy, k=1, workers=-1, distance_upper_bound=bound)
-    beyond = ~np.isfinite(dist)
-    if beyond.any() and bound < limit:
-        dist[beyond], idx[beyond] = tree.query(
-            q_xy[beyond], k=1, workers=-1, distance_upper_bound=limit
-        )
-    idx[~np.isfinite(dist)] = -1  # cKDTree says "none" with the tree's size
-    return dist, idx

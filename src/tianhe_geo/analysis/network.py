@@ -55,6 +55,7 @@ from ..data.osm import graph_frames, read_osm
 from ..data.schemas import COST_COLUMNS
 from ..foundation.crs import ANALYSIS_CRS, STORAGE_CRS, require_projected, require_same_crs
 from ..foundation.errors import DataSourceError, NetworkError
+from ._kd import kd_nearest
 
 logger = logging.getLogger(__name__)
 
@@ -309,7 +310,7 @@ def snap_to(tree: cKDTree, main: np.ndarray, xy: np.ndarray, max_snap_m: float) 
     Snap
         As :func:`snap`.
     """
-    dist, idx = tree.query(xy, k=1, workers=-1)
+    dist, idx = kd_nearest(tree, xy)  # exact for every point, the far ones too
     ok = dist <= max_snap_m
     return Snap(np.where(ok, main[np.minimum(idx, len(main) - 1)], -1), dist, ok, xy)
 
