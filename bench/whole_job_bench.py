@@ -15,6 +15,8 @@ machine slows every method alike. A process reports its own wall time
 (imports included) and peak RSS (``VmHWM``). Methods:
 
 * ``arrays``: imports and reading the arrays alone (the floor);
+* ``imports``: tianhe-geo's imports (pandas and geopandas among them) and the
+  arrays alone: the fixed cost above ``arrays`` that any size of job pays;
 * ``scipy``: a plain script, k-d tree snap once + one min-only multi-source
   ``scipy.sparse.csgraph.dijkstra`` per layer (the reference, ratio 1.0);
 * ``tianhe``: the public API on coordinates, ``from_edges`` +
@@ -106,6 +108,16 @@ def run_arrays(folder: Path) -> dict:
     import numpy  # noqa: F401
     import scipy.sparse.csgraph  # noqa: F401
 
+    data = _load(folder)
+    return {"shares": {}, "n": len(data["pop"])}
+
+
+def run_imports(folder: Path) -> dict:
+    """tianhe-geo's imports (numpy, scipy, pandas, geopandas, pyproj) and the arrays alone:
+    the fixed cost its tables carry, before any analysis."""
+    import tianhe_geo as tg
+
+    tg.coverage_many, tg.from_edges  # noqa: B018 (the lazy names, imported)
     data = _load(folder)
     return {"shares": {}, "n": len(data["pop"])}
 
@@ -305,6 +317,7 @@ def run_dask16(folder: Path) -> dict:
 
 METHODS = {
     "arrays": run_arrays,
+    "imports": run_imports,
     "scipy": run_scipy,
     "tianhe": run_tianhe,
     "gdf_floor": run_gdf_floor,
@@ -404,6 +417,15 @@ def report(runs: dict[str, list[dict]], ref: str = "scipy") -> None:
             f"{m:14s}{med(m, 'wall'):9.2f}{med(m, 'peak_mb'):9.0f}"
             f"{med(m, 'wall') / base:9.2f}{len(rs):5d}  {diff:.2e}"
         )
+    if {"arrays", "imports", "tianhe", ref} <= set(ok):
+        # Each above its own fixed floor: the analysis against the script's work alone.
+        mine = med("tianhe", "wall") - med("imports", "wall")
+        theirs = med(ref, "wall") - med("arrays", "wall")
+        print(
+            f"above their imports: tianhe {mine:.2f} s, {ref} {theirs:.2f} s "
+            f"(x{mine / theirs:.2f}); the imports' fixed cost "
+            f"{med('imports', 'wall') - med('arrays', 'wall'):.2f} s"
+        )
 
 
 def straight_line(n_res: int, repeat: int) -> None:
@@ -501,9 +523,12 @@ def main() -> None:
             scale(Path(tmp), n_nodes, repeat, tuple(a.sizes))
         return
     methods = dict.fromkeys(
-        ["arrays", "scipy", "tianhe", "gdf_floor", "tianhe_gdf", "tianhe_loop", "networkx"],
+        [
+            "arrays", "imports", "scipy", "tianhe", "gdf_floor", "tianhe_gdf", "tianhe_loop",
+            "networkx",
+        ],
         sys.executable,
-    )
+    )  # fmt: skip
     if a.pandana_python:
         methods["pandana"] = a.pandana_python
     else:
@@ -525,9 +550,12 @@ def smoke() -> None:
     """Every part once at a toy size: the methods must agree; the times mean nothing."""
     n_res, n_nodes = 5_000, 2_500
     methods = dict.fromkeys(
-        ["arrays", "scipy", "tianhe", "gdf_floor", "tianhe_gdf", "tianhe_loop", "networkx"],
+        [
+            "arrays", "imports", "scipy", "tianhe", "gdf_floor", "tianhe_gdf", "tianhe_loop",
+            "networkx",
+        ],
         sys.executable,
-    )
+    )  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         make_data(folder, n_res, n_nodes)
@@ -563,21 +591,22 @@ def scale(folder: Path, n_nodes: int, repeat: int, sizes: tuple[int, ...]) -> No
     last: tuple[int, float, float, float, float] | None = None
     for n_res in sizes:
         make_data(folder, n_res, n_nodes)
-        methods = dict.fromkeys(["arrays", "scipy", "tianhe"], sys.executable)
+        methods = dict.fromkeys(["arrays", "imports", "scipy", "tianhe"], sys.executable)
         runs = whole_jobs(folder, methods, repeat)
         if any("error" in r for rs in runs.values() for r in rs):
             print(f"  {n_res:>9,} residents: failed {runs}")
             continue
-        (b_s, b_mb), (c_s, c_mb), (s, mb) = (
+        (b_s, b_mb), (i_s, _), (c_s, c_mb), (s, mb) = (
             (
                 float(np.median([r["wall"] for r in runs[m]])),
                 float(np.median([r["peak_mb"] for r in runs[m]])),
             )
-            for m in ("arrays", "scipy", "tianhe")
+            for m in ("arrays", "imports", "scipy", "tianhe")
         )
         print(
             f"  {n_res:>9,} residents: tianhe {s:6.2f} s {mb:5.0f} MB, scipy {c_s:6.2f} s "
-            f"{c_mb:5.0f} MB (x{s / c_s:.2f}), arrays {b_s:5.2f} s {b_mb:5.0f} MB"
+            f"{c_mb:5.0f} MB (x{s / c_s:.2f}; above their imports x"
+            f"{(s - i_s) / (c_s - b_s):.2f}), arrays {b_s:5.2f} s {b_mb:5.0f} MB"
         )
         if last is not None:  # the slope: what one more million residents costs
             per = 1e6 / (n_res - last[0])
