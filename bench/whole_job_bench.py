@@ -330,6 +330,12 @@ METHODS = {
 }
 
 
+#: The whole-job methods run side by side (pandana is added when its interpreter is given).
+WHOLE_JOB = (
+    "arrays", "imports", "scipy", "tianhe", "gdf_floor", "tianhe_gdf", "tianhe_loop", "networkx",
+)  # fmt: skip
+
+
 def peak_mb() -> float:
     """This process's peak resident memory, MB.
 
@@ -522,13 +528,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             scale(Path(tmp), n_nodes, repeat, tuple(a.sizes))
         return
-    methods = dict.fromkeys(
-        [
-            "arrays", "imports", "scipy", "tianhe", "gdf_floor", "tianhe_gdf", "tianhe_loop",
-            "networkx",
-        ],
-        sys.executable,
-    )  # fmt: skip
+    methods = dict.fromkeys(WHOLE_JOB, sys.executable)
     if a.pandana_python:
         methods["pandana"] = a.pandana_python
     else:
@@ -549,13 +549,7 @@ def main() -> None:
 def smoke() -> None:
     """Every part once at a toy size: the methods must agree; the times mean nothing."""
     n_res, n_nodes = 5_000, 2_500
-    methods = dict.fromkeys(
-        [
-            "arrays", "imports", "scipy", "tianhe", "gdf_floor", "tianhe_gdf", "tianhe_loop",
-            "networkx",
-        ],
-        sys.executable,
-    )  # fmt: skip
+    methods = dict.fromkeys(WHOLE_JOB, sys.executable)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         make_data(folder, n_res, n_nodes)

@@ -216,6 +216,38 @@ class Coordinates:
     crs: CRS
 
 
+def coordinates_crs(name: str, crs: object) -> CRS:
+    """The projected CRS given with points as coordinates, checked.
+
+    Parameters
+    ----------
+    name : str
+        "residents" or "facilities" (used in messages).
+    crs : str, int or pyproj.CRS
+        What the caller gave (required: coordinates carry none).
+
+    Returns
+    -------
+    pyproj.CRS
+        The CRS.
+
+    Raises
+    ------
+    AnalysisInputError
+        No CRS given.
+    CrsError
+        A geographic CRS.
+    """
+    if crs is None:
+        msg = f"{name} given as coordinates need crs= (e.g. crs='EPSG:4547'): an array has none"
+        raise AnalysisInputError(msg)
+    proj = CRS.from_user_input(crs)
+    if not proj.is_projected:
+        msg = f"{name}: crs={proj.to_string()} is geographic (degrees); distances need metres"
+        raise CrsError(msg)
+    return proj
+
+
 def read_coordinates(name: str, points: pd.DataFrame | np.ndarray, crs: object) -> Coordinates:
     """Check and read points given as an (n, 2) array or a frame with ``x`` and ``y`` columns.
 
@@ -240,13 +272,7 @@ def read_coordinates(name: str, points: pd.DataFrame | np.ndarray, crs: object) 
     CrsError
         A geographic CRS.
     """
-    if crs is None:
-        msg = f"{name} given as coordinates need crs= (e.g. crs='EPSG:4547'): an array has none"
-        raise AnalysisInputError(msg)
-    proj = CRS.from_user_input(crs)
-    if not proj.is_projected:
-        msg = f"{name}: crs={proj.to_string()} is geographic (degrees); distances need metres"
-        raise CrsError(msg)
+    proj = coordinates_crs(name, crs)
     if isinstance(points, pd.DataFrame):
         missing = [c for c in ("x", "y") if c not in points.columns]
         if missing:

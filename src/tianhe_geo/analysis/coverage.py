@@ -42,7 +42,7 @@ from ._inputs import (
     read_coordinates,
 )
 from .distance import CostTable, Distance, DistanceMethod, OnNetwork, StraightLine
-from .euclidean import complete_nearest, straight_counts, straight_nearest_rows
+from .euclidean import complete_nearest, nearest_ids, straight_counts, straight_nearest_rows
 from .network import (
     Snap,
     _counts_of,
@@ -708,25 +708,12 @@ class Reach:
         # exact nearest of the residents beyond it is searched only if the frame is read.
         assert isinstance(self.distance, StraightLine) and self.origins is not None
         origins, d, index = self.origins, self.distance.detour_factor, self.residents.index
-        if len(facilities) == 0:  # nobody is reached: inf and no id for everyone
-            within_m, rows = np.full(len(index), np.inf), np.full(len(index), -1)
-        else:
-            within_m, rows = straight_nearest_rows(origins, facilities, d, ts[-1])
-
-        @cache
-        def exact() -> tuple[np.ndarray, np.ndarray]:
-            if len(facilities) == 0:
-                return within_m, rows
-            return complete_nearest(origins, facilities, d, within_m, rows)
-
-        def nearest_id() -> pd.Series:
-            if len(facilities) == 0:
-                return pd.Series([None] * len(index), index=index, dtype=object)
-            return pd.Series(facilities.index.to_numpy()[exact()[1]], index=index)
+        within_m, rows = straight_nearest_rows(origins, facilities, d, ts[-1])
+        exact = cache(lambda: complete_nearest(origins, facilities, d, within_m, rows))
 
         return _Measured(
             within_m,
-            nearest_id,
+            lambda: nearest_ids(facilities, exact()[1], index),
             lambda: straight_counts(origins, facilities, ts, d),
             None,
             exact_m=lambda: exact()[0],

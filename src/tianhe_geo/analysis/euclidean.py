@@ -199,14 +199,33 @@ def straight_nearest(
         As :func:`nearest_facility`.
     """
     out = pd.DataFrame(index=index)
-    if len(facilities) == 0:
-        out["nearest_id"] = pd.Series([None] * len(out), index=out.index, dtype=object)
-        out["nearest_m"] = np.inf
-        return out
     dist, idx = straight_nearest_rows(origins, facilities, detour_factor)
-    out["nearest_id"] = facilities.index.to_numpy()[idx]
+    out["nearest_id"] = nearest_ids(facilities, idx, index)
     out["nearest_m"] = dist
     return out
+
+
+def nearest_ids(facilities: gpd.GeoDataFrame, rows: np.ndarray, index: pd.Index) -> pd.Series:
+    """The ``nearest_id`` column: each resident's facility id from its row (None without any).
+
+    Parameters
+    ----------
+    facilities : geopandas.GeoDataFrame
+        The facilities searched.
+    rows : numpy.ndarray
+        Facility row per resident, from an unbounded search (every row found
+        when there is a facility at all).
+    index : pandas.Index
+        The residents' index.
+
+    Returns
+    -------
+    pandas.Series
+        Facility ids, indexed like the residents.
+    """
+    if len(facilities) == 0:
+        return pd.Series([None] * len(index), index=index, dtype=object)
+    return pd.Series(facilities.index.to_numpy()[rows], index=index)
 
 
 def straight_nearest_rows(
@@ -222,7 +241,7 @@ def straight_nearest_rows(
     origins : Origins
         The residents as query points.
     facilities : geopandas.GeoDataFrame
-        At least one point or polygon (distance to edge), same CRS.
+        Points or polygons (distance to edge), same CRS.
     detour_factor : float
         Multiplier applied to straight-line metres.
     limit_m : float, default inf
@@ -238,6 +257,8 @@ def straight_nearest_rows(
     rows : numpy.ndarray
         Facility row per resident (-1 beyond ``limit_m``).
     """
+    if len(facilities) == 0:  # nobody is reached
+        return np.full(len(origins.xy), np.inf), np.full(len(origins.xy), -1)
     fac = geoms_of(facilities)
     # A hair beyond the limit, so that no resident at exactly the limit (after the
     # detour factor's rounding) is cut off; flags compare the returned metres anyway.
@@ -286,7 +307,7 @@ def complete_nearest(
     """
     far = np.flatnonzero(rows < 0)
     metres, rows = metres.copy(), rows.copy()
-    if len(far):
+    if len(far) and len(facilities):  # without facilities nobody has a nearest one
         given = None if origins.given is None else origins.given[far]
         rest = Origins(given, origins.xy[far], origins.points)
         metres[far], rows[far] = straight_nearest_rows(rest, facilities, detour_factor)

@@ -20,8 +20,8 @@ import pandas as pd
 from pyproj import CRS
 from scipy.spatial import cKDTree
 
-from ..foundation.errors import AnalysisInputError, CrsError, NetworkError
-from ._inputs import check_thresholds, facilities_as_frame
+from ..foundation.errors import AnalysisInputError, NetworkError
+from ._inputs import check_thresholds, coordinates_crs, facilities_as_frame
 from .coverage import CoverageResult, Reach, _summary_of, _tidy, coverage, with_shares
 from .distance import DistanceMethod, OnNetwork, StraightLine
 from .network import NodeReach, facility_sources, node_reach, resident_reach, snap_to
@@ -212,14 +212,7 @@ def _crs_of(residents: Any, crs: Any) -> CRS:
             f"(coordinates); got {type(residents).__name__} with columns {columns}"
         )
         raise AnalysisInputError(msg)
-    if crs is None:
-        msg = "residents given as coordinates need crs= (e.g. crs='EPSG:4547')"
-        raise AnalysisInputError(msg)
-    proj = CRS.from_user_input(crs)
-    if not proj.is_projected:
-        msg = f"residents: crs={proj.to_string()} is geographic (degrees); distances need metres"
-        raise CrsError(msg)
-    return proj
+    return coordinates_crs("residents", crs)
 
 
 def _plan(
@@ -292,8 +285,8 @@ def _partition_sums(
     if sink is not None:
         assert reach.origins is not None
         # Coordinates get their points only here, one partition at a time, for the file.
-        geometry = part.geometry.values if isinstance(part, gpd.GeoDataFrame) else None
-        geometry = gpd.points_from_xy(*reach.origins.xy.T) if geometry is None else geometry
+        given = isinstance(part, gpd.GeoDataFrame)
+        geometry = part.geometry.values if given else reach.origins.geoms
         sink(number, gpd.GeoDataFrame(columns, geometry=geometry, crs=plan.crs, index=part.index))
     return sums
 
