@@ -15,15 +15,9 @@ from __future__ import annotations
 import importlib
 import sys
 import types
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 from . import _deprecated
-
-try:
-    __version__ = version("tianhe-geo")
-except PackageNotFoundError:  # running from a source tree without install
-    __version__ = "0.0.0"
 
 #: Public name -> module it lives in (relative to the package).
 _PUBLIC = {
@@ -122,7 +116,21 @@ _PUBLIC = {
 __all__ = ["__version__", *_PUBLIC]
 
 
+def _version() -> str:
+    # Read on first use: importlib.metadata scans the installed distributions, a
+    # fixed cost (tens of ms) every analysis script would otherwise pay at import.
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("tianhe-geo")
+    except PackageNotFoundError:  # running from a source tree without install
+        return "0.0.0"
+
+
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        globals()[name] = value = _version()
+        return value
     if name not in _PUBLIC:
         msg = f"module 'tianhe_geo' has no attribute {name!r}"
         raise AttributeError(msg)
@@ -153,6 +161,7 @@ sys.modules[__name__].__class__ = _Package
 _deprecated.install()
 
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
+    __version__: str
     from .analysis.access import two_step_fca, weighted_mean
     from .analysis.coverage import CoverageResult, Reach, coverage, coverage_many
     from .analysis.distance import CostTable, DistanceMethod, OnNetwork, StraightLine, cost_table
