@@ -226,6 +226,60 @@ def test_straight_line_coordinates_match_brute_force(case):
         assert out.share(t)["district"] == pytest.approx(expected[t], abs=1e-12)
 
 
+@pytest.mark.parametrize("distance", ["straight", "network"])
+def test_facility_coordinates_make_no_points(case, distance, monkeypatch):
+    """Facilities as coordinates reach the kernels as coordinates, with the frames' answers."""
+    import shapely
+
+    net, res, layers = case
+    how = StraightLine() if distance == "straight" else OnNetwork(net, 50.0)
+    fac = layers["some"]
+    want = Reach.prepare(res, how).coverage(fac, TS)
+    frame = pd.DataFrame({"x": fac.geometry.x, "y": fac.geometry.y}, index=fac.index)
+    reach = Reach.prepare(_as_coordinates(res), how, population=res["population"], crs=CRS)
+
+    def no_points(*args, **kwargs):
+        raise AssertionError("a shapely point was made")
+
+    monkeypatch.setattr(shapely, "points", no_points)
+    monkeypatch.setattr(gpd, "points_from_xy", no_points)
+    got = reach.coverage(frame, TS)
+    for t in TS:  # shares, nearest ids, metres and counts all from coordinates
+        assert got.share(t)["district"] == pytest.approx(want.share(t)["district"], abs=1e-12)
+        assert np.array_equal(got.n_within(t), want.n_within(t))
+    assert list(got.residents["nearest_id"]) == list(want.residents["nearest_id"])
+    assert np.allclose(got.residents["nearest_m"], want.residents["nearest_m"], equal_nan=True)
+
+
+def test_facility_coordinates_snap_as_their_points(case):
+    from tianhe_geo.analysis._inputs import read_coordinates
+    from tianhe_geo.analysis.network import facility_sources
+
+    net, _, layers = case
+    fac = layers["many"]
+    a = facility_sources(read_coordinates("facilities", _as_coordinates(fac), CRS), net, 50.0)
+    b = facility_sources(fac, net, 50.0)
+    for field in ("facility", "node", "distance_m", "snapped", "n_points"):
+        assert np.array_equal(getattr(a, field), getattr(b, field)), field
+    assert a.inside is None and b.inside is None
+
+
+@pytest.mark.parametrize(
+    ("facilities", "match"),
+    [
+        ([[0.0, 0.0]], "facilities must be a GeoDataFrame.*got list"),
+        (np.array([[0.0, 0.0], [np.inf, 1.0]]), "facilities: rows \\[1\\] have NaN"),
+        (np.zeros((2, 3)), "facilities: coordinates must be an \\(n, 2\\)"),
+    ],
+)
+def test_bad_facility_coordinates_are_named(facilities, match):
+    from tianhe_geo import TianheGeoError
+
+    reach = Reach.prepare(np.zeros((4, 2)), population=np.ones(4), crs=CRS)
+    with pytest.raises(TianheGeoError, match=match):
+        reach.coverage(facilities, TS)
+
+
 @pytest.mark.parametrize(
     ("args", "match"),
     [

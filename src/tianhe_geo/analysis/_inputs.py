@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TypeAlias
 
 import geopandas as gpd
 import numpy as np
@@ -215,6 +216,42 @@ class Coordinates:
     xy: np.ndarray
     crs: CRS
 
+    @property
+    def index(self) -> pd.Index:
+        """The points' ids (the frame's index; 0..n-1 for an array)."""
+        return self.frame.index
+
+    def __len__(self) -> int:
+        return len(self.xy)
+
+    def head(self, n: int) -> Coordinates:
+        """The first ``n`` points (as ``DataFrame.head``)."""
+        return Coordinates(self.frame.iloc[:n], self.xy[:n], self.crs)
+
+
+#: A facility layer as the kernels take it: a frame of points or polygons, or
+#: points given as coordinates (kept as coordinates: no shapely object per point).
+Layer: TypeAlias = gpd.GeoDataFrame | Coordinates
+
+
+def point_coordinates(facilities: Layer) -> np.ndarray | None:
+    """x, y of every facility when all are points, else None (polygons, lines, a mix).
+
+    Parameters
+    ----------
+    facilities : geopandas.GeoDataFrame or Coordinates
+        A non-empty layer.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        (m, 2) metres; coordinates as given, without making points.
+    """
+    if isinstance(facilities, Coordinates):
+        return facilities.xy
+    geoms = geoms_of(facilities)
+    return shapely.get_coordinates(geoms) if is_points(geoms) else None
+
 
 def coordinates_crs(name: str, crs: object) -> CRS:
     """The projected CRS given with points as coordinates, checked.
@@ -323,24 +360,33 @@ def coordinate_population(
     return population_of(frame, "population")
 
 
-def facilities_as_frame(facilities: object, crs: CRS) -> gpd.GeoDataFrame:
-    """Facility points given as coordinates, as a frame (layers are small: a point each is cheap).
+def read_facilities(facilities: object, crs: CRS) -> Layer:
+    """A facility layer as given, or its coordinates read and checked (no points made).
 
     Parameters
     ----------
     facilities : geopandas.GeoDataFrame, pandas.DataFrame or numpy.ndarray
-        A frame is returned as given; coordinates are taken in ``crs``.
+        A GeoDataFrame (or coordinates already read) is returned as given;
+        coordinates (an (m, 2) array or a frame with x, y columns) are read in ``crs``.
     crs : pyproj.CRS
         The residents' CRS.
 
     Returns
     -------
-    geopandas.GeoDataFrame
-        Points on the coordinates' index.
+    geopandas.GeoDataFrame or Coordinates
+        The layer.
+
+    Raises
+    ------
+    AnalysisInputError
+        Any other type, or bad coordinates (:func:`read_coordinates`).
     """
-    if not is_coordinates(facilities):
+    if isinstance(facilities, gpd.GeoDataFrame | Coordinates):
         return facilities
-    got = read_coordinates("facilities", facilities, crs)
-    return gpd.GeoDataFrame(
-        index=got.frame.index, geometry=gpd.points_from_xy(*got.xy.T), crs=got.crs
-    )
+    if not isinstance(facilities, pd.DataFrame | np.ndarray):
+        msg = (
+            "facilities must be a GeoDataFrame, or points as an (m, 2) array or a frame with "
+            f"x, y columns; got {type(facilities).__name__}"
+        )
+        raise AnalysisInputError(msg)
+    return read_coordinates("facilities", facilities, crs)

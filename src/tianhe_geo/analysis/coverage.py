@@ -27,19 +27,21 @@ from pyproj import CRS
 from ..foundation.crs import require_projected, require_same_crs
 from ..foundation.errors import AnalysisInputError, NetworkError
 from ._inputs import (
+    Coordinates,
+    Layer,
     Origins,
     check_crs_pair,
     check_not_empty,
     check_pair,
     check_thresholds,
     coordinate_population,
-    facilities_as_frame,
     geoms_of,
     is_coordinates,
     is_points,
     origins_of,
     population_of,
     read_coordinates,
+    read_facilities,
 )
 from .distance import CostTable, Distance, DistanceMethod, OnNetwork, StraightLine
 from .euclidean import complete_nearest, nearest_ids, straight_counts, straight_nearest_rows
@@ -57,8 +59,9 @@ from .network import (
 logger = logging.getLogger(__name__)
 
 #: A facility layer: a frame of points or polygons, or points as coordinates
-#: (an (m, 2) array or a frame with x, y columns, in the residents' CRS).
-Facilities: TypeAlias = gpd.GeoDataFrame | pd.DataFrame | np.ndarray
+#: (an (m, 2) array or a frame with x, y columns, in the residents' CRS; or
+#: coordinates already read, as streamed partitions are sent them).
+Facilities: TypeAlias = gpd.GeoDataFrame | pd.DataFrame | np.ndarray | Coordinates
 
 
 #: A value, or a function of no arguments computing it on first use.
@@ -632,8 +635,13 @@ class Reach:
         """
         ts = check_thresholds(thresholds)
         if self.crs is not None:
-            facilities = facilities_as_frame(facilities, self.crs)
-        got = self._measure(facilities, ts)
+            layer = read_facilities(facilities, self.crs)
+        elif isinstance(facilities, gpd.GeoDataFrame):  # a cost table: rows named by index
+            layer = facilities
+        else:
+            msg = "a CostTable needs facilities as a GeoDataFrame (its rows name them by index)"
+            raise AnalysisInputError(msg)
+        got = self._measure(layer, ts)
         counted = got.count() if counts else None
         if got.frame is not None:
             flags = {t: got.frame[f"covered_{t:g}"].to_numpy(dtype=bool) for t in ts}
@@ -644,7 +652,7 @@ class Reach:
         logger.info(
             "coverage: %d residents, %d facilities, %s, thresholds %s",
             len(self.residents),
-            len(facilities),
+            len(layer),
             self.distance.method,
             ts,
         )
@@ -685,11 +693,12 @@ class Reach:
             out[f"covered_{t:g}"] = flag
         return out
 
-    def _measure(self, facilities: gpd.GeoDataFrame, ts: tuple[float, ...]) -> _Measured:
+    def _measure(self, facilities: Layer, ts: tuple[float, ...]) -> _Measured:
         """Nearest facility of every resident (and how to count) for one layer."""
         distance = self.distance
         if isinstance(distance, CostTable):
             assert isinstance(self.residents, gpd.GeoDataFrame)  # prepare() saw to it
+            assert isinstance(facilities, gpd.GeoDataFrame)  # coverage() saw to it
             check_pair(self.residents, facilities)
             frame = coverage_from_table(self.residents, distance.pairs, ts)
             valid = None if distance.valid is None else distance.valid.to_numpy()
@@ -698,12 +707,13 @@ class Reach:
             check_crs_pair(self.residents, facilities)
         else:
             require_same_crs(residents=self, facilities=facilities)
-        check_not_empty("facilities", facilities)
+        if isinstance(facilities, gpd.GeoDataFrame):  # coordinates were checked when read
+            check_not_empty("facilities", facilities)
         if isinstance(distance, StraightLine):
             return self._measure_straight(facilities, ts)
         return self._measure_network(facilities, ts)
 
-    def _measure_straight(self, facilities: gpd.GeoDataFrame, ts: tuple[float, ...]) -> _Measured:
+    def _measure_straight(self, facilities: Layer, ts: tuple[float, ...]) -> _Measured:
         # Flags need nothing beyond the largest radius: the search stops there, and the
         # exact nearest of the residents beyond it is searched only if the frame is read.
         assert isinstance(self.distance, StraightLine) and self.origins is not None
@@ -719,7 +729,7 @@ class Reach:
             exact_m=lambda: exact()[0],
         )
 
-    def _measure_network(self, facilities: gpd.GeoDataFrame, ts: tuple[float, ...]) -> _Measured:
+    def _measure_network(self, facilities: Layer, ts: tuple[float, ...]) -> _Measured:
         distance, rs = self.distance, self.snapped
         assert isinstance(distance, OnNetwork) and rs is not None
         net = distance.network

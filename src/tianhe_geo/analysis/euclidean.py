@@ -20,7 +20,15 @@ import shapely
 from scipy.spatial import cKDTree
 
 from ..data.schemas import COST_COLUMNS
-from ._inputs import Origins, check_thresholds, geoms_of, is_points, prepare_straight
+from ._inputs import (
+    Layer,
+    Origins,
+    check_thresholds,
+    geoms_of,
+    is_points,
+    point_coordinates,
+    prepare_straight,
+)
 from ._kd import kd_nearest
 from ._radius_counts import count_within
 
@@ -118,7 +126,7 @@ def euclidean_counts(
 
 
 def straight_counts(
-    origins: Origins, facilities: gpd.GeoDataFrame, ts: Sequence[float], detour_factor: float
+    origins: Origins, facilities: Layer, ts: Sequence[float], detour_factor: float
 ) -> dict[float, np.ndarray]:
     """Facilities within each threshold of residents already read as query points.
 
@@ -126,7 +134,7 @@ def straight_counts(
     ----------
     origins : Origins
         The residents as read by :func:`~tianhe_geo.analysis._inputs.origins_of`.
-    facilities : geopandas.GeoDataFrame
+    facilities : geopandas.GeoDataFrame or Coordinates
         Points or polygons (distance to edge), same CRS.
     ts : sequence of float
         Checked thresholds in metres (after the detour factor).
@@ -140,12 +148,13 @@ def straight_counts(
     """
     if len(facilities) == 0:
         return {t: np.zeros(len(origins.xy), dtype=np.intp) for t in ts}
-    fac = geoms_of(facilities)
-    if is_points(fac):
+    f_xy = point_coordinates(facilities)
+    if f_xy is not None:
         radii = [t / detour_factor for t in ts]
-        counts = count_within(origins.xy, shapely.get_coordinates(fac), radii)
+        counts = count_within(origins.xy, f_xy, radii)
         return {t: counts[r] for t, r in zip(ts, radii, strict=True)}
-    tree = shapely.STRtree(fac)
+    assert isinstance(facilities, gpd.GeoDataFrame)  # coordinates are points
+    tree = shapely.STRtree(geoms_of(facilities))
     out = {}
     for t in ts:
         oi, _ = tree.query(origins.geoms, predicate="dwithin", distance=t / detour_factor)
@@ -178,7 +187,7 @@ def nearest_facility(
 
 
 def straight_nearest(
-    origins: Origins, index: pd.Index, facilities: gpd.GeoDataFrame, detour_factor: float
+    origins: Origins, index: pd.Index, facilities: Layer, detour_factor: float
 ) -> pd.DataFrame:
     """Nearest facility of residents already read as query points.
 
@@ -188,7 +197,7 @@ def straight_nearest(
         The residents as read by :func:`~tianhe_geo.analysis._inputs.origins_of`.
     index : pandas.Index
         The residents' index, given to the result.
-    facilities : geopandas.GeoDataFrame
+    facilities : geopandas.GeoDataFrame or Coordinates
         Points or polygons (distance to edge), same CRS.
     detour_factor : float
         Multiplier applied to straight-line metres.
@@ -205,12 +214,12 @@ def straight_nearest(
     return out
 
 
-def nearest_ids(facilities: gpd.GeoDataFrame, rows: np.ndarray, index: pd.Index) -> pd.Series:
+def nearest_ids(facilities: Layer, rows: np.ndarray, index: pd.Index) -> pd.Series:
     """The ``nearest_id`` column: each resident's facility id from its row (None without any).
 
     Parameters
     ----------
-    facilities : geopandas.GeoDataFrame
+    facilities : geopandas.GeoDataFrame or Coordinates
         The facilities searched.
     rows : numpy.ndarray
         Facility row per resident, from an unbounded search (every row found
@@ -230,7 +239,7 @@ def nearest_ids(facilities: gpd.GeoDataFrame, rows: np.ndarray, index: pd.Index)
 
 def straight_nearest_rows(
     origins: Origins,
-    facilities: gpd.GeoDataFrame,
+    facilities: Layer,
     detour_factor: float,
     limit_m: float = np.inf,
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -240,7 +249,7 @@ def straight_nearest_rows(
     ----------
     origins : Origins
         The residents as query points.
-    facilities : geopandas.GeoDataFrame
+    facilities : geopandas.GeoDataFrame or Coordinates
         Points or polygons (distance to edge), same CRS.
     detour_factor : float
         Multiplier applied to straight-line metres.
@@ -259,16 +268,17 @@ def straight_nearest_rows(
     """
     if len(facilities) == 0:  # nobody is reached
         return np.full(len(origins.xy), np.inf), np.full(len(origins.xy), -1)
-    fac = geoms_of(facilities)
     # A hair beyond the limit, so that no resident at exactly the limit (after the
     # detour factor's rounding) is cut off; flags compare the returned metres anyway.
     reach = limit_m / detour_factor * (1 + 1e-9)
-    if is_points(fac):
+    f_xy = point_coordinates(facilities)
+    if f_xy is not None:
         # Coordinates straight to the k-d tree: no shapely object per point.
-        dist, idx = kd_nearest(cKDTree(shapely.get_coordinates(fac)), origins.xy, reach)
+        dist, idx = kd_nearest(cKDTree(f_xy), origins.xy, reach)
     else:
+        assert isinstance(facilities, gpd.GeoDataFrame)  # coordinates are points
         bound = {} if np.isinf(reach) else {"max_distance": reach}
-        tree = shapely.STRtree(fac)
+        tree = shapely.STRtree(geoms_of(facilities))
         (oi, fi), found = tree.query_nearest(
             origins.geoms, return_distance=True, all_matches=False, **bound
         )
@@ -279,7 +289,7 @@ def straight_nearest_rows(
 
 def complete_nearest(
     origins: Origins,
-    facilities: gpd.GeoDataFrame,
+    facilities: Layer,
     detour_factor: float,
     metres: np.ndarray,
     rows: np.ndarray,
@@ -293,7 +303,7 @@ def complete_nearest(
     ----------
     origins : Origins
         The residents as query points.
-    facilities : geopandas.GeoDataFrame
+    facilities : geopandas.GeoDataFrame or Coordinates
         The facilities searched.
     detour_factor : float
         Multiplier applied to straight-line metres.

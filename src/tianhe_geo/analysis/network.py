@@ -55,6 +55,7 @@ from ..data.osm import graph_frames, read_osm
 from ..data.schemas import COST_COLUMNS
 from ..foundation.crs import ANALYSIS_CRS, STORAGE_CRS, require_projected, require_same_crs
 from ..foundation.errors import DataSourceError, NetworkError
+from ._inputs import Coordinates, Layer
 from ._kd import kd_nearest
 
 logger = logging.getLogger(__name__)
@@ -516,7 +517,7 @@ def edge_crossings(
 
 
 def facility_sources(
-    facilities: gpd.GeoDataFrame,
+    facilities: Layer,
     net: WalkNetwork,
     max_snap_m: float,
     access_spacing_m: float = ACCESS_SPACING_M,
@@ -533,8 +534,9 @@ def facility_sources(
 
     Parameters
     ----------
-    facilities : geopandas.GeoDataFrame
-        Points, polygons or lines in ``net.crs``.
+    facilities : geopandas.GeoDataFrame or Coordinates
+        Points, polygons or lines in ``net.crs``; or points as coordinates
+        (snapped from their coordinates, no shapely object made).
     net : WalkNetwork
         The network (its ``entrances`` are used).
     max_snap_m : float
@@ -551,13 +553,18 @@ def facility_sources(
     Sources
         One row per (facility, node), ordered by facility.
     """
-    xy, fac, gate = access_points(facilities, access_spacing_m, net.entrances)
+    if isinstance(facilities, Coordinates):  # points: each is its own access point
+        xy, fac = facilities.xy, np.arange(len(facilities))
+        gate, inside = np.zeros(len(fac), dtype=bool), None
+    else:
+        xy, fac, gate = access_points(facilities, access_spacing_m, net.entrances)
+        inside = _polygons_of(facilities)
     dist, idx = net.main_tree.query(xy, k=1, workers=-1)
     ok = dist <= max_snap_m
     node = np.flatnonzero(net.in_main)[idx[ok]] if len(xy) else np.empty(0, dtype=np.intp)
     fac_ok, dist_ok = fac[ok], dist[ok]
     n_cross = 0
-    if crossings:
+    if crossings and inside is not None:  # only a polygon's edge is crossed
         c_fac, c_node, c_dist, n_cross = edge_crossings(facilities, net)
         fac_ok = np.concatenate([fac_ok, c_fac])
         node = np.concatenate([node, c_node])
@@ -576,7 +583,7 @@ def facility_sources(
         n_points=np.bincount(fac, minlength=n_fac)[:n_fac],
         n_entrances=int(gate.sum()),
         n_crossings=n_cross,
-        inside=_polygons_of(facilities),
+        inside=inside,
     )
 
 

@@ -21,7 +21,7 @@ from pyproj import CRS
 from scipy.spatial import cKDTree
 
 from ..foundation.errors import AnalysisInputError, NetworkError
-from ._inputs import check_thresholds, coordinates_crs, facilities_as_frame
+from ._inputs import Layer, check_thresholds, coordinates_crs, read_facilities
 from .coverage import CoverageResult, Reach, _summary_of, _tidy, coverage, with_shares
 from .distance import DistanceMethod, OnNetwork, StraightLine
 from .network import NodeReach, facility_sources, node_reach, resident_reach, snap_to
@@ -122,7 +122,7 @@ class _Plan:
     layer's distance per node and the snap index, never the graph.
     """
 
-    layers: dict[str, gpd.GeoDataFrame]
+    layers: dict[str, Layer]
     radii: dict[str, tuple[float, ...]]
     detour_factor: float
     population: str
@@ -223,7 +223,7 @@ def _plan(
     group: str | None,
     crs: CRS,
 ) -> _Plan:
-    layers = {name: facilities_as_frame(fac, crs) for name, fac in layers.items()}
+    read = {name: read_facilities(fac, crs) for name, fac in layers.items()}
     radii = {}
     for name in layers:
         if isinstance(thresholds, Mapping) and name not in thresholds:
@@ -233,16 +233,16 @@ def _plan(
         radii[name] = check_thresholds(given)
     distance = StraightLine() if distance is None else distance
     if isinstance(distance, StraightLine):
-        return _Plan(layers, radii, distance.detour_factor, population, group, crs)
+        return _Plan(read, radii, distance.detour_factor, population, group, crs)
     if not isinstance(distance, OnNetwork):
         msg = f"distance must be StraightLine or OnNetwork, got {type(distance).__name__}"
         raise AnalysisInputError(msg)
     net = distance.network
     reaches = {}
-    for name, fac in layers.items():
+    for name, fac in read.items():
         fs = facility_sources(fac, net, distance.max_snap_m, distance.access_spacing_m)
         reaches[name] = node_reach(net, fs, radii[name][-1])
-    empty = {name: fac.iloc[:0] for name, fac in layers.items()}  # CRS checks only
+    empty = {name: fac.head(0) for name, fac in read.items()}  # names only: no rows to send
     main = np.flatnonzero(net.in_main)
     return _Plan(
         empty, radii, 1.0, population, group, crs, net.main_tree, main, distance.max_snap_m,
