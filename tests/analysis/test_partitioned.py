@@ -32,8 +32,13 @@ def test_partitioned_equals_in_memory(counts):
 @pytest.fixture(scope="module")
 def cluster():
     distributed = pytest.importorskip("distributed")
+    # Worker processes, as on a real cluster: each partition's plan (the layers, the snap
+    # index, the per-node distances) is pickled to them, which threads would not test.
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    )
     with (
-        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False) as c,
+        cluster as c,
         distributed.Client(c) as client,
     ):
         yield client
