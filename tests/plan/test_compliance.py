@@ -154,3 +154,14 @@ def test_radius_overrides_are_checked_and_siting_needs_one_radius(layers):
         AnalysisConfig(radii={"park-5000": 400})
     with pytest.raises(AnalysisInputError, match="siting needs one radius"):
         site_for_standard(layers, "park-tiered", k=1)
+
+
+def test_capacity_scores_say_how_many_facilities_they_rest_on(layers):
+    result = tianhe_geo.analyse(layers)
+    fac = layers["facilities"].to_crs(ANALYSIS_CRS)
+    area = layers["boundary"].to_crs(ANALYSIS_CRS).union_all()
+    near = shapely.distance(fac.geometry.values, area) <= 2000
+    hospitals = fac[near & (fac["category"] == "hospital") & fac["status"].isin(BUILT)]
+    beds = result.beds
+    assert beds.facilities == len(hospitals) > beds.recorded == hospitals["beds"].notna().sum() > 0
+    assert beds.complete is False  # the shipped layer is a sample: scores are lower bounds

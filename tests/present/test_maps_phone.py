@@ -340,3 +340,68 @@ def test_png_snapshot_draws_areas_and_markers(browser, built_maps):
     assert (0xD7, 0x19, 0x1C) in colours and (0xEE, 0xF1, 0xF4) in colours
     assert len(colours) > 50
     page.context.close()
+
+
+def _png(page):
+    from PIL import Image
+
+    with page.expect_download() as download:
+        page.click("#th-png")
+    return np.asarray(Image.open(download.value.path()).convert("RGB"))
+
+
+def _rgb(css):
+    return tuple(int(v) for v in re.findall(r"\d+", css)[:3])
+
+
+@pytest.mark.parametrize("name", ["health_en.html", "parks_zh.html"])
+def test_png_snapshot_carries_its_key(browser, built_maps, name):
+    page = _page(browser, built_maps / name, DESKTOP, accept_downloads=True)
+    key = page.evaluate("tianheSnapshotKey()")
+    # The key is the page's own: the legends shown, every panel note, the attribution.
+    shown = page.evaluate(
+        """() => Array.from(document.querySelectorAll('.th-legend'))
+             .filter(e => getComputedStyle(e).display !== 'none')
+             .map(e => e.querySelector('b').textContent)"""
+    )
+    assert shown and [lg["title"] for lg in key["legends"]] == shown
+    notes = [n.strip() for n in page.locator("#th-body > .th-note").all_text_contents()]
+    assert key["notes"] == [n for n in notes if n] and notes
+    # The shading's legend says what its figures rest on and how complete the layer is.
+    legend_notes = page.evaluate(
+        """() => Array.from(document.querySelectorAll('.th-legend'))
+             .filter(e => getComputedStyle(e).display !== 'none')
+             .map(e => (e.querySelector('p.th-note') || {textContent: ''}).textContent.trim())"""
+    )
+    assert [lg["note"] for lg in key["legends"]] == legend_notes and any(legend_notes)
+    assert "OpenStreetMap" in key["attribution"]
+    image = _png(page)
+    # Drawn bottom-left on white: the swatch colours of the filled rows are in the box.
+    box = image[:, :330]
+    assert (box == 255).all(axis=2).sum() > 5_000
+    fills = {
+        _rgb(r["fill"])
+        for lg in key["legends"]
+        for r in lg["rows"]
+        if not r["dashed"] and not r["fill"].endswith(", 0)")
+    }
+    assert fills and all((box == f).all(axis=2).sum() >= 20 for f in fills)
+    # Text in the bottom-right corner: the attribution.
+    corner = image[-18:, -200:]
+    assert (corner.sum(axis=2) < 300).sum() > 30
+    assert not page.errors
+    page.context.close()
+
+
+def test_png_snapshot_key_follows_the_layers_shown(browser, built_maps):
+    page = _page(browser, built_maps / "health_en.html", DESKTOP, accept_downloads=True)
+    before = page.evaluate("tianheSnapshotKey()")
+    boxes = page.locator(".leaflet-control-layers-overlays input[type=checkbox]")
+    for i in range(boxes.count()):
+        if boxes.nth(i).is_checked():
+            boxes.nth(i).uncheck(force=True)
+    page.wait_for_timeout(100)
+    after = page.evaluate("tianheSnapshotKey()")
+    assert before["legends"] and len(after["legends"]) < len(before["legends"])
+    assert after["notes"] == before["notes"]  # how complete the data is, whatever is shown
+    page.context.close()

@@ -357,6 +357,10 @@ LABELS: _Table = _freeze(
         },
         "what_doctors": {"zh": "医生数", "en": "doctors"},
         "what_beds": {"zh": "床位数", "en": "beds"},
+        "capacity_basis": {
+            "zh": "依据图层{of}处设施中记录了{what}的{n}处",
+            "en": "rests on the {n} of {of} facilities whose {what} are recorded",
+        },
         "basis_school_places": {
             "zh": "设施图层中规划/在建学校的学位",
             "en": "places of planned / under-construction schools in the facilities layer",

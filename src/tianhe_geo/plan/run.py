@@ -16,13 +16,14 @@ from ..analysis.coverage import CoverageResult
 from ..analysis.distance import DistanceMethod
 from ..analysis.network import WalkNetwork
 from ..data.scenario_spec import Scenario
+from ..data.schemas import is_complete
 from ..foundation.config import DEFAULT_CONFIG, AnalysisConfig
 from ..foundation.vocab import HEALTH_CATEGORIES
 from .completeness import Completeness
 from .compliance import measure_standards
 from .indicators import capacity_2sfca, indicators, park_area_per_resident
 from .scenario import ScenarioComparison, apply_scenario, compare
-from .selection import Layers, plan_distance
+from .selection import Layers, plan_distance, select_kinds
 
 
 @dataclass(frozen=True)
@@ -37,11 +38,20 @@ class Capacity:
         Population-weighted mean per subdistrict code.
     catchment_m : float
         Catchment radius, metres.
+    recorded : int
+        Facilities whose capacity is recorded (the ones the score rests on).
+    facilities : int
+        Facilities of the supplying kinds in the layer, recorded or not.
+    complete : bool
+        Whether the facility layer lists every one (else scores are lower bounds).
     """
 
     per_cell: pd.Series
     per_subdistrict: pd.Series
     catchment_m: float
+    recorded: int
+    facilities: int
+    complete: bool
 
     @property
     def measured(self) -> bool:
@@ -136,7 +146,9 @@ def _capacity(
     network: WalkNetwork | None,
 ) -> Capacity:
     cell, sub = capacity_2sfca(layers, capacity, categories, catchment_m, config, network)
-    return Capacity(cell, sub, catchment_m)
+    fac = select_kinds(layers, "facilities", "category", categories, config)
+    recorded = int(fac[capacity].notna().sum())
+    return Capacity(cell, sub, catchment_m, recorded, len(fac), is_complete(fac))
 
 
 @dataclass(frozen=True)

@@ -89,6 +89,10 @@ class Legend:
         Label -> the letter its markers carry (point layers drawn with letters).
     dashed : bool
         The layer is drawn as dashed outlines (its swatches are too).
+    note : str or None
+        A line under the rows: what the layer's figures rest on and how
+        complete its data is (so the legend, and a snapshot of the map, never
+        show a data gap as a finding without saying so).
     """
 
     title: str
@@ -96,6 +100,7 @@ class Legend:
     layer: str
     letters: dict[str, str] = field(default_factory=dict)
     dashed: bool = False
+    note: str | None = None
 
 
 @dataclass
@@ -365,6 +370,7 @@ def add_layer(  # noqa: PLR0913 - a layer has this many presentation knobs
     exclusive: bool = False,
     letter: str | Callable[[pd.Series], str] = "",
     dash: bool = False,
+    legend_note: str | None = None,
 ) -> TianheMap:
     """Add a vector layer with escaped tooltip and popup, and its legend.
 
@@ -406,6 +412,9 @@ def add_layer(  # noqa: PLR0913 - a layer has this many presentation knobs
     dash : bool, default False
         Draw polygons as a dashed outline only (no fill, clicks pass through
         to the shading under them).
+    legend_note : str, optional
+        A line under the legend (already in the map's language): what the
+        figures rest on and how complete the layer is.
 
     Returns
     -------
@@ -460,7 +469,7 @@ def add_layer(  # noqa: PLR0913 - a layer has this many presentation knobs
     if legend:
         shown = {k: str(v) for k, v in zip(colours, letters, strict=True)} if points else {}
         marks = {lbl: shown.get(col, "") for lbl, col in legend.items()} if points else {}
-        tm.legends.append(Legend(name, dict(legend), group.get_name(), marks, dash))
+        tm.legends.append(Legend(name, dict(legend), group.get_name(), marks, dash, legend_note))
     return tm
 
 
@@ -602,8 +611,10 @@ def _legends_html(tm: TianheMap) -> str:
             f"{html.escape(lbl)}</div>"
             for lbl, col in lg.items.items()
         )
+        note = "" if lg.note is None else f"<p class='th-note'>{html.escape(lg.note)}</p>"
         out.append(
-            f"<div class='th-legend' data-layer='{lg.layer}'><b>{html.escape(lg.title)}</b>{rows}</div>"
+            f"<div class='th-legend' data-layer='{lg.layer}'><b>{html.escape(lg.title)}</b>"
+            f"{rows}{note}</div>"
         )
     return "".join(out)
 
@@ -669,12 +680,90 @@ def _js(text: str) -> str:
 class _Snapshot(MacroElement):
     """``window.tianheSnapshot``: the map as drawn (readable tiles, areas, markers) to a PNG.
 
-    Tiles are drawn only when the tile server allowed it (CORS); the page
-    fetches nothing for the picture.
+    The picture carries its key, as the page does: the legends of the layers
+    shown, the panel's notes (how complete each layer is, positions
+    approximate) and the attribution (ODbL asks for it wherever OSM data is
+    shown). ``window.tianheSnapshotKey`` returns that key as data, read from
+    the page's own elements, so the picture says no more and no less. Tiles
+    are drawn only when the tile server allowed it (CORS); the page fetches
+    nothing for the picture. Text goes to the canvas with ``fillText``, which
+    never interprets markup.
     """
 
     _template = Template(
         """{% macro script(this, kwargs) %}
+        window.tianheSnapshotKey = function () {
+          var legends = [];
+          document.querySelectorAll('.th-legend').forEach(function (el) {
+            if (el.style.display === 'none') { return; }  // its layer is hidden
+            var title = el.querySelector('b'), rows = [];
+            el.querySelectorAll(':scope > div').forEach(function (row) {
+              var sw = row.querySelector('i'), cs = getComputedStyle(sw);
+              rows.push({label: row.textContent.slice(sw.textContent.length), letter: sw.textContent,
+                         disc: sw.classList.contains('th-disc'), fill: cs.backgroundColor,
+                         line: cs.borderTopColor, dashed: cs.borderTopStyle === 'dashed'});
+            });
+            var note = el.querySelector(':scope > .th-note');
+            legends.push({title: title ? title.textContent : '', rows: rows,
+                          note: note ? note.textContent.trim() : ''});
+          });
+          var notes = Array.prototype.map.call(document.querySelectorAll('#th-body > .th-note'),
+            function (n) { return n.textContent.trim(); }).filter(Boolean);
+          var attr = document.querySelector('.leaflet-control-attribution');
+          return {legends: legends, notes: notes,
+                  attribution: attr ? attr.textContent.replace(/\\s+/g, ' ').trim() : ''};
+        };
+        function tianheDrawKey(ctx, key, W, H) {
+          var pad = 8, lh = 17, inner = Math.min(300, W - 40) - 2 * pad, lines = [];
+          function font(l) { return (l.bold ? 'bold ' : '') + (l.note ? '11px' : '12px') + ' sans-serif'; }
+          function wrap(text, style, indent) {  // words, and CJK characters one by one
+            ctx.font = font(style);
+            var parts = text.match(/[\\u2e80-\\u9fff\\uf900-\\uffef]|[^\\s\\u2e80-\\u9fff\\uf900-\\uffef]+|\\s+/g) || [];
+            var out = [], cur = '';
+            parts.forEach(function (w) {
+              if (cur.trim() && ctx.measureText(cur + w).width > inner - indent) {
+                out.push(cur.trim()); cur = w.trim() ? w : '';
+              } else { cur += w; }
+            });
+            if (cur.trim()) { out.push(cur.trim()); }
+            return out.map(function (t) { return Object.assign({text: t}, style); });
+          }
+          key.legends.forEach(function (lg) {
+            lines = lines.concat(wrap(lg.title, {bold: true}, 0));
+            lg.rows.forEach(function (r) { lines = lines.concat(wrap(r.label, {swatch: r}, 20)); });
+            if (lg.note) { lines = lines.concat(wrap(lg.note, {note: true}, 0)); }
+          });
+          key.notes.forEach(function (n) { lines = lines.concat(wrap(n, {note: true}, 0)); });
+          var room = Math.floor((H - 40 - 2 * pad) / lh);
+          if (lines.length > room) { lines = lines.slice(0, Math.max(0, room - 1)).concat([{text: '…'}]); }
+          if (lines.length) {
+            var h = lines.length * lh + 2 * pad, y0 = H - 24 - h;
+            ctx.fillStyle = '#fff'; ctx.fillRect(8, y0, inner + 2 * pad, h);
+            ctx.textBaseline = 'middle'; ctx.textAlign = 'left';
+            lines.forEach(function (l, i) {
+              var y = y0 + pad + i * lh + lh / 2, x = 8 + pad, r = l.swatch;
+              if (r && r.disc) {
+                ctx.beginPath(); ctx.arc(x + 7, y, 7, 0, 2 * Math.PI); ctx.fillStyle = r.fill; ctx.fill();
+                ctx.fillStyle = '#fff'; ctx.font = 'bold 9px sans-serif'; ctx.textAlign = 'center';
+                ctx.fillText(r.letter, x + 7, y); ctx.textAlign = 'left';
+              } else if (r && r.dashed) {
+                ctx.setLineDash([3, 2]); ctx.lineWidth = 2; ctx.strokeStyle = r.line;
+                ctx.strokeRect(x + 1, y - 6, 12, 12); ctx.setLineDash([]);
+              } else if (r) {
+                ctx.fillStyle = r.fill; ctx.fillRect(x, y - 6, 13, 13);
+                ctx.lineWidth = 1; ctx.strokeStyle = '#555'; ctx.strokeRect(x, y - 6, 13, 13);
+              }
+              ctx.font = font(l); ctx.fillStyle = l.note ? '#555' : '#222';
+              ctx.fillText(l.text, x + (r ? 20 : 0), y);
+            });
+          }
+          if (key.attribution) {
+            ctx.font = '11px sans-serif'; var w = ctx.measureText(key.attribution).width + 10;
+            ctx.fillStyle = 'rgba(255,255,255,0.85)'; ctx.fillRect(W - w, H - 18, w, 18);
+            ctx.fillStyle = '#333'; ctx.textAlign = 'right'; ctx.textBaseline = 'middle';
+            ctx.fillText(key.attribution, W - 5, H - 9); ctx.textAlign = 'left';
+          }
+        }
         window.tianheSnapshot = function (map, name) {
           var size = map.getSize(), box = map.getContainer().getBoundingClientRect();
           var cv = document.createElement('canvas'), ctx = cv.getContext('2d');
@@ -713,6 +802,7 @@ class _Snapshot(MacroElement):
               ctx.textAlign = 'center'; ctx.textBaseline = 'middle';
               ctx.fillText(dot.textContent, x, y);
             });
+            tianheDrawKey(ctx, window.tianheSnapshotKey(), size.x, size.y);
             var a = document.createElement('a');
             a.download = name.replace(/[^\\w\\u4e00-\\u9fff .-]+/g, '_') + '.png';
             a.href = cv.toDataURL('image/png');
@@ -829,6 +919,7 @@ html, body { width: 100%; height: 100%; margin: 0; padding: 0; }
 .th-legend i.th-disc { width: 16px; height: 16px; border-radius: 50%; color: #fff;
   font: bold 10px/16px system-ui, sans-serif; text-align: center; border-color: #fff; }
 .th-note { color: #555; margin-top: 4px; font-size: 11px; }
+.th-legend p.th-note { margin: 2px 0 6px; }
 .th-popup th { text-align: left; padding-right: 6px; }
 .th-pin { display: flex; align-items: center; justify-content: center; background: none; }
 .th-pin span { display: block; width: 22px; height: 22px; border-radius: 50%; border: 2px solid #fff;

@@ -32,7 +32,7 @@ from ..plan.run import PlanAnalysis
 from ..plan.scenario import ScenarioComparison
 from .mapkit import TianheMap, add_layer, as_map, new_map
 from .nearme import add_near_me
-from .tables import completeness_text
+from .tables import capacity_basis, completeness_text
 
 #: Colour of every coded value drawn by category (column -> code -> colour).
 COLOURS: Mapping[str, Mapping[str, str]] = {
@@ -312,11 +312,13 @@ def _choropleth(
     if basis is not None:  # what the figure rests on, on every area's popup
         g["_basis"] = basis
         fields.append(("_basis", label("rests_on_title", tm.lang)))
-    add_layer(tm, g, name, fields, colour, legend, n, show, 30, exclusive=True)
+    add_layer(tm, g, name, fields, colour, legend, n, show, 30, exclusive=True, legend_note=basis)
     return tm
 
 
-def _surface(tm: TianheMap, cells: gpd.GeoDataFrame, score: pd.Series, name: str) -> TianheMap:
+def _surface(
+    tm: TianheMap, cells: gpd.GeoDataFrame, score: pd.Series, name: str, basis: str | None = None
+) -> TianheMap:
     """A per-cell score drawn as a few dissolved classes: 13,000 cells would weigh megabytes."""
     values = score.reindex(cells.index).astype(float)
     finite = values[np.isfinite(values)]
@@ -337,7 +339,7 @@ def _surface(tm: TianheMap, cells: gpd.GeoDataFrame, score: pd.Series, name: str
     fields = [(_name(tm.lang), name)]
     add_layer(
         tm, g, name, fields, lambda r: r["c"], legend, tolerance_m=20, fill_opacity=0.6,
-        exclusive=True,
+        exclusive=True, legend_note=basis,
     )  # fmt: skip
     return tm
 
@@ -437,14 +439,17 @@ def health_map(
             layers["residents"],
             beds.per_cell,
             label("bpk_cell", lang, catchment=beds.catchment_m),
+            capacity_basis(beds, "what_beds", lang),
         )
         g = sub.assign(bpk=beds.per_subdistrict.reindex(sub["code"]).to_numpy())
         name = label("bpk", lang, catchment=beds.catchment_m)
-        _choropleth(tm, g, "bpk", name, GREENS, fmt="{:.2f}", show=False)
+        basis = capacity_basis(beds, "what_beds", lang)
+        _choropleth(tm, g, "bpk", name, GREENS, fmt="{:.2f}", show=False, basis=basis)
     if doctors.measured:
         g = sub.assign(dpk=doctors.per_subdistrict.reindex(sub["code"]).to_numpy())
         name = label("dpk", lang, catchment=doctors.catchment_m)
-        _choropleth(tm, g, "dpk", name, GREENS, fmt="{:.2f}", show=False)
+        basis = capacity_basis(doctors, "what_doctors", lang)
+        _choropleth(tm, g, "dpk", name, GREENS, fmt="{:.2f}", show=False, basis=basis)
     _coverage_layers(tm, layers, result, ["life15-health"], show_first=False)
     return _add_spec(tm, _facility_spec("hospitals", HEALTH_CATEGORIES), layers)
 
@@ -515,7 +520,8 @@ def dashboard_map(
     if beds.measured:
         g = sub.assign(bpk=beds.per_subdistrict.reindex(sub["code"]).to_numpy())
         name = label("bpk", lang, catchment=beds.catchment_m)
-        _choropleth(tm, g, "bpk", name, GREENS, fmt="{:.2f}", show=False)
+        basis = capacity_basis(beds, "what_beds", lang)
+        _choropleth(tm, g, "bpk", name, GREENS, fmt="{:.2f}", show=False, basis=basis)
     return tm
 
 

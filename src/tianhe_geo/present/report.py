@@ -34,7 +34,13 @@ from .report_views import (
     standards_plain,
     subdistricts_plain,
 )
-from .tables import area_label, coverage_by_subdistrict, method_text, subdistrict_names
+from .tables import (
+    area_label,
+    capacity_basis,
+    coverage_by_subdistrict,
+    method_text,
+    subdistrict_names,
+)
 
 Layers = Mapping[str, gpd.GeoDataFrame]
 
@@ -342,6 +348,15 @@ def method_notes(result: PlanAnalysis, lang: str = "en") -> list[str]:
     else:
         distance = label("note_distance_table", lang)
     doctors = "note_2sfca" if result.doctors.measured else "note_2sfca_no_doctors"
+    colon = "：" if lang == "zh" else ": "
+    capacities = [
+        label(name, lang) + colon + capacity_basis(c, what, lang)
+        for name, c, what in (
+            ("doctors", result.doctors, "what_doctors"),
+            ("beds", result.beds, "what_beds"),
+        )
+        if c.measured
+    ]
     return [
         distance,
         label("note_all_measures", lang, method=method_text(method, lang)),
@@ -349,6 +364,7 @@ def method_notes(result: PlanAnalysis, lang: str = "en") -> list[str]:
         label("note_buffer", lang, buffer=config.facility_buffer_m),
         label("note_standards", lang),
         label(doctors, lang, doctors=result.doctors.catchment_m, beds=result.beds.catchment_m),
+        *capacities,
         label("note_incomplete", lang),
     ]
 
