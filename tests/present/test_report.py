@@ -126,20 +126,22 @@ def test_the_method_notes_follow_the_distance_method_whatever_the_first_standard
 
 
 def test_capacity_notes_say_what_the_scores_rest_on():
-    from tianhe_geo.plan.run import Capacity
+    from dataclasses import replace
+
+    from tianhe_geo.plan.indicators import Capacity
     from tianhe_geo.present.tables import capacity_basis
 
     score = pd.Series([1.0])
-    sample = Capacity(score, score, 3000.0, recorded=12, facilities=31, complete=False)
-    en = capacity_basis(sample, "what_beds", "en")
+    sample = Capacity(score, score, 3000.0, 12, 31, complete=False, capacity="beds")
+    en = capacity_basis(sample, "en")
     assert en == (
         "rests on the 12 of 31 facilities whose beds are recorded; "
         "a lower bound, since the shipped layer is incomplete"
     )
-    zh = capacity_basis(sample, "what_doctors", "zh")
+    zh = capacity_basis(replace(sample, capacity="doctors"), "zh")
     assert "31" in zh and "12" in zh and "医生数" in zh and "下限" in zh
-    whole = Capacity(score, score, 3000.0, recorded=31, facilities=31, complete=True)
-    assert "lower bound" not in capacity_basis(whole, "what_beds", "en")
+    whole = replace(sample, recorded=31, complete=True)
+    assert "lower bound" not in capacity_basis(whole, "en")
 
 
 def test_report_notes_carry_the_capacity_basis(built_maps):

@@ -31,15 +31,51 @@ from .compliance import lower_bound_verdict
 from .selection import Layers, plan_distance, residents_in, select_kinds
 
 
-def capacity_2sfca(
+@dataclass(frozen=True)
+class Capacity:
+    """A 2SFCA capacity measure (e.g. doctors per 1,000 residents).
+
+    Attributes
+    ----------
+    per_cell : pandas.Series
+        Score per resident cell; NaN where not measured.
+    per_subdistrict : pandas.Series
+        Population-weighted mean per subdistrict code.
+    catchment_m : float
+        Catchment radius, metres.
+    recorded : int
+        Facilities whose capacity is recorded (the ones the score rests on).
+    facilities : int
+        Facilities of the supplying kinds in the layer, recorded or not.
+    complete : bool
+        Whether the facility layer lists every one (else scores are lower bounds).
+    capacity : str
+        The facilities column measured (``"doctors"``, ``"beds"``).
+    """
+
+    per_cell: pd.Series
+    per_subdistrict: pd.Series
+    catchment_m: float
+    recorded: int
+    facilities: int
+    complete: bool
+    capacity: str
+
+    @property
+    def measured(self) -> bool:
+        """Whether any facility recorded the capacity."""
+        return bool(self.per_cell.notna().any())
+
+
+def measure_capacity(
     layers: Layers,
     capacity: str,
     categories: Sequence[str],
     catchment_m: float,
     config: AnalysisConfig = DEFAULT_CONFIG,
     network: WalkNetwork | None = None,
-) -> tuple[pd.Series, pd.Series]:
-    """Capacity per 1,000 residents within a catchment (2SFCA), per cell and subdistrict.
+) -> Capacity:
+    """Capacity per 1,000 residents within a catchment (2SFCA), and what it rests on.
 
     Parameters
     ----------
@@ -59,16 +95,14 @@ def capacity_2sfca(
 
     Returns
     -------
-    per_cell : pandas.Series
-        Score per resident cell (capacity per 1,000 residents); NaN
-        everywhere when no facility records the capacity (not measured), and
-        for cells not snapped to the network.
-    per_subdistrict : pandas.Series
-        Population-weighted mean per subdistrict code.
+    Capacity
+        Scores per cell (capacity per 1,000 residents; NaN everywhere when no
+        facility records the capacity, and for cells not snapped to the
+        network) and per subdistrict, with how many facilities they rest on.
     """
     res = residents_in(layers, config)
-    fac = select_kinds(layers, "facilities", "category", categories, config)
-    fac = fac[fac[capacity].notna()]
+    supply = select_kinds(layers, "facilities", "category", categories, config)
+    fac = supply[supply[capacity].notna()]
     if fac.empty:
         score = pd.Series(np.nan, index=res.index, name="score")
     else:
@@ -76,7 +110,36 @@ def capacity_2sfca(
         score = two_step_fca(table.pairs, res["population"], fac[capacity], catchment_m)
         if table.valid is not None:
             score = score.where(table.valid.reindex(score.index).to_numpy())
-    return score, weighted_mean(score, res["population"], res["subdistrict"])
+    per_sub = weighted_mean(score, res["population"], res["subdistrict"])
+    return Capacity(
+        score, per_sub, catchment_m, len(fac), len(supply), is_complete(supply), capacity
+    )
+
+
+def capacity_2sfca(
+    layers: Layers,
+    capacity: str,
+    categories: Sequence[str],
+    catchment_m: float,
+    config: AnalysisConfig = DEFAULT_CONFIG,
+    network: WalkNetwork | None = None,
+) -> tuple[pd.Series, pd.Series]:
+    """The scores of :func:`measure_capacity` alone: per cell and per subdistrict.
+
+    Parameters
+    ----------
+    layers, capacity, categories, catchment_m, config, network
+        As :func:`measure_capacity`.
+
+    Returns
+    -------
+    per_cell : pandas.Series
+        Score per resident cell (capacity per 1,000 residents).
+    per_subdistrict : pandas.Series
+        Population-weighted mean per subdistrict code.
+    """
+    c = measure_capacity(layers, capacity, categories, catchment_m, config, network)
+    return c.per_cell, c.per_subdistrict
 
 
 def park_area_per_resident(layers: Layers, config: AnalysisConfig = DEFAULT_CONFIG) -> pd.Series:
@@ -375,11 +438,13 @@ def _measured(layers: Layers, config: AnalysisConfig) -> dict[str, Measured]:
 
 
 __all__ = [
+    "Capacity",
     "IndicatorValue",
     "Measured",
     "basis_text",
     "capacity_2sfca",
     "choose",
     "indicators",
+    "measure_capacity",
     "park_area_per_resident",
 ]

@@ -16,47 +16,13 @@ from ..analysis.coverage import CoverageResult
 from ..analysis.distance import DistanceMethod
 from ..analysis.network import WalkNetwork
 from ..data.scenario_spec import Scenario
-from ..data.schemas import is_complete
 from ..foundation.config import DEFAULT_CONFIG, AnalysisConfig
 from ..foundation.vocab import HEALTH_CATEGORIES
 from .completeness import Completeness
 from .compliance import measure_standards
-from .indicators import capacity_2sfca, indicators, park_area_per_resident
+from .indicators import Capacity, indicators, measure_capacity, park_area_per_resident
 from .scenario import ScenarioComparison, apply_scenario, compare
-from .selection import Layers, plan_distance, select_kinds
-
-
-@dataclass(frozen=True)
-class Capacity:
-    """A 2SFCA capacity measure (e.g. doctors per 1,000 residents).
-
-    Attributes
-    ----------
-    per_cell : pandas.Series
-        Score per resident cell; NaN where not measured.
-    per_subdistrict : pandas.Series
-        Population-weighted mean per subdistrict code.
-    catchment_m : float
-        Catchment radius, metres.
-    recorded : int
-        Facilities whose capacity is recorded (the ones the score rests on).
-    facilities : int
-        Facilities of the supplying kinds in the layer, recorded or not.
-    complete : bool
-        Whether the facility layer lists every one (else scores are lower bounds).
-    """
-
-    per_cell: pd.Series
-    per_subdistrict: pd.Series
-    catchment_m: float
-    recorded: int
-    facilities: int
-    complete: bool
-
-    @property
-    def measured(self) -> bool:
-        """Whether any facility recorded the capacity."""
-        return bool(self.per_cell.notna().any())
+from .selection import Layers, plan_distance
 
 
 @dataclass(frozen=True)
@@ -120,10 +86,10 @@ def analyse(
         The results.
     """
     standards = measure_standards(layers, config, network, on_step)
-    doctors = _capacity(
+    doctors = measure_capacity(
         layers, "doctors", HEALTH_CATEGORIES, config.catchment_doctors_m, config, network
     )
-    beds = _capacity(layers, "beds", ("hospital",), config.catchment_beds_m, config, network)
+    beds = measure_capacity(layers, "beds", ("hospital",), config.catchment_beds_m, config, network)
     return PlanAnalysis(
         standards=standards.table,
         results=standards.results,
@@ -135,20 +101,6 @@ def analyse(
         method=plan_distance(config, network).method,
         config=config,
     )
-
-
-def _capacity(
-    layers: Layers,
-    capacity: str,
-    categories: tuple[str, ...],
-    catchment_m: float,
-    config: AnalysisConfig,
-    network: WalkNetwork | None,
-) -> Capacity:
-    cell, sub = capacity_2sfca(layers, capacity, categories, catchment_m, config, network)
-    fac = select_kinds(layers, "facilities", "category", categories, config)
-    recorded = int(fac[capacity].notna().sum())
-    return Capacity(cell, sub, catchment_m, recorded, len(fac), is_complete(fac))
 
 
 @dataclass(frozen=True)

@@ -434,21 +434,16 @@ def health_map(
     beds, doctors = result.beds, result.doctors
     # Capacities are sparse in the shipped data: draw a score only where it was measured.
     if beds.measured:
-        _surface(
-            tm,
-            layers["residents"],
-            beds.per_cell,
-            label("bpk_cell", lang, catchment=beds.catchment_m),
-            capacity_basis(beds, "what_beds", lang),
-        )
+        basis = capacity_basis(beds, lang)
+        name = label("bpk_cell", lang, catchment=beds.catchment_m)
+        _surface(tm, layers["residents"], beds.per_cell, name, basis)
         g = sub.assign(bpk=beds.per_subdistrict.reindex(sub["code"]).to_numpy())
         name = label("bpk", lang, catchment=beds.catchment_m)
-        basis = capacity_basis(beds, "what_beds", lang)
         _choropleth(tm, g, "bpk", name, GREENS, fmt="{:.2f}", show=False, basis=basis)
     if doctors.measured:
         g = sub.assign(dpk=doctors.per_subdistrict.reindex(sub["code"]).to_numpy())
         name = label("dpk", lang, catchment=doctors.catchment_m)
-        basis = capacity_basis(doctors, "what_doctors", lang)
+        basis = capacity_basis(doctors, lang)
         _choropleth(tm, g, "dpk", name, GREENS, fmt="{:.2f}", show=False, basis=basis)
     _coverage_layers(tm, layers, result, ["life15-health"], show_first=False)
     return _add_spec(tm, _facility_spec("hospitals", HEALTH_CATEGORIES), layers)
@@ -520,7 +515,7 @@ def dashboard_map(
     if beds.measured:
         g = sub.assign(bpk=beds.per_subdistrict.reindex(sub["code"]).to_numpy())
         name = label("bpk", lang, catchment=beds.catchment_m)
-        basis = capacity_basis(beds, "what_beds", lang)
+        basis = capacity_basis(beds, lang)
         _choropleth(tm, g, "bpk", name, GREENS, fmt="{:.2f}", show=False, basis=basis)
     return tm
 

@@ -350,11 +350,8 @@ def method_notes(result: PlanAnalysis, lang: str = "en") -> list[str]:
     doctors = "note_2sfca" if result.doctors.measured else "note_2sfca_no_doctors"
     colon = "：" if lang == "zh" else ": "
     capacities = [
-        label(name, lang) + colon + capacity_basis(c, what, lang)
-        for name, c, what in (
-            ("doctors", result.doctors, "what_doctors"),
-            ("beds", result.beds, "what_beds"),
-        )
+        label(c.capacity, lang) + colon + capacity_basis(c, lang)
+        for c in (result.doctors, result.beds)
         if c.measured
     ]
     return [

@@ -18,7 +18,8 @@ from ..foundation.crs import STORAGE_CRS
 from ..foundation.i18n import code_label, label
 from ..foundation.standards import Standard
 from ..plan.completeness import Completeness
-from ..plan.run import Capacity, PlanAnalysis, ScenarioRun
+from ..plan.indicators import Capacity
+from ..plan.run import PlanAnalysis, ScenarioRun
 from ..plan.siting_questions import SitingRun
 
 
@@ -199,15 +200,13 @@ def completeness_text(c: Completeness, std: Standard, lang: str = "en") -> str:
     return sep.join(parts)
 
 
-def capacity_basis(c: Capacity, what: str, lang: str = "en") -> str:
+def capacity_basis(c: Capacity, lang: str = "en") -> str:
     """What a 2SFCA capacity score rests on, in words.
 
     Parameters
     ----------
     c : Capacity
         The measure (how many facilities record the capacity, of how many).
-    what : str
-        Label key of the capacity (``"what_beds"``, ``"what_doctors"``).
     lang : {'zh', 'en'}
         Language.
 
@@ -218,7 +217,8 @@ def capacity_basis(c: Capacity, what: str, lang: str = "en") -> str:
         lower bound, since the shipped layer is incomplete".
     """
     sep = "；" if lang == "zh" else "; "
-    text = label("capacity_basis", lang, n=c.recorded, of=c.facilities, what=label(what, lang))
+    what = label(f"what_{c.capacity}", lang)
+    text = label("capacity_basis", lang, n=c.recorded, of=c.facilities, what=what)
     return text if c.complete else text + sep + label("basis_lower_bound", lang)
 
 
